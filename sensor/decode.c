@@ -1,0 +1,563 @@
+/* sensor/decode.c: link, network and transport headers -> struct packet. */
+#include "sensor/decode.h"
+
+#include <arpa/inet.h>
+#include <pcap/dlt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cursor.h"
+
+#define ETH_IPV4	0x0800
+#define ETH_IPV6	0x86dd
+#define ETH_VLAN	0x8100
+#define ETH_QINQ	0x88a8
+#define ETH_QINQ_OLD	0x9100
+#define ETH_MPLS_UC	0x8847
+#define ETH_MPLS_MC	0x8848
+#define ETH_TEB		0x6558		/* transparent Ethernet bridging */
+#define ETH_ERSPAN2	0x88be
+#define ETH_ERSPAN3	0x22eb
+
+#define IPPROTO_N_IPIP	4
+#define IPPROTO_N_TCP	6
+#define IPPROTO_N_UDP	17
+#define IPPROTO_N_IPV6	41
+#define IPPROTO_N_GRE	47
+
+#define UDP_PORT_VXLAN	4789
+#define UDP_PORT_GENEVE	6081
+
+static enum decode_status decode_ether(struct packet *, struct cursor *);
+static enum decode_status decode_ethertype(struct packet *, struct cursor *,
+    uint16_t);
+static enum decode_status decode_ip(struct packet *, struct cursor *, int);
+
+static const char *const decode_status_names[DECODE_N_STATUS] = {
+	[DECODE_OK] = "ok",
+	[DECODE_TRUNCATED_L2] = "truncated_l2",
+	[DECODE_NOT_IP] = "not_ip",
+	[DECODE_BAD_IP] = "bad_ip",
+	[DECODE_TRUNCATED_IP] = "truncated_ip",
+	[DECODE_IP_FRAGMENT] = "ip_fragment",
+	[DECODE_OTHER_L4] = "other_l4",
+	[DECODE_TRUNCATED_L4] = "truncated_l4",
+	[DECODE_BAD_L4] = "bad_l4",
+	[DECODE_TUNNEL_TOO_DEEP] = "tunnel_too_deep",
+	[DECODE_BAD_TUNNEL] = "bad_tunnel",
+	[DECODE_UNSUPPORTED_LINKTYPE] = "unsupported_linktype",
+};
+
+static const char *const decode_tunnel_names[DECODE_N_TUN] = {
+	[DECODE_TUN_NONE] = "none",
+	[DECODE_TUN_GRE] = "gre",
+	[DECODE_TUN_ERSPAN] = "erspan",
+	[DECODE_TUN_VXLAN] = "vxlan",
+	[DECODE_TUN_GENEVE] = "geneve",
+	[DECODE_TUN_IPIP] = "ipip",
+};
+
+const char *
+decode_status_name(enum decode_status s)
+{
+	return (unsigned)s < DECODE_N_STATUS ? decode_status_names[s] : "?";
+}
+
+const char *
+decode_tunnel_name(enum decode_tunnel t)
+{
+	return (unsigned)t < DECODE_N_TUN ? decode_tunnel_names[t] : "?";
+}
+
+void
+decode_addr_str(uint8_t ip_version, const uint8_t *addr, char *dst,
+    size_t dstsz)
+{
+	if (inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, addr, dst,
+	    (socklen_t)dstsz) == NULL && dstsz > 0)
+		dst[0] = '\0';
+}
+
+bool
+decode_linktype_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Enter a tunnel: count it, refuse if too deep. */
+static bool
+tunnel_enter(struct packet *pkt, enum decode_tunnel type, uint32_t id)
+{
+	if (pkt->n_tunnels >= DECODE_MAX_TUNNELS)
+		return false;
+	pkt->n_tunnels++;
+	pkt->tunnel = (uint8_t)type;
+	pkt->tunnel_id = id;
+	return true;
+}
+
+static enum decode_status
+decode_tcp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
+{
+	size_t hlen;
+
+	if (cur_left(c) < 20)
+		return DECODE_TRUNCATED_L4;
+	pkt->sport = cur_be16(c);
+	pkt->dport = cur_be16(c);
+	pkt->seq = cur_be32(c);
+	pkt->ack = cur_be32(c);
+	uint8_t off = cur_u8(c);
+	pkt->tcp_rsvd = off & 0x0f;
+	pkt->tcp_flags = cur_u8(c);
+	pkt->tcp_win = cur_be16(c);
+	cur_skip(c, 2);				/* checksum: never checked */
+	pkt->tcp_urp = cur_be16(c);
+	hlen = (size_t)(off >> 4) * 4;
+	if (hlen < 20)
+		return DECODE_BAD_L4;
+	if (cur_left(c) < hlen - 20)
+		return DECODE_TRUNCATED_L4;
+	pkt->tcp_hdr_len = (uint8_t)hlen;
+	pkt->tcp_opts = c->p;
+	pkt->tcp_opts_len = (uint8_t)(hlen - 20);
+	cur_skip(c, hlen - 20);
+	pkt->payload = c->p;
+	pkt->payload_len = (uint32_t)cur_left(c);
+	pkt->payload_wire_len = l4_wire_len > hlen ?
+	    (uint32_t)(l4_wire_len - hlen) : 0;
+	if (pkt->payload_len > pkt->payload_wire_len)
+		pkt->payload_len = pkt->payload_wire_len;
+	pkt->l4_proto = IPPROTO_N_TCP;
+	return DECODE_OK;
+}
+
+static enum decode_status
+decode_vxlan(struct packet *pkt, struct cursor *c)
+{
+	uint8_t flags = cur_u8(c);
+
+	cur_skip(c, 3);
+	uint32_t vni = cur_be24(c);
+	cur_skip(c, 1);
+	if (c->bad || !(flags & 0x08))
+		return DECODE_BAD_TUNNEL;
+	if (!tunnel_enter(pkt, DECODE_TUN_VXLAN, vni))
+		return DECODE_TUNNEL_TOO_DEEP;
+	return decode_ether(pkt, c);
+}
+
+static enum decode_status
+decode_geneve(struct packet *pkt, struct cursor *c)
+{
+	uint8_t b0 = cur_u8(c);
+
+	cur_skip(c, 1);				/* O and C flags */
+	uint16_t proto = cur_be16(c);
+	uint32_t vni = cur_be24(c);
+	cur_skip(c, 1);
+	cur_skip(c, (size_t)(b0 & 0x3f) * 4);	/* options */
+	if (c->bad || (b0 >> 6) != 0)
+		return DECODE_BAD_TUNNEL;
+	if (!tunnel_enter(pkt, DECODE_TUN_GENEVE, vni))
+		return DECODE_TUNNEL_TOO_DEEP;
+	if (proto == ETH_TEB)
+		return decode_ether(pkt, c);
+	return decode_ethertype(pkt, c, proto);
+}
+
+static enum decode_status
+decode_udp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
+{
+	uint16_t ulen;
+
+	if (cur_left(c) < 8)
+		return DECODE_TRUNCATED_L4;
+	pkt->sport = cur_be16(c);
+	pkt->dport = cur_be16(c);
+	ulen = cur_be16(c);
+	cur_skip(c, 2);
+	if (ulen != 0 && ulen < 8)
+		return DECODE_BAD_L4;
+	pkt->l4_proto = IPPROTO_N_UDP;
+	pkt->payload = c->p;
+	pkt->payload_wire_len = ulen ? (uint32_t)ulen - 8 :
+	    (l4_wire_len > 8 ? l4_wire_len - 8 : 0);
+	pkt->payload_len = (uint32_t)cur_left(c);
+	if (pkt->payload_len > pkt->payload_wire_len)
+		pkt->payload_len = pkt->payload_wire_len;
+
+	if (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE) {
+		/* Try the tunnel; if its header is not valid this is plain
+		 * UDP that happens to use the port. */
+		struct packet outer = *pkt;
+		struct cursor in = cur_init(pkt->payload, pkt->payload_len);
+		enum decode_status st = pkt->dport == UDP_PORT_VXLAN ?
+		    decode_vxlan(pkt, &in) : decode_geneve(pkt, &in);
+		if (st != DECODE_BAD_TUNNEL)
+			return st;
+		*pkt = outer;
+	}
+	return DECODE_OK;
+}
+
+static enum decode_status
+decode_erspan(struct packet *pkt, struct cursor *c, uint16_t proto,
+    bool has_seq)
+{
+	uint32_t session = 0;
+
+	if (proto == ETH_ERSPAN2 && has_seq) {
+		cur_skip(c, 2);			/* version, VLAN */
+		session = cur_be16(c) & 0x3ff;
+		cur_skip(c, 4);			/* reserved, index */
+	} else if (proto == ETH_ERSPAN3) {
+		cur_skip(c, 2);
+		session = cur_be16(c) & 0x3ff;
+		cur_skip(c, 4);			/* timestamp */
+		cur_skip(c, 2);			/* SGT */
+		uint16_t flags = cur_be16(c);
+		if (flags & 0x0001)
+			cur_skip(c, 8);		/* platform sub-header */
+	}					/* type I: no header */
+	if (c->bad)
+		return DECODE_BAD_TUNNEL;
+	if (!tunnel_enter(pkt, DECODE_TUN_ERSPAN, session))
+		return DECODE_TUNNEL_TOO_DEEP;
+	return decode_ether(pkt, c);
+}
+
+static enum decode_status
+decode_gre(struct packet *pkt, struct cursor *c)
+{
+	uint16_t flags = cur_be16(c);
+	uint16_t proto = cur_be16(c);
+	uint32_t key = 0;
+
+	if (c->bad)
+		return DECODE_BAD_TUNNEL;
+	if ((flags & 0x0007) != 0)		/* version 1 is PPTP */
+		return DECODE_OTHER_L4;
+	if (flags & 0x4000)			/* source routing: obsolete */
+		return DECODE_BAD_TUNNEL;
+	if (flags & 0x8000)
+		cur_skip(c, 4);			/* checksum + reserved */
+	if (flags & 0x2000)
+		key = cur_be32(c);
+	if (flags & 0x1000)
+		cur_skip(c, 4);			/* sequence number */
+	if (c->bad)
+		return DECODE_BAD_TUNNEL;
+	if (proto == ETH_ERSPAN2 || proto == ETH_ERSPAN3)
+		return decode_erspan(pkt, c, proto, (flags & 0x1000) != 0);
+	if (!tunnel_enter(pkt, DECODE_TUN_GRE, key))
+		return DECODE_TUNNEL_TOO_DEEP;
+	if (proto == ETH_TEB)
+		return decode_ether(pkt, c);
+	return decode_ethertype(pkt, c, proto);
+}
+
+static enum decode_status
+decode_l4(struct packet *pkt, struct cursor *c, uint8_t proto,
+    uint32_t l4_wire_len)
+{
+	switch (proto) {
+	case IPPROTO_N_TCP:
+		return decode_tcp(pkt, c, l4_wire_len);
+	case IPPROTO_N_UDP:
+		return decode_udp(pkt, c, l4_wire_len);
+	case IPPROTO_N_GRE:
+		return decode_gre(pkt, c);
+	case IPPROTO_N_IPIP:
+	case IPPROTO_N_IPV6:
+		if (!tunnel_enter(pkt, DECODE_TUN_IPIP, 0))
+			return DECODE_TUNNEL_TOO_DEEP;
+		return decode_ip(pkt, c, proto == IPPROTO_N_IPIP ? 4 : 6);
+	default:
+		return DECODE_OTHER_L4;
+	}
+}
+
+static enum decode_status
+decode_ipv4(struct packet *pkt, struct cursor *c)
+{
+	size_t avail = cur_left(c), hlen, tot;
+	uint8_t b0, proto;
+
+	if (avail < 20)
+		return DECODE_TRUNCATED_IP;
+	b0 = cur_u8(c);
+	hlen = (size_t)(b0 & 0x0f) * 4;
+	if ((b0 >> 4) != 4 || hlen < 20)
+		return DECODE_BAD_IP;
+	if (avail < hlen)
+		return DECODE_TRUNCATED_IP;
+	pkt->ip_version = 4;
+	pkt->tos = cur_u8(c);
+	tot = cur_be16(c);
+	pkt->ip_id = cur_be16(c);
+	pkt->ip_frag = cur_be16(c);
+	pkt->ttl = cur_u8(c);
+	proto = cur_u8(c);
+	cur_skip(c, 2);				/* checksum: never checked */
+	memset(pkt->src, 0, sizeof(pkt->src));
+	memset(pkt->dst, 0, sizeof(pkt->dst));
+	cur_copy(c, pkt->src, 4);
+	cur_copy(c, pkt->dst, 4);
+	pkt->ip_opt_len = (uint8_t)(hlen - 20);
+	cur_skip(c, hlen - 20);
+	pkt->ip_hdr_len = (uint16_t)hlen;
+	/* A zero total length is what TSO captures show: use the capture. */
+	if (tot == 0)
+		tot = avail;
+	if (tot < hlen)
+		return DECODE_BAD_IP;
+	pkt->ip_total_len = (uint32_t)tot;
+	if (pkt->ip_frag & 0x1fff)
+		return DECODE_IP_FRAGMENT;
+	pkt->is_first_fragment = (pkt->ip_frag & 0x2000) != 0;
+	/* Trim link-layer padding; keep what the capture has. */
+	if (tot < avail)
+		c->end = c->p + (tot - hlen);
+	return decode_l4(pkt, c, proto, (uint32_t)(tot - hlen));
+}
+
+static enum decode_status
+decode_ipv6(struct packet *pkt, struct cursor *c)
+{
+	size_t avail = cur_left(c), plen, hdr = 40;
+	uint32_t w;
+	uint8_t nh;
+
+	if (avail < 40)
+		return DECODE_TRUNCATED_IP;
+	w = cur_be32(c);
+	if ((w >> 28) != 6)
+		return DECODE_BAD_IP;
+	pkt->ip_version = 6;
+	pkt->tos = (uint8_t)(w >> 20);
+	pkt->flow_label = w & 0xfffff;
+	plen = cur_be16(c);
+	nh = cur_u8(c);
+	pkt->ttl = cur_u8(c);
+	cur_copy(c, pkt->src, 16);
+	cur_copy(c, pkt->dst, 16);
+	pkt->ip_opt_len = 0;
+	pkt->ip_id = 0;
+	pkt->ip_frag = 0;
+	if (plen == 0)				/* jumbogram or TSO */
+		plen = avail - 40;
+	if (plen + 40 < avail)
+		c->end = c->p + plen;
+	for (;;) {
+		uint8_t next, hl;
+
+		switch (nh) {
+		case 0:		/* hop-by-hop */
+		case 43:	/* routing */
+		case 60:	/* destination options */
+		case 135:	/* mobility */
+		case 139:	/* HIP */
+		case 140:	/* shim6 */
+			next = cur_u8(c);
+			hl = cur_u8(c);
+			cur_skip(c, (size_t)hl * 8 + 6);
+			hdr += (size_t)hl * 8 + 8;
+			break;
+		case 44: {	/* fragment */
+			next = cur_u8(c);
+			cur_skip(c, 1);
+			uint16_t off = cur_be16(c);
+			pkt->ip_id = (uint16_t)cur_be32(c);
+			hdr += 8;
+			if (c->bad)
+				return DECODE_TRUNCATED_IP;
+			if (off & 0xfff8)
+				return DECODE_IP_FRAGMENT;
+			pkt->is_first_fragment = (off & 1) != 0;
+			break;
+		}
+		case 51:	/* AH */
+			next = cur_u8(c);
+			hl = cur_u8(c);
+			cur_skip(c, (size_t)hl * 4 + 6);
+			hdr += (size_t)hl * 4 + 8;
+			break;
+		default:
+			goto done;
+		}
+		if (c->bad)
+			return DECODE_TRUNCATED_IP;
+		if (++pkt->n_ipv6_ext > DECODE_MAX_IPV6_EXT)
+			return DECODE_BAD_IP;
+		nh = next;
+	}
+done:
+	pkt->ip_hdr_len = (uint16_t)(hdr > 0xffff ? 0xffff : hdr);
+	pkt->ip_total_len = (uint32_t)(plen + 40);
+	if (plen + 40 < hdr)
+		return DECODE_BAD_IP;
+	return decode_l4(pkt, c, nh, (uint32_t)(plen + 40 - hdr));
+}
+
+/* IP of either version; want is 4, 6, or 0 to take the version nibble. */
+static enum decode_status
+decode_ip(struct packet *pkt, struct cursor *c, int want)
+{
+	int v = cur_peek(c, 0) >> 4;
+
+	if (cur_left(c) == 0)
+		return DECODE_TRUNCATED_IP;
+	if (want != 0 && v != want)
+		return DECODE_BAD_IP;
+	if (v == 4)
+		return decode_ipv4(pkt, c);
+	if (v == 6)
+		return decode_ipv6(pkt, c);
+	return DECODE_BAD_IP;
+}
+
+static enum decode_status
+decode_mpls(struct packet *pkt, struct cursor *c)
+{
+	for (;;) {
+		uint32_t e = cur_be32(c);
+
+		if (c->bad)
+			return DECODE_TRUNCATED_L2;
+		if (++pkt->n_mpls > DECODE_MAX_MPLS)
+			return DECODE_NOT_IP;
+		if (e & 0x100)			/* bottom of stack */
+			break;
+	}
+	switch (cur_peek(c, 0) >> 4) {
+	case 4:
+		return decode_ip(pkt, c, 4);
+	case 6:
+		return decode_ip(pkt, c, 6);
+	case 0:					/* pseudowire control word */
+		cur_skip(c, 4);
+		return decode_ether(pkt, c);
+	default:
+		return DECODE_NOT_IP;
+	}
+}
+
+static enum decode_status
+decode_ethertype(struct packet *pkt, struct cursor *c, uint16_t type)
+{
+	for (;;) {
+		switch (type) {
+		case ETH_VLAN:
+		case ETH_QINQ:
+		case ETH_QINQ_OLD: {
+			uint16_t tci = cur_be16(c);
+
+			type = cur_be16(c);
+			if (c->bad)
+				return DECODE_TRUNCATED_L2;
+			if (pkt->n_vlan < 2)
+				pkt->vlan[pkt->n_vlan] = tci & 0x0fff;
+			if (pkt->n_vlan < UINT8_MAX)
+				pkt->n_vlan++;
+			continue;
+		}
+		case ETH_MPLS_UC:
+		case ETH_MPLS_MC:
+			return decode_mpls(pkt, c);
+		case ETH_IPV4:
+			return decode_ip(pkt, c, 4);
+		case ETH_IPV6:
+			return decode_ip(pkt, c, 6);
+		default:
+			return DECODE_NOT_IP;
+		}
+	}
+}
+
+static enum decode_status
+decode_ether(struct packet *pkt, struct cursor *c)
+{
+	uint16_t type;
+
+	cur_skip(c, 12);
+	type = cur_be16(c);
+	if (c->bad)
+		return DECODE_TRUNCATED_L2;
+	return decode_ethertype(pkt, c, type);
+}
+
+/* BSD loopback: address family in host order (DLT_NULL) of the capturing
+ * machine, or network order (DLT_LOOP).  Accept both byte orders. */
+static enum decode_status
+decode_null(struct packet *pkt, struct cursor *c)
+{
+	uint32_t fam = cur_le32(c);
+
+	if (c->bad)
+		return DECODE_TRUNCATED_L2;
+	if (fam > 0xffff)
+		fam = ((fam >> 24) & 0xff) | ((fam >> 8) & 0xff00);
+	switch (fam) {
+	case 2:
+		return decode_ip(pkt, c, 4);
+	case 10: case 24: case 28: case 30:	/* AF_INET6 by OS */
+		return decode_ip(pkt, c, 6);
+	default:
+		return DECODE_NOT_IP;
+	}
+}
+
+enum decode_status
+decode_packet(int dlt, const uint8_t *buf, size_t caplen, struct packet *pkt)
+{
+	struct cursor c = cur_init(buf, caplen);
+	uint64_t ts = pkt->ts_us;
+	uint32_t wire = pkt->wire_len;
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->ts_us = ts;
+	pkt->wire_len = wire;
+
+	switch (dlt) {
+	case DLT_EN10MB:
+		return decode_ether(pkt, &c);
+	case DLT_LINUX_SLL: {
+		cur_skip(&c, 14);
+		uint16_t proto = cur_be16(&c);
+		if (c.bad)
+			return DECODE_TRUNCATED_L2;
+		return decode_ethertype(pkt, &c, proto);
+	}
+	case DLT_LINUX_SLL2: {
+		uint16_t proto = cur_be16(&c);
+		cur_skip(&c, 18);
+		if (c.bad)
+			return DECODE_TRUNCATED_L2;
+		return decode_ethertype(pkt, &c, proto);
+	}
+	case DLT_RAW:
+		return decode_ip(pkt, &c, 0);
+	case DLT_IPV4:
+		return decode_ip(pkt, &c, 4);
+	case DLT_IPV6:
+		return decode_ip(pkt, &c, 6);
+	case DLT_NULL:
+	case DLT_LOOP:
+		return decode_null(pkt, &c);
+	default:
+		return DECODE_UNSUPPORTED_LINKTYPE;
+	}
+}

@@ -1,0 +1,322 @@
+/* sensor/flow.c: fixed-capacity bidirectional flow table. */
+#include "sensor/flow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const flow_end_names[FLOW_N_END] = {
+	[FLOW_END_FIN] = "fin",
+	[FLOW_END_RST] = "rst",
+	[FLOW_END_IDLE] = "idle",
+	[FLOW_END_EVICTED] = "evicted",
+	[FLOW_END_EOF] = "eof",
+	[FLOW_END_REUSED] = "reused",
+};
+
+const char *
+flow_end_name(enum flow_end why)
+{
+	return (unsigned)why < FLOW_N_END ? flow_end_names[why] : "?";
+}
+
+/* SipHash-1-3 over whole 64-bit words: keyed, so crafted tuples cannot
+ * pile into one bucket. */
+static inline uint64_t
+rotl(uint64_t x, int b)
+{
+	return x << b | x >> (64 - b);
+}
+
+#define SIPROUND(v0, v1, v2, v3) do {					\
+	v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);	\
+	v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);	\
+} while (0)
+
+static uint64_t
+flow_hash(const uint64_t k[2], const struct flow_key *key)
+{
+	uint64_t v0 = k[0] ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = k[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k[0] ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = k[1] ^ 0x7465646279746573ULL;
+	uint64_t w[sizeof(*key) / 8];
+
+	_Static_assert(sizeof(struct flow_key) % 8 == 0, "key in words");
+	memcpy(w, key, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		v3 ^= w[i];
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= w[i];
+	}
+	v3 ^= (uint64_t)sizeof(*key) << 56;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= (uint64_t)sizeof(*key) << 56;
+	v2 ^= 0xff;
+	for (int i = 0; i < 3; i++)
+		SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static uint64_t
+splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+struct flow_table *
+flow_table_new(const struct flow_config *cfg, size_t state_size,
+    uint64_t hash_seed, flow_end_fn *on_end, void *on_end_arg)
+{
+	struct flow_table *t;
+	uint32_t nb = 1;
+
+	if (cfg->max_flows == 0 || cfg->max_flows > (1u << 28)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (nb < cfg->max_flows)
+		nb <<= 1;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->cfg = *cfg;
+	t->state_size = (state_size + 7) & ~(size_t)7;
+	t->flows = calloc(cfg->max_flows, sizeof(*t->flows));
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->state = t->state_size ?
+	    calloc(cfg->max_flows, t->state_size) : NULL;
+	if (t->flows == NULL || t->buckets == NULL ||
+	    (t->state_size && t->state == NULL)) {
+		flow_table_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->bucket_mask = nb - 1;
+	/* Free list in index order: low slots are reused first. */
+	for (uint32_t i = 0; i < cfg->max_flows; i++) {
+		t->flows[i].list = FLOW_LIST_FREE;
+		t->flows[i].next = i + 1 < cfg->max_flows ? i + 2 : 0;
+	}
+	t->free_head = 1;
+	t->timeout_us[FLOW_LIST_TCP] = cfg->tcp_idle_us;
+	t->timeout_us[FLOW_LIST_UDP] = cfg->udp_idle_us;
+	t->timeout_us[FLOW_LIST_CLOSING] = cfg->closing_us;
+	t->hash_key[0] = splitmix(&hash_seed);
+	t->hash_key[1] = splitmix(&hash_seed);
+	t->on_end = on_end;
+	t->on_end_arg = on_end_arg;
+	return t;
+}
+
+void
+flow_table_free(struct flow_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->flows);
+	free(t->buckets);
+	free(t->state);
+	free(t);
+}
+
+static int
+addr_port_cmp(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
+{
+	int c = memcmp(a, b, 16);
+
+	if (c != 0)
+		return c;
+	return (ap > bp) - (ap < bp);
+}
+
+void
+flow_key_make(const struct packet *pkt, struct flow_key *key, int *side)
+{
+	memset(key, 0, sizeof(*key));
+	*side = addr_port_cmp(pkt->src, pkt->sport, pkt->dst, pkt->dport) > 0;
+	memcpy(key->addr[*side], pkt->src, 16);
+	memcpy(key->addr[!*side], pkt->dst, 16);
+	key->port[*side] = pkt->sport;
+	key->port[!*side] = pkt->dport;
+	key->vlan[0] = pkt->vlan[0];
+	key->vlan[1] = pkt->vlan[1];
+	key->tunnel_id = pkt->tunnel_id;
+	key->tunnel = pkt->tunnel;
+	key->ip_version = pkt->ip_version;
+	key->proto = pkt->l4_proto;
+}
+
+struct flow *
+flow_find(struct flow_table *t, const struct flow_key *key)
+{
+	uint32_t h = (uint32_t)flow_hash(t->hash_key, key);
+
+	for (uint32_t i = t->buckets[h & t->bucket_mask]; i != 0;
+	    i = t->flows[i - 1].next) {
+		struct flow *f = &t->flows[i - 1];
+
+		if (f->hash == h && memcmp(&f->key, key, sizeof(*key)) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static void
+lru_unlink(struct flow_table *t, struct flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->flows) + 1;
+
+	if (f->lru_prev)
+		t->flows[f->lru_prev - 1].lru_next = f->lru_next;
+	else if (t->head[f->list] == idx)
+		t->head[f->list] = f->lru_next;
+	if (f->lru_next)
+		t->flows[f->lru_next - 1].lru_prev = f->lru_prev;
+	else if (t->tail[f->list] == idx)
+		t->tail[f->list] = f->lru_prev;
+	f->lru_prev = f->lru_next = 0;
+}
+
+static void
+lru_push_head(struct flow_table *t, struct flow *f, enum flow_list list)
+{
+	uint32_t idx = (uint32_t)(f - t->flows) + 1;
+
+	f->list = (uint8_t)list;
+	f->lru_prev = 0;
+	f->lru_next = t->head[list];
+	if (t->head[list])
+		t->flows[t->head[list] - 1].lru_prev = idx;
+	t->head[list] = idx;
+	if (t->tail[list] == 0)
+		t->tail[list] = idx;
+}
+
+void
+flow_touch(struct flow_table *t, struct flow *f, enum flow_list list,
+    uint64_t now_us)
+{
+	if (now_us > f->last_us)
+		f->last_us = now_us;
+	if (t->head[f->list] == (uint32_t)(f - t->flows) + 1 && f->list == list)
+		return;
+	lru_unlink(t, f);
+	lru_push_head(t, f, list);
+}
+
+void
+flow_end(struct flow_table *t, struct flow *f, enum flow_end why)
+{
+	uint32_t idx = (uint32_t)(f - t->flows) + 1;
+	uint32_t *pp = &t->buckets[f->hash & t->bucket_mask];
+
+	if (t->on_end != NULL)
+		t->on_end(t->on_end_arg, f, why);
+	t->n_ended[why]++;
+	while (*pp != 0 && *pp != idx)
+		pp = &t->flows[*pp - 1].next;
+	if (*pp == idx)
+		*pp = f->next;
+	lru_unlink(t, f);
+	f->list = FLOW_LIST_FREE;
+	f->next = t->free_head;
+	t->free_head = idx;
+	t->n_active--;
+}
+
+/* The least recently used flow: closing ones first, else the oldest. */
+static struct flow *
+flow_victim(struct flow_table *t)
+{
+	struct flow *best = NULL;
+
+	if (t->tail[FLOW_LIST_CLOSING])
+		return &t->flows[t->tail[FLOW_LIST_CLOSING] - 1];
+	for (int l = 0; l < FLOW_LIST_CLOSING; l++) {
+		struct flow *f;
+
+		if (t->tail[l] == 0)
+			continue;
+		f = &t->flows[t->tail[l] - 1];
+		if (best == NULL || f->last_us < best->last_us)
+			best = f;
+	}
+	return best;
+}
+
+struct flow *
+flow_insert(struct flow_table *t, const struct flow_key *key, uint64_t now_us)
+{
+	uint32_t h = (uint32_t)flow_hash(t->hash_key, key), idx;
+	struct flow *f;
+
+	if (t->free_head == 0)
+		flow_end(t, flow_victim(t), FLOW_END_EVICTED);
+	idx = t->free_head;
+	f = &t->flows[idx - 1];
+	t->free_head = f->next;
+	memset(f, 0, sizeof(*f));
+	if (t->state_size)
+		memset(flow_state(t, f), 0, t->state_size);
+	f->key = *key;
+	f->hash = h;
+	f->id = ++t->next_id;
+	f->first_us = f->last_us = now_us;
+	f->next = t->buckets[h & t->bucket_mask];
+	t->buckets[h & t->bucket_mask] = idx;
+	lru_push_head(t, f, key->proto == 17 ? FLOW_LIST_UDP : FLOW_LIST_TCP);
+	t->n_created++;
+	if (++t->n_active > t->max_active)
+		t->max_active = t->n_active;
+	return f;
+}
+
+/* A closing flow ends for the reason it started closing. */
+static enum flow_end
+closing_reason(const struct flow *f)
+{
+	return (f->flags & FLOW_F_RST) ? FLOW_END_RST : FLOW_END_FIN;
+}
+
+void
+flow_expire(struct flow_table *t, uint64_t now_us)
+{
+	for (int l = 0; l < FLOW_N_LISTS; l++) {
+		while (t->tail[l] != 0) {
+			struct flow *f = &t->flows[t->tail[l] - 1];
+
+			if (f->last_us + t->timeout_us[l] > now_us)
+				break;
+			flow_end(t, f, l == FLOW_LIST_CLOSING ?
+			    closing_reason(f) : FLOW_END_IDLE);
+		}
+	}
+}
+
+void
+flow_flush(struct flow_table *t, enum flow_end why)
+{
+	struct flow *f;
+
+	while (t->n_active > 0) {
+		/* Oldest first across lists, so output order is stable. */
+		struct flow *best = NULL;
+
+		for (int l = 0; l < FLOW_N_LISTS; l++) {
+			if (t->tail[l] == 0)
+				continue;
+			f = &t->flows[t->tail[l] - 1];
+			if (best == NULL || f->last_us < best->last_us ||
+			    (f->last_us == best->last_us && f->id < best->id))
+				best = f;
+		}
+		flow_end(t, best, best->list == FLOW_LIST_CLOSING ?
+		    closing_reason(best) : why);
+	}
+}
