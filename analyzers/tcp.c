@@ -1,0 +1,170 @@
+/* analyzers/tcp.c: TCP handshake analyzer glue. */
+#include "analyzers/tcp.h"
+
+#include <string.h>
+
+#include "analyzers/p0f_db.h"
+#include "analyzers/tcp_sig.h"
+#ifdef FP_JA4PLUS
+#include "analyzers/ja4t.h"
+#endif
+
+#define TCP_OPTS_MAX	40
+
+/* One fingerprinted handshake segment. */
+struct tcp_side {
+	struct tcp_sig	 sig;
+	uint16_t	 syn_mss;	/* of the SYN this answers */
+	int32_t		 label;		/* p0f label index, -1: none */
+	uint32_t	 line;		/* p0f.fp line of the match */
+	uint8_t		 dist;
+	bool		 fuzzy;
+	bool		 bad_ttl;
+	bool		 present;
+	uint16_t	 n_repeats;	/* retransmissions */
+	uint8_t		 opts[TCP_OPTS_MAX];
+	uint8_t		 opts_len;
+};
+
+struct tcp_state {
+	struct tcp_side	 side[2];	/* [0] SYN, [1] SYN+ACK */
+};
+
+static void
+tcp_fingerprint(struct tcp_side *s, const struct an_ctx *ctx,
+    const struct packet *pkt, uint16_t syn_mss)
+{
+	struct p0f_match m;
+
+	tcp_sig_from_packet(pkt, &s->sig);
+	s->syn_mss = syn_mss;
+	s->opts_len = pkt->tcp_opts_len;
+	memcpy(s->opts, pkt->tcp_opts, s->opts_len);
+	p0f_db_match_tcp(ctx->p0f, &s->sig, syn_mss, &m);
+	s->label = m.entry ? (int32_t)m.entry->label : -1;
+	s->line = m.entry ? m.entry->line : 0;
+	s->bad_ttl = m.entry ? m.entry->bad_ttl : false;
+	s->fuzzy = m.fuzzy;
+	s->dist = ctx->p0f ? m.dist : tcp_sig_guess_dist(s->sig.ttl);
+	s->present = true;
+}
+
+static void
+tcp_packet(void *state, struct an_ctx *ctx, const struct flow *f,
+    const struct packet *pkt, int dir)
+{
+	struct tcp_state *st = state;
+	struct tcp_side *s;
+	bool is_synack;
+
+	if (!tcp_sig_eligible(pkt, &is_synack))
+		return;
+	/* A SYN comes from the client, a SYN+ACK from the server; the
+	 * other way round is a simultaneous open, not fingerprinted. */
+	if (dir != (is_synack ? AN_DIR_SERVER : AN_DIR_CLIENT))
+		return;
+	s = &st->side[is_synack];
+	if (s->present) {
+		if (s->n_repeats < UINT16_MAX)
+			s->n_repeats++;
+		return;
+	}
+	tcp_fingerprint(s, ctx, pkt,
+	    is_synack && st->side[0].present ? st->side[0].sig.mss : 0);
+}
+
+static bool
+tcp_has_output(const void *state)
+{
+	const struct tcp_state *st = state;
+
+	return st->side[0].present || st->side[1].present;
+}
+
+static void
+tcp_emit_side(const struct tcp_side *s, const struct an_ctx *ctx,
+    const char *key, struct json *j)
+{
+	char buf[TCP_SIG_STR_MAX];
+	const struct p0f_label *l;
+
+	json_obj_open(j, key);
+	tcp_sig_format(&s->sig, s->syn_mss, buf, sizeof(buf));
+	json_str(j, "raw_sig", buf);
+	if (ctx->p0f != NULL && s->label >= 0) {
+		l = &ctx->p0f->labels[s->label];
+		p0f_label_str(l, buf, sizeof(buf));
+		json_str(j, l->is_userland ? "app" : "os", buf);
+		json_str(j, "os_class", l->is_userland ? "!" : l->class_name);
+		json_str(j, "match", s->fuzzy ? "fuzzy" :
+		    l->generic ? "generic" : "exact");
+		json_u64(j, "p0f_line", s->line);
+	} else {
+		json_str(j, "match", "none");
+	}
+	if (ctx->p0f != NULL) {
+		struct p0f_match m = { 0 };
+		struct p0f_tcp_entry e = { .bad_ttl = s->bad_ttl };
+
+		if (s->label >= 0) {
+			m.entry = &e;
+			m.label = &ctx->p0f->labels[s->label];
+		}
+		m.fuzzy = s->fuzzy;
+		m.dist = s->dist;
+		p0f_match_params(&m, &s->sig, buf, sizeof(buf));
+		json_str(j, "params", buf);
+	}
+	json_u64(j, "dist", s->dist);
+	if (s->bad_ttl)
+		json_bool(j, "dist_is_upper_bound", true);
+	json_u64(j, "ttl", s->sig.ttl);
+	json_u64(j, "win", s->sig.win);
+	json_u64(j, "mss", s->sig.mss);
+	json_u64(j, "wscale", s->sig.wscale);
+	tcp_sig_format_layout(s->sig.layout, s->sig.n_opts, s->sig.eol_pad,
+	    buf, sizeof(buf));
+	json_str(j, "options", buf);
+	tcp_sig_format_quirks(s->sig.quirks, buf, sizeof(buf));
+	json_str(j, "quirks", buf);
+	if (s->sig.mss != 0) {
+		uint16_t mtu = (uint16_t)(s->sig.mss +
+		    (s->sig.ip_version == 4 ? 40 : 60));
+		const char *link = p0f_db_mtu_link(ctx->p0f, mtu);
+
+		json_u64(j, "mtu", mtu);
+		if (link != NULL)
+			json_str(j, "link", link);
+	}
+	if (s->n_repeats)
+		json_u64(j, "retransmits", s->n_repeats);
+#ifdef FP_JA4PLUS
+	char ja4t[JA4T_STR_MAX];
+
+	ja4t_format(s->sig.win, s->opts, s->opts_len, ja4t, sizeof(ja4t));
+	json_str(j, s->sig.is_synack ? "ja4ts" : "ja4t", ja4t);
+#endif
+	json_obj_close(j);
+}
+
+static void
+tcp_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
+    struct json *j)
+{
+	const struct tcp_state *st = state;
+
+	json_obj_open(j, "tcp");
+	if (st->side[0].present)
+		tcp_emit_side(&st->side[0], ctx, "syn", j);
+	if (st->side[1].present)
+		tcp_emit_side(&st->side[1], ctx, "synack", j);
+	json_obj_close(j);
+}
+
+const struct analyzer tcp_analyzer = {
+	.name = "tcp",
+	.state_size = sizeof(struct tcp_state),
+	.packet = tcp_packet,
+	.has_output = tcp_has_output,
+	.emit = tcp_emit,
+};
