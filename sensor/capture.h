@@ -1,0 +1,41 @@
+/* sensor/capture.h: reading packets from a capture file (pcap or pcapng,
+ * told apart by content; "-" is stdin) through libpcap. */
+#ifndef FP_SENSOR_CAPTURE_H
+#define FP_SENSOR_CAPTURE_H
+
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum capture_result {
+	CAPTURE_EOF = 0,	/* read to the end */
+	CAPTURE_DAMAGED,	/* stopped at damage; see message */
+	CAPTURE_STOPPED,	/* a signal asked us to stop */
+};
+
+struct capture {
+	pcap_t		*pcap;
+	const char	*path;
+	int		 dlt;
+	uint64_t	 n_read;
+	char		 err[PCAP_ERRBUF_SIZE + 512];
+};
+
+/* Called for each packet; data is borrowed until it returns. */
+typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
+		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+
+/* Open path and apply the BPF filter (may be NULL).  Returns 0, or -1 with
+ * a message naming the file in c->err. */
+int			 capture_open_offline(struct capture *c,
+			    const char *path, const char *bpf);
+
+/* Read every packet into fn until the end, damage, or *stop. */
+enum capture_result	 capture_run(struct capture *c, capture_fn *fn,
+			    void *arg, volatile sig_atomic_t *stop);
+
+void			 capture_close(struct capture *c);
+
+#endif

@@ -1,0 +1,334 @@
+/* sensor/pipeline.c: packet -> decode -> flow -> analyzers -> record. */
+#include "sensor/pipeline.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "json.h"
+
+#define RECORD_SCHEMA_VERSION	1
+
+static void pipeline_flow_end(void *arg, struct flow *f, enum flow_end why);
+
+static void *
+an_state(const struct pipeline *p, const struct flow *f, size_t i)
+{
+	return (uint8_t *)flow_state(p->flows, f) + p->an_offset[i];
+}
+
+int
+pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
+    struct output *out)
+{
+	size_t total = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (n_analyzers > PIPELINE_MAX_ANALYZERS) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < n_analyzers; i++) {
+		p->an_offset[i] = total;
+		total += (analyzers[i]->state_size + 7) & ~(size_t)7;
+	}
+	p->flows = flow_table_new(&cfg->flow, total, cfg->hash_seed,
+	    pipeline_flow_end, p);
+	if (p->flows == NULL)
+		return -1;
+	if (stream_pool_init(&p->streams, cfg->stream_slots,
+	    cfg->stream_bytes) != 0 ||
+	    (p->rec = malloc(PIPELINE_RECORD_MAX)) == NULL) {
+		int e = errno;
+		pipeline_free(p);
+		errno = e;
+		return -1;
+	}
+	p->an.p0f = cfg->p0f;
+	p->out = out;
+	p->deterministic = cfg->deterministic;
+	return 0;
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	flow_table_free(p->flows);
+	stream_pool_free(&p->streams);
+	free(p->rec);
+	p->flows = NULL;
+	p->rec = NULL;
+}
+
+/* The client of a new flow: the SYN's sender, the SYN+ACK's receiver;
+ * mid-stream TCP guesses by port (a low port facing a high one is the
+ * server); UDP takes the first packet's sender. */
+static int
+pick_client(const struct packet *pkt, int side, uint16_t *flags)
+{
+	if (pkt->l4_proto != 6)
+		return side;
+	if ((pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		return side;
+	if ((pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		return !side;
+	*flags |= FLOW_F_MIDSTREAM;
+	if (pkt->sport < 1024 && pkt->dport >= 1024)
+		return !side;
+	return side;
+}
+
+static void
+stream_feed(struct pipeline *p, struct flow *f, const struct packet *pkt,
+    int dir)
+{
+	struct stream *s = &f->stream[dir];
+	const uint8_t *data;
+	size_t len;
+
+	if (f->stream_want[dir] == 0 || s->is_closed)
+		return;
+	if (!stream_add(&p->streams, s, pkt->seq, pkt->payload,
+	    pkt->payload_len)) {
+		if (s->is_closed)
+			f->stream_want[dir] = 0;
+		return;
+	}
+	data = stream_data(&p->streams, s, &len);
+	for (size_t i = 0; i < n_analyzers; i++) {
+		if (!(f->stream_want[dir] & (1u << i)))
+			continue;
+		if (!analyzers[i]->stream(an_state(p, f, i), &p->an, dir,
+		    data, len))
+			f->stream_want[dir] &= (uint16_t)~(1u << i);
+	}
+	/* Nobody wants more, or no more will fit: give the buffer back. */
+	if (f->stream_want[dir] == 0 || (s->is_full && len ==
+	    p->streams.slot_bytes)) {
+		f->stream_want[dir] = 0;
+		stream_close(&p->streams, s);
+	}
+}
+
+static struct flow *
+flow_for_packet(struct pipeline *p, const struct packet *pkt, int *dir)
+{
+	struct flow_key key;
+	struct flow *f;
+	int side;
+	bool is_syn = pkt->l4_proto == 6 &&
+	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+
+	flow_key_make(pkt, &key, &side);
+	f = flow_find(p->flows, &key);
+	/* A SYN with a new ISN on a known tuple starts a new connection. */
+	if (f != NULL && is_syn && (f->flags & FLOW_F_SYN) &&
+	    (side != f->client || pkt->seq != f->client_isn))
+		flow_end(p->flows, f, FLOW_END_REUSED), f = NULL;
+	else if (f != NULL && is_syn && f->list == FLOW_LIST_CLOSING)
+		flow_end(p->flows, f, FLOW_END_REUSED), f = NULL;
+	if (f == NULL) {
+		uint16_t want = 0;
+
+		f = flow_insert(p->flows, &key, pkt->ts_us);
+		f->client = (uint8_t)pick_client(pkt, side, &f->flags);
+		if (pkt->l4_proto == 6)
+			for (size_t i = 0; i < n_analyzers; i++)
+				if (analyzers[i]->stream != NULL)
+					want |= (uint16_t)(1u << i);
+		f->stream_want[0] = f->stream_want[1] = want;
+	}
+	*dir = side == f->client ? AN_DIR_CLIENT : AN_DIR_SERVER;
+	return f;
+}
+
+static void
+tcp_track(struct flow *f, const struct packet *pkt, int dir)
+{
+	uint8_t fl = pkt->tcp_flags;
+
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == AN_DIR_CLIENT &&
+	    !(f->flags & FLOW_F_SYN)) {
+		f->flags |= FLOW_F_SYN;
+		f->client_isn = pkt->seq;
+		stream_set_base(&f->stream[0], pkt->seq + 1);
+	} else if ((fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
+	    dir == AN_DIR_SERVER && !(f->flags & FLOW_F_SYNACK)) {
+		f->flags |= FLOW_F_SYNACK;
+		stream_set_base(&f->stream[1], pkt->seq + 1);
+	}
+	if (fl & TCP_FIN)
+		f->flags |= dir == AN_DIR_CLIENT ? FLOW_F_FIN_C : FLOW_F_FIN_S;
+	if (fl & TCP_RST)
+		f->flags |= FLOW_F_RST;
+}
+
+void
+pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
+    const uint8_t *data, uint32_t caplen, uint32_t wire_len)
+{
+	struct packet pkt;
+	enum decode_status st;
+	enum flow_list list;
+	struct flow *f;
+	int dir;
+
+	p->stats.packets++;
+	p->stats.bytes += wire_len;
+	if (ts_us < p->now_us) {
+		p->stats.ts_backwards++;
+		ts_us = p->now_us;
+	}
+	p->now_us = ts_us;
+	flow_expire(p->flows, ts_us);
+
+	pkt.ts_us = ts_us;
+	pkt.wire_len = wire_len;
+	st = decode_packet(dlt, data, caplen, &pkt);
+	if (st != DECODE_OK) {
+		p->stats.skipped[st]++;
+		return;
+	}
+	p->stats.analysed++;
+	if (pkt.is_first_fragment)
+		p->stats.first_fragments++;
+	if (pkt.n_tunnels)
+		p->stats.tunnelled++;
+
+	f = flow_for_packet(p, &pkt, &dir);
+	f->pkts[dir]++;
+	f->bytes[dir] += pkt.ip_total_len;
+	if (pkt.l4_proto == 6)
+		tcp_track(f, &pkt, dir);
+	for (size_t i = 0; i < n_analyzers; i++)
+		if (analyzers[i]->packet != NULL)
+			analyzers[i]->packet(an_state(p, f, i), &p->an, f,
+			    &pkt, dir);
+	if (pkt.l4_proto == 6 && pkt.payload_len > 0)
+		stream_feed(p, f, &pkt, dir);
+
+	if (pkt.l4_proto != 6)
+		list = FLOW_LIST_UDP;
+	else if ((f->flags & FLOW_F_RST) || ((f->flags & FLOW_F_FIN_C) &&
+	    (f->flags & FLOW_F_FIN_S)))
+		list = FLOW_LIST_CLOSING;
+	else
+		list = FLOW_LIST_TCP;
+	flow_touch(p->flows, f, list, ts_us);
+}
+
+void
+pipeline_finish(struct pipeline *p)
+{
+	flow_flush(p->flows, FLOW_END_EOF);
+}
+
+/* RFC 3339 UTC with microseconds. */
+static void
+json_time(struct json *j, const char *key, uint64_t us)
+{
+	char buf[40];
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%06uZ",
+	    (unsigned)(us % 1000000));
+	json_str(j, key, buf);
+}
+
+static void
+json_endpoint(struct json *j, const char *key, const struct flow *f, int side)
+{
+	char addr[64];
+
+	decode_addr_str(f->key.ip_version, f->key.addr[side], addr,
+	    sizeof(addr));
+	json_obj_open(j, key);
+	json_str(j, "ip", addr);
+	json_u64(j, "port", f->key.port[side]);
+	json_obj_close(j);
+}
+
+static void
+record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
+    struct json *j)
+{
+	json_u64(j, "schema_version", RECORD_SCHEMA_VERSION);
+	json_u64(j, "flow_id", f->id);
+	json_time(j, "ts_start", f->first_us);
+	json_time(j, "ts_end", f->last_us);
+	json_fixed(j, "duration_ms", (int64_t)(f->last_us - f->first_us), 3);
+	json_str(j, "end_reason", flow_end_name(why));
+	json_str(j, "proto", f->key.proto == 6 ? "tcp" : "udp");
+	json_u64(j, "ip_version", f->key.ip_version);
+	json_endpoint(j, "client", f, f->client);
+	json_endpoint(j, "server", f, !f->client);
+	if (f->key.vlan[0] != 0 || f->key.vlan[1] != 0) {
+		json_arr_open(j, "vlan");
+		json_u64(j, NULL, f->key.vlan[0]);
+		if (f->key.vlan[1] != 0)
+			json_u64(j, NULL, f->key.vlan[1]);
+		json_arr_close(j);
+	}
+	if (f->key.tunnel != DECODE_TUN_NONE) {
+		json_obj_open(j, "tunnel");
+		json_str(j, "type",
+		    decode_tunnel_name((enum decode_tunnel)f->key.tunnel));
+		json_u64(j, "id", f->key.tunnel_id);
+		json_obj_close(j);
+	}
+	json_obj_open(j, "packets");
+	json_u64(j, "client", f->pkts[AN_DIR_CLIENT]);
+	json_u64(j, "server", f->pkts[AN_DIR_SERVER]);
+	json_obj_close(j);
+	json_obj_open(j, "bytes");
+	json_u64(j, "client", f->bytes[AN_DIR_CLIENT]);
+	json_u64(j, "server", f->bytes[AN_DIR_SERVER]);
+	json_obj_close(j);
+	if (f->flags & FLOW_F_MIDSTREAM)
+		json_bool(j, "midstream", true);
+}
+
+static void
+pipeline_flow_end(void *arg, struct flow *f, enum flow_end why)
+{
+	struct pipeline *p = arg;
+	struct json j;
+	size_t len;
+
+	json_init(&j, p->rec, PIPELINE_RECORD_MAX);
+	json_obj_open(&j, NULL);
+	record_flow(p, f, why, &j);
+	for (size_t i = 0; i < n_analyzers; i++) {
+		const void *st = an_state(p, f, i);
+
+		if (analyzers[i]->has_output(st))
+			analyzers[i]->emit(st, &p->an, f, &j);
+	}
+	if (!p->deterministic) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		json_obj_open(&j, "sensor");
+		json_str(&j, "version", PACKAGE_VERSION);
+		json_time(&j, "emitted_at", (uint64_t)now.tv_sec * 1000000 +
+		    (uint64_t)now.tv_nsec / 1000);
+		json_obj_close(&j);
+	}
+	json_obj_close(&j);
+	stream_close(&p->streams, &f->stream[0]);
+	stream_close(&p->streams, &f->stream[1]);
+	if ((len = json_finish(&j)) == 0) {
+		p->stats.records_too_big++;
+		return;
+	}
+	if (output_write(p->out, p->rec, len) != 0)
+		p->stats.records_failed++;
+	else
+		p->stats.records++;
+}

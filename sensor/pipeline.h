@@ -1,0 +1,57 @@
+/* sensor/pipeline.h: packet -> decode -> flow -> analyzers -> record.
+ *
+ * One pipeline per worker, single-threaded.  All memory (flow table,
+ * analyzer state, stream buffers, record buffer) is allocated by
+ * pipeline_init(); pipeline_packet() allocates nothing. */
+#ifndef FP_SENSOR_PIPELINE_H
+#define FP_SENSOR_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzers/analyzer.h"
+#include "sensor/flow.h"
+#include "sensor/output.h"
+#include "sensor/stats.h"
+#include "sensor/stream.h"
+
+#define PIPELINE_MAX_ANALYZERS	16
+#define PIPELINE_RECORD_MAX	(64u * 1024)
+
+struct pipeline_config {
+	struct flow_config	 flow;
+	uint32_t		 stream_slots;	/* buffers in the pool */
+	uint32_t		 stream_bytes;	/* bytes kept per direction */
+	bool			 deterministic;	/* no wall-clock fields */
+	uint64_t		 hash_seed;
+	const struct p0f_db	*p0f;		/* borrowed, may be NULL */
+};
+
+struct pipeline {
+	struct flow_table	*flows;
+	struct stream_pool	 streams;
+	struct an_ctx		 an;
+	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
+	struct output		*out;		/* borrowed */
+	struct fp_stats		 stats;
+	char			*rec;		/* PIPELINE_RECORD_MAX */
+	bool			 deterministic;
+	uint64_t		 now_us;	/* latest packet time */
+};
+
+/* Set up p for cfg, writing records to out.  Returns 0, or -1 with errno
+ * set (nothing to free then). */
+int	pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
+	    struct output *out);
+
+/* Process one captured frame of link type dlt. */
+void	pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
+	    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+
+/* End every open flow (records written, reason "eof"). */
+void	pipeline_finish(struct pipeline *p);
+
+void	pipeline_free(struct pipeline *p);
+
+#endif

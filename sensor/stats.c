@@ -1,0 +1,42 @@
+/* sensor/stats.c: counters of one pipeline, printed by --stats. */
+#include "sensor/stats.h"
+
+#include <inttypes.h>
+
+#include "sensor/pipeline.h"
+
+void
+stats_print(FILE *fp, const struct pipeline *p)
+{
+	const struct fp_stats *s = &p->stats;
+	const struct flow_table *t = p->flows;
+	uint64_t skipped = 0;
+
+	for (int i = 1; i < DECODE_N_STATUS; i++)
+		skipped += s->skipped[i];
+#define P(name, v) fprintf(fp, "%s=%" PRIu64 "\n", name, (uint64_t)(v))
+	P("packets", s->packets);
+	P("bytes", s->bytes);
+	P("packets_analysed", s->analysed);
+	P("packets_skipped", skipped);
+	for (int i = 1; i < DECODE_N_STATUS; i++)
+		fprintf(fp, "packets_skipped_%s=%" PRIu64 "\n",
+		    decode_status_name((enum decode_status)i), s->skipped[i]);
+	P("first_fragments", s->first_fragments);
+	P("packets_tunnelled", s->tunnelled);
+	P("timestamps_backwards", s->ts_backwards);
+	P("flows_created", t->n_created);
+	P("flows_active_max", t->max_active);
+	for (int i = 0; i < FLOW_N_END; i++)
+		fprintf(fp, "flows_ended_%s=%" PRIu64 "\n",
+		    flow_end_name((enum flow_end)i), t->n_ended[i]);
+	P("flows_evicted", t->n_ended[FLOW_END_EVICTED]);
+	P("stream_buffers_exhausted", p->streams.n_exhausted);
+	P("stream_segments_retransmitted", p->streams.n_retransmitted);
+	P("stream_segments_out_of_window", p->streams.n_ooo_dropped);
+	P("analyzer_anomalies", p->an.n_anomalies);
+	P("records", s->records);
+	P("records_too_big", s->records_too_big);
+	P("records_failed", s->records_failed);
+#undef P
+}
