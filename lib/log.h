@@ -27,6 +27,8 @@ enum log_level {
 void	log_init(const char *progname, enum log_level level);
 void	log_set_level(enum log_level level);
 
+/* An error the program reports and survives (or exits on by itself). */
+void	log_errx(const char *fmt, ...) FP_PRINTF(1, 2);
 void	log_warn(const char *fmt, ...) FP_PRINTF(1, 2);
 void	log_warnx(const char *fmt, ...) FP_PRINTF(1, 2);
 void	log_info(const char *fmt, ...) FP_PRINTF(1, 2);

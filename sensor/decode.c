@@ -27,6 +27,7 @@
 
 #define UDP_PORT_VXLAN	4789
 #define UDP_PORT_GENEVE	6081
+#define UDP_PORT_VXLAN_GPE	4790
 
 static enum decode_status decode_ether(struct packet *, struct cursor *);
 static enum decode_status decode_ethertype(struct packet *, struct cursor *,
@@ -144,19 +145,25 @@ decode_tcp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 	return DECODE_OK;
 }
 
+/* VXLAN, and VXLAN-GPE when the P flag names the next protocol. */
 static enum decode_status
 decode_vxlan(struct packet *pkt, struct cursor *c)
 {
 	uint8_t flags = cur_u8(c);
 
-	cur_skip(c, 3);
+	cur_skip(c, 2);
+	uint8_t next = cur_u8(c);
 	uint32_t vni = cur_be24(c);
 	cur_skip(c, 1);
 	if (c->bad || !(flags & 0x08))
 		return DECODE_BAD_TUNNEL;
 	if (!tunnel_enter(pkt, DECODE_TUN_VXLAN, vni))
 		return DECODE_TUNNEL_TOO_DEEP;
-	return decode_ether(pkt, c);
+	if (!(flags & 0x04) || next == 3)
+		return decode_ether(pkt, c);
+	if (next == 1 || next == 2)
+		return decode_ip(pkt, c, next == 1 ? 4 : 6);
+	return DECODE_NOT_IP;
 }
 
 static enum decode_status
@@ -199,12 +206,14 @@ decode_udp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 	if (pkt->payload_len > pkt->payload_wire_len)
 		pkt->payload_len = pkt->payload_wire_len;
 
-	if (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE) {
+	bool is_vxlan = pkt->dport == UDP_PORT_VXLAN ||
+	    pkt->dport == UDP_PORT_VXLAN_GPE || pkt->sport == UDP_PORT_VXLAN;
+	if (is_vxlan || pkt->dport == UDP_PORT_GENEVE) {
 		/* Try the tunnel; if its header is not valid this is plain
 		 * UDP that happens to use the port. */
 		struct packet outer = *pkt;
 		struct cursor in = cur_init(pkt->payload, pkt->payload_len);
-		enum decode_status st = pkt->dport == UDP_PORT_VXLAN ?
+		enum decode_status st = is_vxlan ?
 		    decode_vxlan(pkt, &in) : decode_geneve(pkt, &in);
 		if (st != DECODE_BAD_TUNNEL)
 			return st;

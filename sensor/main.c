@@ -255,7 +255,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (capture_open_offline(&cap, o.read_path, o.bpf) != 0) {
-		log_warnx("%s", cap.err);
+		log_errx("%s", cap.err);
 		p0f_db_free(db);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
@@ -267,12 +267,12 @@ main(int argc, char **argv)
 
 	res = capture_run(&cap, on_packet, &p, &stop_requested);
 	if (res == CAPTURE_DAMAGED) {
-		log_warnx("%s", cap.err);
+		log_errx("%s", cap.err);
 		status = cap.n_read ? EXIT_DAMAGED : EXIT_NOINPUT;
 	}
 	pipeline_finish(&p);
 	if (output_close(&out) != 0 || p.stats.records_failed) {
-		log_warn("writing records to %s failed", out.name);
+		log_errx("writing records to %s failed", out.name);
 		status = EXIT_OUTPUT;
 	}
 	if (o.stats)
