@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +90,18 @@ version(void)
 #endif
 	    );
 	printf("%s\n", pcap_lib_version());
+}
+
+/* 64 random bits from the kernel; time and pid if that fails. */
+static uint64_t
+random_u64(void)
+{
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), 0) == (ssize_t)sizeof(v))
+		return v;
+	return (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^
+	    (uint64_t)clock();
 }
 
 /* Parse a number in [min, max] or exit with a usage error. */
@@ -194,8 +207,8 @@ parse_args(int argc, char **argv, struct options *o)
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	o->pc.deterministic = o->deterministic;
-	o->pc.hash_seed = o->deterministic ? 1 : (uint64_t)getpid() ^
-	    (uint64_t)time(NULL) << 20;
+	o->pc.hash_seed = o->deterministic ? 1 : random_u64();
+	o->pc.run_id = o->deterministic ? 0 : random_u64();
 }
 
 /* The p0f database: --p0f-db must load; the default is used if present. */

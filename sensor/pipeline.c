@@ -2,6 +2,8 @@
 #include "sensor/pipeline.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +51,7 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 	p->an.p0f = cfg->p0f;
 	p->out = out;
 	p->deterministic = cfg->deterministic;
+	p->run_id = cfg->run_id;
 	return 0;
 }
 
@@ -258,7 +261,12 @@ static void
 record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
     struct json *j)
 {
+	char id[40];
+
 	json_u64(j, "schema_version", RECORD_SCHEMA_VERSION);
+	/* Unique per record: the run's random id, then the flow's number. */
+	snprintf(id, sizeof(id), "%016" PRIx64 "%016" PRIx64, p->run_id, f->id);
+	json_str(j, "event_id", id);
 	json_u64(j, "flow_id", f->id);
 	json_time(j, "ts_start", f->first_us);
 	json_time(j, "ts_end", f->last_us);

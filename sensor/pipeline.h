@@ -25,6 +25,7 @@ struct pipeline_config {
 	uint32_t		 stream_bytes;	/* bytes kept per direction */
 	bool			 deterministic;	/* no wall-clock fields */
 	uint64_t		 hash_seed;
+	uint64_t		 run_id;	/* event ids: 0 when deterministic */
 	const struct p0f_db	*p0f;		/* borrowed, may be NULL */
 };
 
@@ -37,6 +38,7 @@ struct pipeline {
 	struct fp_stats		 stats;
 	char			*rec;		/* PIPELINE_RECORD_MAX */
 	bool			 deterministic;
+	uint64_t		 run_id;
 	uint64_t		 now_us;	/* latest packet time */
 };
 
