@@ -1,9 +1,7 @@
 /* lib/json.c: streaming JSON writer. */
 #include "json.h"
 
-#include <inttypes.h>
-#include <stdio.h>
-#include <string.h>
+#include "fmt.h"
 
 void
 json_init(struct json *j, char *buf, size_t cap)
@@ -13,15 +11,23 @@ json_init(struct json *j, char *buf, size_t cap)
 	j->cap = cap;
 }
 
+static inline bool
+json_room(struct json *j, size_t n)
+{
+	if (j->overflow)
+		return false;
+	if (j->cap - j->len < n) {
+		j->overflow = true;
+		return false;
+	}
+	return true;
+}
+
 static void
 json_put(struct json *j, const char *s, size_t n)
 {
-	if (j->overflow)
+	if (!json_room(j, n))
 		return;
-	if (j->cap - j->len < n) {
-		j->overflow = true;
-		return;
-	}
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
 }
@@ -29,12 +35,8 @@ json_put(struct json *j, const char *s, size_t n)
 static inline void
 json_putc(struct json *j, char c)
 {
-	if (j->overflow)
+	if (!json_room(j, 1))
 		return;
-	if (j->len == j->cap) {
-		j->overflow = true;
-		return;
-	}
 	j->buf[j->len++] = c;
 }
 
@@ -69,26 +71,70 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes that go out as they are: printable ASCII but '"' and '\\'.
+ * A bitmap of the 128 ASCII codes (0x20-0x7e, less 0x22 and 0x5c). */
+static const uint64_t json_plain[2] = {
+	0xfffffffb00000000ULL, 0x7fffffffefffffffULL,
+};
+
+static inline bool
+json_is_plain(unsigned c)
+{
+	return c < 128 && (json_plain[c >> 6] >> (c & 63) & 1);
+}
+
+/* True if none of the 8 bytes at p needs escaping: no byte below 0x20 or
+ * above 0x7e, no '"', no '\\' (word-at-a-time tests, no alignment). */
+static inline bool
+json_plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	return (((x - ones * 0x20) | (x + ones * 0x01) | (q - ones) |
+	    (b - ones) | x) & high) == 0;
+}
+
+/* Length of the leading run of s[0..n) that needs no escaping. */
+static size_t
+json_plain_run(const unsigned char *u, size_t n)
+{
+	size_t i = 0;
+
+	while (n - i >= 8 && json_plain8(u + i))
+		i += 8;
+	while (i < n && json_is_plain(u[i]))
+		i++;
+	return i;
+}
+
 static void
 json_escaped(struct json *j, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, run = 0;
+	size_t i = 0;
 
 	json_putc(j, '"');
 	while (i < n) {
-		unsigned c = u[i];
-		size_t ul = c >= 0x20 && c != '"' && c != '\\' ?
-		    utf8_len(u + i, n - i) : 0;
+		size_t run = json_plain_run(u + i, n - i), ul;
+		unsigned c;
 
+		json_put(j, s + i, run);
+		i += run;
+		if (i == n)
+			break;
+		c = u[i];
+		ul = c >= 0x80 ? utf8_len(u + i, n - i) : 0;
 		if (ul > 0) {
+			json_put(j, s + i, ul);
 			i += ul;
-			run += ul;
 			continue;
 		}
-		json_put(j, s + i - run, run);
-		run = 0;
 		switch (c) {
 		case '"':  json_put(j, "\\\"", 2); break;
 		case '\\': json_put(j, "\\\\", 2); break;
@@ -103,27 +149,37 @@ json_escaped(struct json *j, const char *s, size_t n)
 		}
 		i++;
 	}
-	json_put(j, s + i - run, run);
 	json_putc(j, '"');
 }
 
+/* The separator and key of the next value: one bounds check, one copy. */
 static void
-json_key(struct json *j, const char *key)
+json_key(struct json *j, const char *key, size_t klen)
 {
-	if (j->depth > 0 && j->need_comma[j->depth - 1])
-		json_putc(j, ',');
+	bool comma = j->depth > 0 && j->need_comma[j->depth - 1];
+	char *p;
+
 	if (j->depth > 0)
 		j->need_comma[j->depth - 1] = true;
+	if (!json_room(j, klen + 4))
+		return;
+	p = j->buf + j->len;
+	if (comma)
+		*p++ = ',';
 	if (key != NULL) {
-		json_escaped(j, key, strlen(key));
-		json_putc(j, ':');
+		*p++ = '"';
+		memcpy(p, key, klen);
+		p += klen;
+		*p++ = '"';
+		*p++ = ':';
 	}
+	j->len = (size_t)(p - j->buf);
 }
 
 static void
-json_open(struct json *j, const char *key, char c)
+json_open(struct json *j, const char *key, size_t klen, char c)
 {
-	json_key(j, key);
+	json_key(j, key, klen);
 	json_putc(j, c);
 	if (j->depth == JSON_MAX_DEPTH) {
 		j->bad_nesting = true;
@@ -144,9 +200,9 @@ json_close(struct json *j, char c)
 }
 
 void
-json_obj_open(struct json *j, const char *key)
+json_obj_open_k(struct json *j, const char *key, size_t klen)
 {
-	json_open(j, key, '{');
+	json_open(j, key, klen, '{');
 }
 
 void
@@ -156,9 +212,9 @@ json_obj_close(struct json *j)
 }
 
 void
-json_arr_open(struct json *j, const char *key)
+json_arr_open_k(struct json *j, const char *key, size_t klen)
 {
-	json_open(j, key, '[');
+	json_open(j, key, klen, '[');
 }
 
 void
@@ -168,76 +224,73 @@ json_arr_close(struct json *j)
 }
 
 void
-json_strn(struct json *j, const char *key, const char *s, size_t n)
+json_strn_k(struct json *j, const char *key, size_t klen, const char *s,
+    size_t n)
 {
-	json_key(j, key);
+	json_key(j, key, klen);
+	/* Common case: nothing to escape, one copy. */
+	if (json_plain_run((const unsigned char *)s, n) == n &&
+	    json_room(j, n + 2)) {
+		char *p = j->buf + j->len;
+
+		*p++ = '"';
+		memcpy(p, s, n);
+		p[n] = '"';
+		j->len += n + 2;
+		return;
+	}
 	json_escaped(j, s, n);
 }
 
 void
-json_str(struct json *j, const char *key, const char *s)
+json_u64_k(struct json *j, const char *key, size_t klen, uint64_t v)
 {
-	json_strn(j, key, s, strlen(s));
+	char tmp[20], *d = fmt_digits(tmp, v);
+
+	json_key(j, key, klen);
+	json_put(j, d, (size_t)(tmp + 20 - d));
 }
 
 void
-json_u64(struct json *j, const char *key, uint64_t v)
+json_i64_k(struct json *j, const char *key, size_t klen, int64_t v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+	char tmp[21], *d = fmt_digits(tmp + 1, u);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	json_key(j, key);
-	json_put(j, tmp + i, sizeof(tmp) - i);
+	if (v < 0)
+		*--d = '-';
+	json_key(j, key, klen);
+	json_put(j, d, (size_t)(tmp + 21 - d));
 }
 
 void
-json_i64(struct json *j, const char *key, int64_t v)
-{
-	if (v >= 0) {
-		json_u64(j, key, (uint64_t)v);
-		return;
-	}
-	json_key(j, key);
-	json_putc(j, '-');
-	/* Reuse the unsigned path without a key (no comma, no key). */
-	uint64_t u = (uint64_t)(-(v + 1)) + 1;
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	json_put(j, tmp + i, sizeof(tmp) - i);
-}
-
-void
-json_fixed(struct json *j, const char *key, int64_t v, unsigned decimals)
+json_fixed_k(struct json *j, const char *key, size_t klen, int64_t v,
+    unsigned decimals)
 {
 	char tmp[48];
+	struct fmt f = fmt_init(tmp, sizeof(tmp));
 	uint64_t scale = 1, u;
-	int n;
 
+	if (decimals > 18)
+		decimals = 18;
 	for (unsigned i = 0; i < decimals; i++)
 		scale *= 10;
 	u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
-	if (decimals == 0)
-		n = snprintf(tmp, sizeof(tmp), "%s%" PRIu64, v < 0 ? "-" : "",
-		    u);
-	else
-		n = snprintf(tmp, sizeof(tmp), "%s%" PRIu64 ".%0*" PRIu64,
-		    v < 0 ? "-" : "", u / scale, (int)decimals, u % scale);
-	json_key(j, key);
-	json_put(j, tmp, (size_t)n);
+	if (v < 0)
+		fmt_char(&f, '-');
+	fmt_u64(&f, u / scale);
+	if (decimals > 0) {
+		fmt_char(&f, '.');
+		fmt_u64_pad(&f, u % scale, decimals);
+	}
+	json_key(j, key, klen);
+	json_put(j, tmp, fmt_end(&f));
 }
 
 void
-json_bool(struct json *j, const char *key, bool v)
+json_bool_k(struct json *j, const char *key, size_t klen, bool v)
 {
-	json_key(j, key);
+	json_key(j, key, klen);
 	if (v)
 		json_put(j, "true", 4);
 	else
@@ -245,10 +298,59 @@ json_bool(struct json *j, const char *key, bool v)
 }
 
 void
-json_null(struct json *j, const char *key)
+json_null_k(struct json *j, const char *key, size_t klen)
 {
-	json_key(j, key);
+	json_key(j, key, klen);
 	json_put(j, "null", 4);
+}
+
+/* Civil date of a day count since 1970-01-01 (proleptic Gregorian),
+ * by 400-year eras: no libc, no locale, no time zone. */
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static inline void
+put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+void
+json_time_us_k(struct json *j, const char *key, size_t klen, uint64_t us)
+{
+	uint64_t sec = us / 1000000;
+	unsigned sod = (unsigned)(sec % 86400), frac = (unsigned)(us % 1000000);
+	int64_t year;
+	unsigned mon, day;
+	/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
+	char b[28] = "0000-00-00T00:00:00.000000Z";
+
+	civil_from_days((int64_t)(sec / 86400), &year, &mon, &day);
+	if (year < 0 || year > 9999)
+		year = 9999;
+	put2(b, (unsigned)(year / 100));
+	put2(b + 2, (unsigned)(year % 100));
+	put2(b + 5, mon);
+	put2(b + 8, day);
+	put2(b + 11, sod / 3600);
+	put2(b + 14, sod / 60 % 60);
+	put2(b + 17, sod % 60);
+	for (int i = 25; i >= 20; i--, frac /= 10)
+		b[i] = (char)('0' + frac % 10);
+	json_strn_k(j, key, klen, b, 27);
 }
 
 size_t

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define JSON_MAX_DEPTH	16
 
@@ -26,18 +27,94 @@ struct json {
 };
 
 void	json_init(struct json *j, char *buf, size_t cap);
-void	json_obj_open(struct json *j, const char *key);
+
+/* Members take their key's length explicitly; the inline wrappers below
+ * compute it, at compile time for the literal keys records use.  Keys are
+ * the program's own: plain ASCII, written without escaping. */
+void	json_obj_open_k(struct json *j, const char *key, size_t klen);
+void	json_arr_open_k(struct json *j, const char *key, size_t klen);
+void	json_strn_k(struct json *j, const char *key, size_t klen,
+	    const char *s, size_t n);
+void	json_u64_k(struct json *j, const char *key, size_t klen, uint64_t v);
+void	json_i64_k(struct json *j, const char *key, size_t klen, int64_t v);
+void	json_bool_k(struct json *j, const char *key, size_t klen, bool v);
+void	json_null_k(struct json *j, const char *key, size_t klen);
+void	json_fixed_k(struct json *j, const char *key, size_t klen, int64_t v,
+	    unsigned decimals);
+void	json_time_us_k(struct json *j, const char *key, size_t klen,
+	    uint64_t us);
 void	json_obj_close(struct json *j);
-void	json_arr_open(struct json *j, const char *key);
 void	json_arr_close(struct json *j);
-void	json_str(struct json *j, const char *key, const char *s);
-void	json_strn(struct json *j, const char *key, const char *s, size_t n);
-void	json_u64(struct json *j, const char *key, uint64_t v);
-void	json_i64(struct json *j, const char *key, int64_t v);
-void	json_bool(struct json *j, const char *key, bool v);
-void	json_null(struct json *j, const char *key);
+
+static inline size_t
+json_klen(const char *key)
+{
+	return key != NULL ? strlen(key) : 0;
+}
+
+static inline void
+json_obj_open(struct json *j, const char *key)
+{
+	json_obj_open_k(j, key, json_klen(key));
+}
+
+static inline void
+json_arr_open(struct json *j, const char *key)
+{
+	json_arr_open_k(j, key, json_klen(key));
+}
+
+/* A string of n bytes; escaped, never-valid UTF-8 written as \u00XX. */
+static inline void
+json_strn(struct json *j, const char *key, const char *s, size_t n)
+{
+	json_strn_k(j, key, json_klen(key), s, n);
+}
+
+static inline void
+json_str(struct json *j, const char *key, const char *s)
+{
+	json_strn_k(j, key, json_klen(key), s, strlen(s));
+}
+
+static inline void
+json_u64(struct json *j, const char *key, uint64_t v)
+{
+	json_u64_k(j, key, json_klen(key), v);
+}
+
+static inline void
+json_i64(struct json *j, const char *key, int64_t v)
+{
+	json_i64_k(j, key, json_klen(key), v);
+}
+
+static inline void
+json_bool(struct json *j, const char *key, bool v)
+{
+	json_bool_k(j, key, json_klen(key), v);
+}
+
+static inline void
+json_null(struct json *j, const char *key)
+{
+	json_null_k(j, key, json_klen(key));
+}
+
 /* A fixed-point number v / 10^decimals, e.g. (1234, 3) -> 1.234. */
-void	json_fixed(struct json *j, const char *key, int64_t v, unsigned decimals);
+static inline void
+json_fixed(struct json *j, const char *key, int64_t v, unsigned decimals)
+{
+	json_fixed_k(j, key, json_klen(key), v, decimals);
+}
+
+/* A time as RFC 3339 UTC with microseconds ("2018-01-17T10:59:46.703072Z")
+ * from microseconds since the epoch, without libc time functions. */
+static inline void
+json_time_us(struct json *j, const char *key, uint64_t us)
+{
+	json_time_us_k(j, key, json_klen(key), us);
+}
 
 /* Terminate the top-level value with '\n'.  Returns the length written, or 0
  * if the buffer overflowed or objects were left open. */

@@ -1,6 +1,8 @@
 /* tests/unit/test_json.c */
 #include "json.h"
 
+#include <time.h>
+
 #include "tests/test.h"
 
 static void
@@ -48,6 +50,49 @@ test_escaping(void)
 	    "\\u00ed\\u00a0\\u0080\"\n");
 }
 
+/* The word-at-a-time path: one special byte at every position of a long
+ * plain string, compared with a byte-by-byte reference. */
+static void
+test_escaping_positions(void)
+{
+	static const unsigned char specials[] = { '"', '\\', 0x00, 0x1f, 0x7f,
+	    0x80, 0xff, 0x20, 0x7e };
+	char in[48], buf[512], want[512];
+
+	for (size_t sp = 0; sp < sizeof(specials); sp++) {
+		for (size_t pos = 0; pos < sizeof(in); pos++) {
+			struct json j;
+			size_t n, w = 0;
+
+			memset(in, 'a', sizeof(in));
+			in[pos] = (char)specials[sp];
+			want[w++] = '"';
+			for (size_t i = 0; i < sizeof(in); i++) {
+				unsigned c = (unsigned char)in[i];
+
+				if (c == '"' || c == '\\') {
+					want[w++] = '\\';
+					want[w++] = (char)c;
+				} else if (c < 0x20 || c >= 0x7f) {
+					w += (size_t)snprintf(want + w, 7, "\\u%04x",
+					    c);
+				} else {
+					want[w++] = (char)c;
+				}
+			}
+			want[w++] = '"';
+			want[w++] = '\n';
+			want[w] = '\0';
+			json_init(&j, buf, sizeof(buf));
+			json_strn(&j, NULL, in, sizeof(in));
+			n = json_finish(&j);
+			buf[n] = '\0';
+			if (!CHECK_EQ_S(buf, want))
+				return;
+		}
+	}
+}
+
 static void
 test_overflow(void)
 {
@@ -69,11 +114,46 @@ test_overflow(void)
 	CHECK_EQ_U(json_finish(&j), 0);
 }
 
+/* json_time_us against gmtime_r + strftime over many instants. */
+static void
+test_time(void)
+{
+	uint64_t us = 0;
+	int bad = 0;
+
+	for (int i = 0; i < 200000 && bad < 3; i++) {
+		char buf[64], want[64];
+		struct json j;
+		struct tm tm;
+		time_t t;
+		size_t n;
+
+		/* Steps of ~1.3 days plus odd microseconds, to year ~2700. */
+		us += 112233445566ull + (uint64_t)i * 7;
+		t = (time_t)(us / 1000000);
+		gmtime_r(&t, &tm);
+		n = strftime(want, sizeof(want), "\"%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof(want) - n, ".%06uZ\"\n",
+		    (unsigned)(us % 1000000));
+		json_init(&j, buf, sizeof(buf));
+		json_time_us(&j, NULL, us);
+		n = json_finish(&j);
+		buf[n] = '\0';
+		if (strcmp(buf, want) != 0) {
+			bad++;
+			CHECK_EQ_S(buf, want);
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+}
+
 int
 main(void)
 {
+	test_time();
 	test_shape();
 	test_escaping();
+	test_escaping_positions();
 	test_overflow();
 	return test_done("test_json");
 }
