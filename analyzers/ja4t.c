@@ -1,28 +1,29 @@
 /* analyzers/ja4t.c: JA4T / JA4TS (FoxIO License 1.1). */
 #include "analyzers/ja4t.h"
 
-#include <stdio.h>
+#include <stdbool.h>
 
 #include "cursor.h"
+#include "fmt.h"
 
 size_t
 ja4t_format(uint16_t win, const uint8_t *opts, size_t len, char *dst,
     size_t dstsz)
 {
 	struct cursor c = cur_init(opts, len);
-	char kinds[JA4T_STR_MAX];
-	size_t k = 0;
+	struct fmt f = fmt_init(dst, dstsz);
 	unsigned mss = 0, ws = 0;
+	bool first = true;
 
-	kinds[0] = '\0';
+	fmt_u64(&f, win);
+	fmt_char(&f, '_');
 	while (cur_left(&c) > 0) {
 		uint8_t kind = cur_u8(&c);
-		int n = snprintf(kinds + k, sizeof(kinds) - k, "%s%u",
-		    k ? "-" : "", kind);
 
-		if (n < 0 || (size_t)n >= sizeof(kinds) - k)
-			break;
-		k += (size_t)n;
+		if (!first)
+			fmt_char(&f, '-');
+		first = false;
+		fmt_u64(&f, kind);
 		if (kind == 0 || kind == 1)
 			continue;
 		uint8_t olen = cur_u8(&c);
@@ -34,6 +35,9 @@ ja4t_format(uint16_t win, const uint8_t *opts, size_t len, char *dst,
 		else if (kind == 3 && olen == 3)
 			ws = cur_u8(&body);
 	}
-	return (size_t)snprintf(dst, dstsz, "%u_%s_%u_%u", win, kinds, mss,
-	    ws);
+	fmt_char(&f, '_');
+	fmt_u64(&f, mss);
+	fmt_char(&f, '_');
+	fmt_u64(&f, ws);
+	return fmt_end(&f);
 }

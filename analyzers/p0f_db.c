@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 #define P0F_LINE_MAX	1024
 #define P0F_MAX_SIGS	65536
 
@@ -460,6 +462,57 @@ parse_line(struct p0f_loader *ld, char *line)
 	}
 }
 
+static bool
+same_layout(const uint8_t *a, uint8_t na, const uint8_t *b, uint8_t nb)
+{
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* Reorder one side's entries so that each layout's entries are adjacent,
+ * keeping file order within a layout, and index the groups. */
+static bool
+group_by_layout(struct p0f_db *db, int side)
+{
+	size_t n = db->n_tcp[side], ng = 0, out = 0;
+	struct p0f_tcp_entry *sorted;
+	struct p0f_layout_group *g;
+
+	if (n == 0)
+		return true;
+	sorted = calloc(n, sizeof(*sorted));
+	g = calloc(n, sizeof(*g));
+	if (sorted == NULL || g == NULL) {
+		free(sorted);
+		free(g);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct p0f_tcp_entry *e = &db->tcp[side][i];
+		size_t k;
+
+		for (k = 0; k < ng; k++)
+			if (same_layout(g[k].layout, g[k].n_opts, e->layout,
+			    e->n_opts))
+				break;
+		if (k < ng)
+			continue;
+		memcpy(g[ng].layout, e->layout, sizeof(g[ng].layout));
+		g[ng].n_opts = e->n_opts;
+		g[ng].first = (uint32_t)out;
+		for (size_t j = i; j < n; j++)
+			if (same_layout(e->layout, e->n_opts,
+			    db->tcp[side][j].layout, db->tcp[side][j].n_opts))
+				sorted[out++] = db->tcp[side][j];
+		g[ng].count = (uint32_t)out - g[ng].first;
+		ng++;
+	}
+	free(db->tcp[side]);
+	db->tcp[side] = sorted;
+	db->groups[side] = g;
+	db->n_groups[side] = ng;
+	return true;
+}
+
 /* Read one line without its newline into buf.  Returns 1, 0 at the end,
  * -1 if the line does not fit, -2 on a NUL byte. */
 static int
@@ -524,6 +577,10 @@ p0f_db_load(const char *path, char *err, size_t errsz)
 		ok = false;
 	}
 	fclose(f);
+	if (ok && (!group_by_layout(ld.db, 0) || !group_by_layout(ld.db, 1))) {
+		snprintf(err, errsz, "%s: out of memory", path);
+		ok = false;
+	}
 	if (!ok) {
 		p0f_db_free(ld.db);
 		return NULL;
@@ -539,6 +596,8 @@ p0f_db_free(struct p0f_db *db)
 	free(db->labels);
 	free(db->tcp[0]);
 	free(db->tcp[1]);
+	free(db->groups[0]);
+	free(db->groups[1]);
 	free(db->mtu);
 	free(db->mtu_labels);
 	free(db);
@@ -580,15 +639,21 @@ p0f_db_match_tcp(const struct p0f_db *db, const struct tcp_sig *s,
 	bool use_mtu = false;
 	int win_multi = tcp_sig_win_multi(s, syn_mss, &use_mtu);
 
+	const struct p0f_layout_group *g = NULL;
+
 	memset(m, 0, sizeof(*m));
-	for (size_t i = 0; db != NULL && i < db->n_tcp[side]; i++) {
-		const struct p0f_tcp_entry *r = &db->tcp[side][i];
+	for (size_t k = 0; db != NULL && k < db->n_groups[side]; k++) {
+		if (same_layout(db->groups[side][k].layout,
+		    db->groups[side][k].n_opts, s->layout, s->n_opts)) {
+			g = &db->groups[side][k];
+			break;
+		}
+	}
+	for (size_t i = 0; g != NULL && i < g->count; i++) {
+		const struct p0f_tcp_entry *r = &db->tcp[side][g->first + i];
 		uint32_t rq = r->quirks;
 		bool fuzzy = false;
 
-		if (r->n_opts != s->n_opts ||
-		    memcmp(r->layout, s->layout, s->n_opts) != 0)
-			continue;
 		/* A signature for either IP version drops the quirks that
 		 * cannot occur in the packet's version. */
 		if (r->ip_version == -1)
@@ -659,30 +724,40 @@ size_t
 p0f_match_params(const struct p0f_match *m, const struct tcp_sig *sig,
     char *dst, size_t dstsz)
 {
-	char buf[64] = "";
-	size_t n = 0;
+	static const char hex[] = "0123456789abcdef";
+	char buf[64];
+	struct fmt f = fmt_init(buf, sizeof(buf));
 
-#define ADD(...) n += (size_t)snprintf(buf + n, n < sizeof(buf) ? \
-	sizeof(buf) - n : 0, __VA_ARGS__)
 	if (m->entry != NULL) {
 		if (m->label->generic)
-			ADD(" generic");
+			fmt_str(&f, " generic");
 		if (m->fuzzy)
-			ADD(" fuzzy");
+			fmt_str(&f, " fuzzy");
 		if (m->entry->bad_ttl)
-			ADD(" random_ttl");
+			fmt_str(&f, " random_ttl");
 	}
 	if (m->dist > TCP_SIG_MAX_DIST)
-		ADD(" excess_dist");
-	if (sig->tos)
-		ADD(" tos:0x%02x", sig->tos);
-#undef ADD
-	return (size_t)snprintf(dst, dstsz, "%s", buf[0] ? buf + 1 : "none");
+		fmt_str(&f, " excess_dist");
+	if (sig->tos) {
+		fmt_str(&f, " tos:0x");
+		fmt_char(&f, hex[sig->tos >> 4 & 15]);
+		fmt_char(&f, hex[sig->tos & 15]);
+	}
+	fmt_end(&f);
+	struct fmt out = fmt_init(dst, dstsz);
+	fmt_str(&out, f.len ? buf + 1 : "none");
+	return fmt_end(&out);
 }
 
 size_t
 p0f_label_str(const struct p0f_label *l, char *dst, size_t dstsz)
 {
-	return (size_t)snprintf(dst, dstsz, "%s%s%s", l->name,
-	    l->flavor[0] ? " " : "", l->flavor);
+	struct fmt f = fmt_init(dst, dstsz);
+
+	fmt_str(&f, l->name);
+	if (l->flavor[0]) {
+		fmt_char(&f, ' ');
+		fmt_str(&f, l->flavor);
+	}
+	return fmt_end(&f);
 }

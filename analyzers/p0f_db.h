@@ -54,12 +54,23 @@ struct p0f_mtu_entry {
 	uint32_t	 label;		/* index into mtu_labels */
 };
 
+/* Signatures sharing one option layout: only these can match a packet
+ * with that layout, so matching scans one group, in file order. */
+struct p0f_layout_group {
+	uint8_t		 layout[TCP_MAX_OPTS];
+	uint8_t		 n_opts;
+	uint32_t	 first;		/* index into tcp[side] */
+	uint32_t	 count;
+};
+
 struct p0f_db {
 	char			 path[256];
 	struct p0f_label	*labels;
 	size_t			 n_labels;
 	struct p0f_tcp_entry	*tcp[2];	/* [0] SYN, [1] SYN+ACK */
 	size_t			 n_tcp[2];
+	struct p0f_layout_group	*groups[2];	/* entries grouped by layout */
+	size_t			 n_groups[2];
 	struct p0f_mtu_entry	*mtu;
 	size_t			 n_mtu;
 	char			(*mtu_labels)[64];

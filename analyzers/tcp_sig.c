@@ -1,9 +1,9 @@
 /* analyzers/tcp_sig.c: the p0f v3 TCP signature of a SYN or SYN+ACK. */
 #include "analyzers/tcp_sig.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "fmt.h"
 
 #define MIN_TCP4	40		/* IPv4 + TCP headers */
 #define MIN_TCP6	60
@@ -135,133 +135,105 @@ tcp_sig_win_multi(const struct tcp_sig *sig, uint16_t syn_mss, bool *use_mtu)
 	return -1;
 }
 
-/* Bounded appender: keeps counting past the end, like snprintf. */
-struct sbuf {
-	char	*p;
-	size_t	 size;
-	size_t	 len;
+static const char *const opt_names[] = {
+	[TCPOPT_NOP] = "nop", [TCPOPT_MSS] = "mss", [TCPOPT_WS] = "ws",
+	[TCPOPT_SACKOK] = "sok", [TCPOPT_SACK] = "sack", [TCPOPT_TS] = "ts",
 };
 
 static void
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(b->len < b->size ? b->p + b->len : NULL,
-	    b->len < b->size ? b->size - b->len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len += (size_t)n;
-}
-
-static void
-sb_layout(struct sbuf *b, const uint8_t *layout, uint8_t n, uint8_t eol_pad)
+fmt_layout(struct fmt *f, const uint8_t *layout, uint8_t n, uint8_t eol_pad)
 {
 	for (uint8_t i = 0; i < n; i++) {
-		const char *sep = i ? "," : "";
+		uint8_t k = layout[i];
 
-		switch (layout[i]) {
-		case TCPOPT_EOL:
-			sb_printf(b, "%seol+%u", sep, eol_pad);
-			break;
-		case TCPOPT_NOP:
-			sb_printf(b, "%snop", sep);
-			break;
-		case TCPOPT_MSS:
-			sb_printf(b, "%smss", sep);
-			break;
-		case TCPOPT_WS:
-			sb_printf(b, "%sws", sep);
-			break;
-		case TCPOPT_SACKOK:
-			sb_printf(b, "%ssok", sep);
-			break;
-		case TCPOPT_SACK:
-			sb_printf(b, "%ssack", sep);
-			break;
-		case TCPOPT_TS:
-			sb_printf(b, "%sts", sep);
-			break;
-		default:
-			sb_printf(b, "%s?%u", sep, layout[i]);
-			break;
+		if (i)
+			fmt_char(f, ',');
+		if (k == TCPOPT_EOL) {
+			fmt_str(f, "eol+");
+			fmt_u64(f, eol_pad);
+		} else if (k < sizeof(opt_names) / sizeof(opt_names[0]) &&
+		    opt_names[k] != NULL) {
+			fmt_str(f, opt_names[k]);
+		} else {
+			fmt_char(f, '?');
+			fmt_u64(f, k);
 		}
 	}
 }
 
 static void
-sb_quirks(struct sbuf *b, uint32_t quirks)
+fmt_quirks(struct fmt *f, uint32_t quirks)
 {
 	bool first = true;
 
 	for (unsigned i = 0; i < TCP_N_QUIRKS; i++) {
 		if (!(quirks & (1u << i)))
 			continue;
-		sb_printf(b, "%s%s", first ? "" : ",", tcp_quirk_name(i));
+		if (!first)
+			fmt_char(f, ',');
+		fmt_str(f, tcp_quirk_name(i));
 		first = false;
 	}
-}
-
-static size_t
-sb_done(struct sbuf *b)
-{
-	if (b->size > 0)
-		b->p[b->len < b->size ? b->len : b->size - 1] = '\0';
-	return b->len;
 }
 
 size_t
 tcp_sig_format_layout(const uint8_t *layout, uint8_t n, uint8_t eol_pad,
     char *dst, size_t dstsz)
 {
-	struct sbuf b = { dst, dstsz, 0 };
+	struct fmt f = fmt_init(dst, dstsz);
 
-	sb_printf(&b, "%s", "");
-	sb_layout(&b, layout, n, eol_pad);
-	return sb_done(&b);
+	fmt_layout(&f, layout, n, eol_pad);
+	return fmt_end(&f);
 }
 
 size_t
 tcp_sig_format_quirks(uint32_t quirks, char *dst, size_t dstsz)
 {
-	struct sbuf b = { dst, dstsz, 0 };
+	struct fmt f = fmt_init(dst, dstsz);
 
-	sb_printf(&b, "%s", "");
-	sb_quirks(&b, quirks);
-	return sb_done(&b);
+	fmt_quirks(&f, quirks);
+	return fmt_end(&f);
 }
 
 size_t
 tcp_sig_format(const struct tcp_sig *sig, uint16_t syn_mss, char *dst,
     size_t dstsz)
 {
-	struct sbuf b = { dst, dstsz, 0 };
+	struct fmt f = fmt_init(dst, dstsz);
 	uint8_t dist = tcp_sig_guess_dist(sig->ttl);
 	bool use_mtu = false;
 	int m;
 
+	fmt_u64(&f, sig->ip_version);
+	fmt_char(&f, ':');
+	fmt_u64(&f, sig->ttl);
+	fmt_char(&f, '+');
 	if (dist > TCP_SIG_MAX_DIST)
-		sb_printf(&b, "%u:%u+?:%u:", sig->ip_version, sig->ttl,
-		    sig->ip_opt_len);
+		fmt_char(&f, '?');
 	else
-		sb_printf(&b, "%u:%u+%u:%u:", sig->ip_version, sig->ttl, dist,
-		    sig->ip_opt_len);
+		fmt_u64(&f, dist);
+	fmt_char(&f, ':');
+	fmt_u64(&f, sig->ip_opt_len);
+	fmt_char(&f, ':');
 	/* p0f prints '*' for the MSS that its own sendsyn tool uses. */
 	if (sig->mss == 1331 && sig->is_synack)
-		sb_printf(&b, "*:");
+		fmt_char(&f, '*');
 	else
-		sb_printf(&b, "%u:", sig->mss);
+		fmt_u64(&f, sig->mss);
+	fmt_char(&f, ':');
 	m = tcp_sig_win_multi(sig, syn_mss, &use_mtu);
-	if (m > 0)
-		sb_printf(&b, "%s*%d", use_mtu ? "mtu" : "mss", m);
-	else
-		sb_printf(&b, "%u", sig->win);
-	sb_printf(&b, ",%u:", sig->wscale);
-	sb_layout(&b, sig->layout, sig->n_opts, sig->eol_pad);
-	sb_printf(&b, ":");
-	sb_quirks(&b, sig->quirks);
-	sb_printf(&b, ":%s", sig->has_payload ? "+" : "0");
-	return sb_done(&b);
+	if (m > 0) {
+		fmt_str(&f, use_mtu ? "mtu*" : "mss*");
+		fmt_u64(&f, (uint64_t)m);
+	} else {
+		fmt_u64(&f, sig->win);
+	}
+	fmt_char(&f, ',');
+	fmt_u64(&f, sig->wscale);
+	fmt_char(&f, ':');
+	fmt_layout(&f, sig->layout, sig->n_opts, sig->eol_pad);
+	fmt_char(&f, ':');
+	fmt_quirks(&f, sig->quirks);
+	fmt_str(&f, sig->has_payload ? ":+" : ":0");
+	return fmt_end(&f);
 }
