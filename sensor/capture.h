@@ -16,10 +16,20 @@ enum capture_result {
 };
 
 struct capture {
-	pcap_t		*pcap;
+	pcap_t		*pcap;		/* libpcap reader, or NULL */
 	const char	*path;
 	int		 dlt;
 	uint64_t	 n_read;
+	/* Memory-mapped classic pcap (regular files): no copy per packet. */
+	const uint8_t	*map;
+	size_t		 map_len;
+	size_t		 map_off;	/* next record header */
+	bool		 map_swapped;	/* other byte order than ours */
+	bool		 map_nsec;	/* nanosecond timestamps */
+	uint32_t	 map_snaplen;
+	bool		 has_filter;
+	struct bpf_program filter;
+	uint64_t	 n_over_snaplen; /* records longer than the snaplen */
 	char		 err[PCAP_ERRBUF_SIZE + 512];
 };
 
@@ -27,8 +37,11 @@ struct capture {
 typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
 		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
 
-/* Open path and apply the BPF filter (may be NULL).  Returns 0, or -1 with
- * a message naming the file in c->err. */
+/* Open path and apply the BPF filter (may be NULL).  A regular file in the
+ * classic pcap format is memory-mapped and read without libpcap (the same
+ * checks, messages and results, without a copy per packet); pcapng, stdin
+ * and anything else go through libpcap.  Returns 0, or -1 with a message
+ * naming the file in c->err. */
 int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
 
