@@ -20,7 +20,8 @@ struct cursor {
 static inline struct cursor
 cur_init(const uint8_t *buf, size_t len)
 {
-	struct cursor c = { buf, buf + len, false };
+	/* buf may be NULL when len is 0: no arithmetic on NULL. */
+	struct cursor c = { buf, len ? buf + len : buf, false };
 	return c;
 }
 

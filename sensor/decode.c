@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "fmt.h"
 
 #define ETH_IPV4	0x0800
 #define ETH_IPV6	0x86dd
@@ -74,6 +75,17 @@ void
 decode_addr_str(uint8_t ip_version, const uint8_t *addr, char *dst,
     size_t dstsz)
 {
+	if (ip_version == 4) {
+		struct fmt f = fmt_init(dst, dstsz);
+
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				fmt_char(&f, '.');
+			fmt_u64(&f, addr[i]);
+		}
+		fmt_end(&f);
+		return;
+	}
 	if (inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, addr, dst,
 	    (socklen_t)dstsz) == NULL && dstsz > 0)
 		dst[0] = '\0';
@@ -145,17 +157,19 @@ decode_tcp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 	return DECODE_OK;
 }
 
-/* VXLAN, and VXLAN-GPE when the P flag names the next protocol. */
+/* VXLAN, and VXLAN-GPE when the P flag names the next protocol.  The
+ * reserved bits must be zero: port 4789 alone is weak evidence. */
 static enum decode_status
 decode_vxlan(struct packet *pkt, struct cursor *c)
 {
 	uint8_t flags = cur_u8(c);
-
-	cur_skip(c, 2);
+	uint16_t rsvd1 = cur_be16(c);
 	uint8_t next = cur_u8(c);
 	uint32_t vni = cur_be24(c);
-	cur_skip(c, 1);
-	if (c->bad || !(flags & 0x08))
+	uint8_t rsvd2 = cur_u8(c);
+
+	if (c->bad || !(flags & 0x08) || (flags & ~0x0cu) != 0 ||
+	    rsvd1 != 0 || rsvd2 != 0 || (!(flags & 0x04) && next != 0))
 		return DECODE_BAD_TUNNEL;
 	if (!tunnel_enter(pkt, DECODE_TUN_VXLAN, vni))
 		return DECODE_TUNNEL_TOO_DEEP;

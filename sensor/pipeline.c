@@ -2,13 +2,12 @@
 #include "sensor/pipeline.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
+#include "fmt.h"
 #include "json.h"
 
 #define RECORD_SCHEMA_VERSION	1
@@ -228,22 +227,6 @@ pipeline_finish(struct pipeline *p)
 	flow_flush(p->flows, FLOW_END_EOF);
 }
 
-/* RFC 3339 UTC with microseconds. */
-static void
-json_time(struct json *j, const char *key, uint64_t us)
-{
-	char buf[40];
-	time_t secs = (time_t)(us / 1000000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%06uZ",
-	    (unsigned)(us % 1000000));
-	json_str(j, key, buf);
-}
-
 static void
 json_endpoint(struct json *j, const char *key, const struct flow *f, int side)
 {
@@ -262,14 +245,16 @@ record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
     struct json *j)
 {
 	char id[40];
+	struct fmt idf = fmt_init(id, sizeof(id));
 
 	json_u64(j, "schema_version", RECORD_SCHEMA_VERSION);
 	/* Unique per record: the run's random id, then the flow's number. */
-	snprintf(id, sizeof(id), "%016" PRIx64 "%016" PRIx64, p->run_id, f->id);
-	json_str(j, "event_id", id);
+	fmt_hex(&idf, p->run_id, 16);
+	fmt_hex(&idf, f->id, 16);
+	json_strn(j, "event_id", id, fmt_end(&idf));
 	json_u64(j, "flow_id", f->id);
-	json_time(j, "ts_start", f->first_us);
-	json_time(j, "ts_end", f->last_us);
+	json_time_us(j, "ts_start", f->first_us);
+	json_time_us(j, "ts_end", f->last_us);
 	json_fixed(j, "duration_ms", (int64_t)(f->last_us - f->first_us), 3);
 	json_str(j, "end_reason", flow_end_name(why));
 	json_str(j, "proto", f->key.proto == 6 ? "tcp" : "udp");
@@ -324,7 +309,7 @@ pipeline_flow_end(void *arg, struct flow *f, enum flow_end why)
 		clock_gettime(CLOCK_REALTIME, &now);
 		json_obj_open(&j, "sensor");
 		json_str(&j, "version", PACKAGE_VERSION);
-		json_time(&j, "emitted_at", (uint64_t)now.tv_sec * 1000000 +
+		json_time_us(&j, "emitted_at", (uint64_t)now.tv_sec * 1000000 +
 		    (uint64_t)now.tv_nsec / 1000);
 		json_obj_close(&j);
 	}
