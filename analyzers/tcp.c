@@ -118,15 +118,9 @@ tcp_emit_side(const struct tcp_side *s, const struct an_ctx *ctx,
 	json_u64(j, "dist", s->dist);
 	if (s->bad_ttl)
 		json_bool(j, "dist_is_upper_bound", true);
-	json_u64(j, "ttl", s->sig.ttl);
+	/* TTL, MSS, scale, options and quirks are all in raw_sig; the window
+	 * is given apart because raw_sig may show it as a multiple. */
 	json_u64(j, "win", s->sig.win);
-	json_u64(j, "mss", s->sig.mss);
-	json_u64(j, "wscale", s->sig.wscale);
-	tcp_sig_format_layout(s->sig.layout, s->sig.n_opts, s->sig.eol_pad,
-	    buf, sizeof(buf));
-	json_str(j, "options", buf);
-	tcp_sig_format_quirks(s->sig.quirks, buf, sizeof(buf));
-	json_str(j, "quirks", buf);
 	if (s->sig.mss != 0) {
 		uint16_t mtu = (uint16_t)(s->sig.mss +
 		    (s->sig.ip_version == 4 ? 40 : 60));

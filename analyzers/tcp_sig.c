@@ -187,15 +187,6 @@ tcp_sig_format_layout(const uint8_t *layout, uint8_t n, uint8_t eol_pad,
 }
 
 size_t
-tcp_sig_format_quirks(uint32_t quirks, char *dst, size_t dstsz)
-{
-	struct fmt f = fmt_init(dst, dstsz);
-
-	fmt_quirks(&f, quirks);
-	return fmt_end(&f);
-}
-
-size_t
 tcp_sig_format(const struct tcp_sig *sig, uint16_t syn_mss, char *dst,
     size_t dstsz)
 {

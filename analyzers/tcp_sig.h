@@ -60,8 +60,4 @@ size_t		 tcp_sig_format(const struct tcp_sig *sig, uint16_t syn_mss,
 size_t		 tcp_sig_format_layout(const uint8_t *layout, uint8_t n,
 		    uint8_t eol_pad, char *dst, size_t dstsz);
 
-/* Print the quirks alone ("df,id+"). */
-size_t		 tcp_sig_format_quirks(uint32_t quirks, char *dst,
-		    size_t dstsz);
-
 #endif

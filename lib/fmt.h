@@ -27,13 +27,22 @@ fmt_init(char *buf, size_t size)
 	return f;
 }
 
+/* Copy n bytes inline: the pieces here are short, and a call to memcpy
+ * costs more than copying them. */
+static inline void
+fmt_copy(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
 static inline void
 fmt_mem(struct fmt *f, const char *s, size_t n)
 {
 	if (f->len < f->size) {
 		size_t room = f->size - 1 - f->len;
 
-		memcpy(f->p + f->len, s, n < room ? n : room);
+		fmt_copy(f->p + f->len, s, n < room ? n : room);
 	}
 	f->len += n;
 }
@@ -47,7 +56,9 @@ fmt_str(struct fmt *f, const char *s)
 static inline void
 fmt_char(struct fmt *f, char c)
 {
-	fmt_mem(f, &c, 1);
+	if (f->len + 1 < f->size)
+		f->p[f->len] = c;
+	f->len++;
 }
 
 /* Decimal digits of v into the end of tmp[20]; returns the first digit. */
@@ -63,11 +74,25 @@ fmt_digits(char tmp[20], uint64_t v)
 	return d;
 }
 
+/* v in decimal, written in place when it fits. */
 static inline void
 fmt_u64(struct fmt *f, uint64_t v)
 {
-	char tmp[20], *d = fmt_digits(tmp, v);
+	unsigned n = 1;
 
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
+	if (f->len + n < f->size) {
+		char *e = f->p + f->len + n;
+
+		do {
+			*--e = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		f->len += n;
+		return;
+	}
+	char tmp[20], *d = fmt_digits(tmp, v);
 	fmt_mem(f, d, (size_t)(tmp + 20 - d));
 }
 

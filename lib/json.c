@@ -168,7 +168,7 @@ json_key(struct json *j, const char *key, size_t klen)
 		*p++ = ',';
 	if (key != NULL) {
 		*p++ = '"';
-		memcpy(p, key, klen);
+		fmt_copy(p, key, klen);
 		p += klen;
 		*p++ = '"';
 		*p++ = ':';
@@ -234,7 +234,7 @@ json_strn_k(struct json *j, const char *key, size_t klen, const char *s,
 		char *p = j->buf + j->len;
 
 		*p++ = '"';
-		memcpy(p, s, n);
+		fmt_copy(p, s, n);
 		p[n] = '"';
 		j->len += n + 2;
 		return;
