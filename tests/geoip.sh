@@ -1,0 +1,223 @@
+#!/bin/bash
+# GeoIP/ASN enrichment.  Always on (where Debian's libmaxmind-db-writer-perl
+# is installed, as setup.sh does): the project's own databases, written at
+# test time by tests/fixtures/geoip/make_mmdb.pl, over the captures in
+# pcaps/; damaged copies of them; the unit checks of tests/unit/test_geoip.
+# With ../shared/peer: MaxMind's test databases against their expected
+# lookups, their ASN database over the peer captures, and their corrupt
+# databases.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+TEST_GEOIP="$top_builddir/tests/unit/test_geoip"
+"$FPSENSOR" -r "$PCAPS/dig.pcap" --geoip-city /nonexistent 2>&1 |
+    grep -q 'not built with libmaxminddb' && skip "built without libmaxminddb"
+perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null ||
+    skip "libmaxmind-db-writer-perl missing (setup.sh installs it)"
+DB="$TMP/db"
+mkdir -p "$DB"
+check "make_mmdb.pl writes the test databases" \
+    perl "$top_srcdir/tests/fixtures/geoip/make_mmdb.pl" "$DB"
+
+# Damaged and wrong files for the unit checks and the command line.
+: >"$DB/empty.mmdb"
+head -c "$(($(wc -c <"$DB/city.mmdb") / 2))" "$DB/city.mmdb" >"$DB/truncated.mmdb"
+echo "this is not a database" >"$DB/text.mmdb"
+"$PYTHON" - "$DB" <<'EOF'
+import sys
+d = sys.argv[1]
+# badtree: node 0's records (24-bit) point far past the file.
+b = bytearray(open(d + "/city.mmdb", "rb").read())
+b[0:6] = b"\xff" * 6
+open(d + "/badtree.mmdb", "wb").write(b)
+# baddata: the data section's first record gets an unknown type.
+b = bytearray(open(d + "/asn.mmdb", "rb").read())
+meta = b.rfind(b"\xab\xcd\xefMaxMind.com")
+i = b.rfind(b"node_count", 0, len(b))
+# node_count is a uint32 after its key: control byte 0xc0|len, then bytes.
+ctl = b[i + 10]
+n = int.from_bytes(b[i + 11:i + 11 + (ctl & 0x1f)], "big")
+start = n * 24 * 2 // 8 + 16
+b[start:start + 2] = b"\x00\xff"
+open(d + "/baddata.mmdb", "wb").write(b)
+EOF
+check "unit checks (test_geoip)" "$TEST_GEOIP" check "$DB"
+
+# Every capture with both databases: each endpoint in a documentation range
+# carries exactly the values make_mmdb.pl wrote; others carry none.
+for f in "$PCAPS"/*.pcap; do
+	"$FPSENSOR" -r "$f" --deterministic --no-p0f \
+	    --geoip-city "$DB/city.mmdb" --geoip-asn "$DB/asn.mmdb"
+done >"$TMP/geo.jsonl" 2>"$TMP/geo.err"
+check "records with GeoIP/ASN fields" test -s "$TMP/geo.jsonl"
+check "fields match the database on every endpoint" "$PYTHON" - "$TMP/geo.jsonl" <<'EOF'
+import ipaddress, json, sys
+WANT = [
+    ("192.0.2.0/24", "JP", "Tokyo", 35.6895, 139.6917, 50, 64496, "Example Documentation Net One"),
+    ("198.51.100.0/24", "DE", "Berlin", 52.52, 13.405, 20, 64497, "Example Documentation Net Two"),
+    ("203.0.113.0/24", "BR", "São Paulo", -23.5505, -46.6333, 100, 64498, "Réseau de Documentation"),
+    ("2001:db8::/32", "NZ", "Wellington", -41.2865, 174.7762, 10, 64499, "Example IPv6 Documentation"),
+]
+n = seen = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    for side in ("client", "server"):
+        e = r[side]
+        a = ipaddress.ip_address(e["ip"])
+        want = [w for w in WANT if a in ipaddress.ip_network(w[0])]
+        n += 1
+        if not want:
+            assert "geo" not in e and "as" not in e, e
+            continue
+        _, cc, city, lat, lon, rad, asn, org = want[0]
+        exp = {"country": cc, "city": city,
+               "location": {"lat": lat, "lon": lon, "accuracy_km": rad}}
+        assert e["geo"] == exp, (e, exp)
+        assert e["as"] == {"number": asn, "org": org}, e
+        seen += 1
+assert seen > 0
+print("  %d endpoints, %d enriched" % (n, seen))
+EOF
+check "no warning without a problem" test ! -s "$TMP/geo.err"
+
+# The golden output is untouched when no database is given.
+"$FPSENSOR" -r "$PCAPS/demo.pcap" --deterministic --no-p0f >"$TMP/plain.jsonl"
+check "no database: no geo/as members" sh -c "! grep -q -e '\"geo\"' -e '\"as\"' '$TMP/plain.jsonl'"
+
+# Cache: one miss per distinct address, hits for the rest.
+"$FPSENSOR" -r "$PCAPS/demo.pcap" --deterministic --no-p0f --stats \
+    --geoip-city "$DB/city.mmdb" >"$TMP/s.jsonl" 2>"$TMP/stats"
+nrec=$(wc -l <"$TMP/s.jsonl")
+naddr=$("$PYTHON" -c '
+import json, sys
+print(len({r[s]["ip"] for r in map(json.loads, open(sys.argv[1])) for s in ("client", "server")}))' "$TMP/s.jsonl")
+check "--stats: geoip_cache_misses=$naddr (distinct addresses)" contains "$TMP/stats" "geoip_cache_misses=$naddr"
+check "--stats: geoip_cache_hits=$((2 * nrec - naddr))" contains "$TMP/stats" "geoip_cache_hits=$((2 * nrec - naddr))"
+check "--stats: no lookup errors" contains "$TMP/stats" "geoip_lookup_errors=0"
+
+# Bad databases on the command line: exit 64, one clear message naming the
+# file, and nothing written (not even the -o file).
+bad_db() {
+	local name=$1 opt=$2 file=$3 why=$4
+	rm -f "$TMP/never.jsonl"
+	expect_exit "$name" 64 "$FPSENSOR" -r "$PCAPS/demo.pcap" "$opt" "$file" -o "$TMP/never.jsonl"
+	check "$name: message names the file" contains "$TMP/err" "$file"
+	[ -n "$why" ] && check "$name: says why" contains "$TMP/err" "$why"
+	check "$name: nothing written" test ! -e "$TMP/never.jsonl" -a ! -s "$TMP/out"
+}
+bad_db "missing city database" --geoip-city "$DB/nope.mmdb" "No such file"
+bad_db "directory as database" --geoip-asn "$DB" "Is a directory"
+bad_db "empty database" --geoip-city "$DB/empty.mmdb" "not a valid MaxMind DB"
+bad_db "truncated database" --geoip-city "$DB/truncated.mmdb" "not a valid MaxMind DB"
+bad_db "text file as database" --geoip-asn "$DB/text.mmdb" "not a valid MaxMind DB"
+bad_db "corrupt search tree" --geoip-city "$DB/badtree.mmdb" "corrupt MaxMind DB"
+bad_db "corrupt data record" --geoip-asn "$DB/baddata.mmdb" "corrupt MaxMind DB"
+bad_db "ASN database as city" --geoip-city "$DB/asn.mmdb" "database type 'fpsensor-Test-ASN' is not a City or Country database"
+bad_db "city database as ASN" --geoip-asn "$DB/city.mmdb" "database type 'fpsensor-Test-City' is not an ASN or ISP database"
+# A good city database and a bad ASN one: refused as a whole.
+expect_exit "one good, one bad: refused" 64 "$FPSENSOR" -r "$PCAPS/demo.pcap" \
+    --geoip-city "$DB/city.mmdb" --geoip-asn "$DB/truncated.mmdb"
+check "one good, one bad: no records" test ! -s "$TMP/out"
+
+# ---- MaxMind's test databases (../shared/peer) --------------------------
+MM="$PEER/MaxMind-DB"
+if [ ! -d "$MM/test-data" ]; then
+	echo "SKIP: $MM absent: MaxMind test databases not checked"
+	finish
+	exit
+fi
+# Expected lookups: every probe of the City, Country and ASN databases.
+check "MaxMind expected lookups agree" "$PYTHON" - "$MM" "$TEST_GEOIP" <<'EOF'
+import collections, subprocess, sys
+mm, tool = sys.argv[1], sys.argv[2]
+rows = collections.defaultdict(list)
+with open(mm + "/expected_lookups.tsv") as f:
+    head = f.readline().rstrip("\n").split("\t")
+    for line in f:
+        rows[line.split("\t")[0]].append(dict(zip(head, line.rstrip("\n").split("\t"))))
+total = bad = 0
+for db in sorted(rows):
+    kind = "asn" if ("ASN" in db or "ISP" in db) else "city"
+    if kind == "city" and not any(k in db for k in ("City", "Country", "Enterprise")):
+        continue
+    path = "%s/test-data/%s.mmdb" % (mm, db)
+    probes = rows[db]
+    out = subprocess.run([tool, "lookup", kind, path], input="".join(
+        p["probe_ip"] + "\n" for p in probes), capture_output=True, text=True)
+    if out.returncode != 0:
+        print("  %s: %s" % (db, out.stderr.strip()))
+        bad += len(probes)
+        total += len(probes)
+        continue
+    for p, got in zip(probes, out.stdout.splitlines()):
+        g = got.split("\t")
+        total += 1
+        ok = len(g) == 7
+        if ok and kind == "city":
+            ok = g[1] == p["country_iso"] and g[2] == p["city_en"]
+            for i, k in ((3, "latitude"), (4, "longitude")):
+                if p[k]:
+                    ok = ok and g[i] != "" and abs(float(g[i]) - float(p[k])) < 1e-4 + 1e-9
+                else:
+                    ok = ok and g[i] == ""
+        elif ok:
+            ok = g[5] == p["asn"] and g[6] == p["as_org"]
+        if not ok:
+            bad += 1
+            if bad <= 5:
+                print("  %s %s: got %r, want %r" % (db, p["probe_ip"], g, p))
+print("  %d probes, %d disagree" % (total, bad))
+sys.exit(1 if bad or total == 0 else 0)
+EOF
+
+# GeoLite2-ASN-Test over the peer captures: every staged address that a
+# record carries has the expected AS number and organisation.
+if [ -f "$MM/staged_pcap_ips_in_GeoLite2-ASN-Test.tsv" ]; then
+	cut -f5 "$MM/staged_pcap_ips_in_GeoLite2-ASN-Test.tsv" | tail -n +2 |
+	    tr ',' '\n' | sort -u >"$TMP/staged_pcaps"
+	# Named "set/file.pcap": the file is somewhere under $PEER/set.
+	while read -r rel; do
+		f=$(find "$PEER/${rel%%/*}" -type f -name "${rel##*/}" 2>/dev/null | head -n 1)
+		[ -n "$f" ] || continue
+		"$FPSENSOR" -r "$f" --no-p0f --no-ndpi \
+		    --geoip-asn "$MM/test-data/GeoLite2-ASN-Test.mmdb" 2>/dev/null
+	done <"$TMP/staged_pcaps" >"$TMP/peer_asn.jsonl"
+	check "GeoLite2-ASN-Test over peer captures" "$PYTHON" - \
+	    "$MM/staged_pcap_ips_in_GeoLite2-ASN-Test.tsv" "$TMP/peer_asn.jsonl" <<'EOF'
+import json, sys
+want = {}
+with open(sys.argv[1]) as f:
+    f.readline()
+    for line in f:
+        ip, asn, org = line.rstrip("\n").split("\t")[:3]
+        want[ip] = (int(asn), org)
+n = bad = 0
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    for side in ("client", "server"):
+        e = r[side]
+        if e["ip"] in want:
+            n += 1
+            got = (e.get("as", {}).get("number"), e.get("as", {}).get("org"))
+            if got != want[e["ip"]]:
+                bad += 1
+                if bad <= 5:
+                    print("  %s: got %r, want %r" % (e["ip"], got, want[e["ip"]]))
+print("  %d endpoints of %d staged addresses checked, %d disagree" % (n, len(want), bad))
+sys.exit(1 if bad or n == 0 else 0)
+EOF
+fi
+
+# MaxMind's corrupt databases, and their broken test databases: refused
+# with the file named, never a crash.
+for f in "$MM"/bad-data/*/*.mmdb "$MM"/test-data/*Broken* \
+    "$MM"/test-data/*Invalid-Node-Count*; do
+	[ -f "$f" ] || continue
+	name=${f#"$MM"/}
+	"$FPSENSOR" -r "$PCAPS/dig.pcap" --geoip-city "$f" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" = 64 ] && contains "$TMP/err" "$f" && [ ! -s "$TMP/out" ]; then
+		pass "refused: $name ($(sed 's/.*\.mmdb: //' "$TMP/err" | head -c 70))"
+	else
+		fail "$name: exit $rc: $(head -c 200 "$TMP/err")"
+	fi
+done
+finish
