@@ -45,16 +45,18 @@ best() {
 	echo "$b"
 }
 
-start_broker bench:8 bench.dlq:1 || exit 1
+# The mock cluster keeps a few MB per partition: the sink reads its own
+# topic, written once, spread over enough partitions.
+start_broker bench:8 sink:16 sink.dlq:1 || exit 1
 ms_json=$(best "$FPSENSOR" -r "$corpus" --no-p0f -o /dev/null) || exit 1
 "$FPSENSOR" -r "$corpus" --no-p0f -o "$TMP/records.jsonl" 2>/dev/null
 N=$(wc -l <"$TMP/records.jsonl")
 ms_kafka=$(best "$FPSENSOR" -r "$corpus" --no-p0f --kafka-brokers \
     "$BROKERS" --kafka-topic bench --spool-dir "$TMP/spool" \
     --kafka-flush-timeout 60) || exit 1
-# The topic now holds RUNS copies; the sink reads them all (duplicates are
-# ignored by Postgres but cost the same work as new rows).
-M=$((N * RUNS))
+"$FPSENSOR" -r "$corpus" --no-p0f --kafka-brokers "$BROKERS" \
+    --kafka-topic sink --kafka-flush-timeout 60 2>/dev/null || exit 1
+M=$N
 
 start_pg bench || exit 1
 "$FPSINK" --migrate-only --pg "$PG_bench" --retention-days 0 >/dev/null
@@ -64,7 +66,7 @@ sink_rate() {
 	local group=$1 pid t0="" t1=""
 	shift
 	sql "$PG_bench" "TRUNCATE fp_records" >/dev/null
-	"$FPSINK" -b "$BROKERS" -t bench --kafka-group "$group" \
+	"$FPSINK" -b "$BROKERS" -t sink --kafka-group "$group" \
 	    --pg "$PG_bench" --retention-days 0 --batch-size 1000 \
 	    --idle-exit 5 --stats "$@" 2>"$TMP/sink-$group.log" &
 	pid=$!

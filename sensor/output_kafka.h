@@ -1,0 +1,90 @@
+/* sensor/output_kafka.h: records to a Kafka topic, with an on-disk spool.
+ *
+ * Each record becomes one message: the JSON object without its newline as
+ * value, the client address as printed in the record as key, and the
+ * headers schema_version, sensor_id and model_version.  The producer is
+ * idempotent with acks=all and lz4 compression unless the configuration
+ * says otherwise.
+ *
+ * Nothing is lost on the way: a record waits in librdkafka's bounded queue
+ * (queue.buffering.max.messages, message.timeout.ms); when its delivery
+ * report says it failed, or the queue is full, it goes to the spool
+ * (sensor/spool.h) and from then on new records queue behind it there.  The
+ * spool is sent in windows of records, in order, each acknowledged on disk
+ * once the broker confirmed it; when it is empty, records go straight to
+ * the producer again.  A spool left by an earlier run is sent first.  At
+ * close the output waits up to flush_timeout_ms for everything to be
+ * delivered, then puts what is still queued in the spool.  A message the
+ * broker may have stored before the connection broke (possibly persisted)
+ * is spooled too, so a consumer can see it twice: records carry a unique
+ * event_id for that.
+ *
+ * Single-threaded: delivery reports are served from write() and close(). */
+#ifndef FP_SENSOR_OUTPUT_KAFKA_H
+#define FP_SENSOR_OUTPUT_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "sensor/output.h"
+
+#define KAFKA_MAX_CONF		64
+#define KAFKA_DEFAULT_FLUSH_MS	10000
+
+/* Everything the Kafka output takes; a configuration loader fills the same
+ * struct.  Strings are borrowed and must outlive the output. */
+struct kafka_config {
+	const char	*brokers;		/* bootstrap.servers */
+	const char	*topic;
+	const char	*sensor_id;		/* NULL: the host name */
+	const char	*model_version;		/* NULL: "none" */
+	const char	*conf[KAFKA_MAX_CONF];	/* "key=value", applied last */
+	size_t		 n_conf;
+	const char	*spool_dir;		/* NULL: undeliverable = lost */
+	uint64_t	 spool_max_bytes;	/* 0: SPOOL_DEFAULT_MAX_BYTES */
+	uint64_t	 spool_segment_bytes;	/* 0: SPOOL_DEFAULT_SEG_BYTES */
+	uint32_t	 flush_timeout_ms;	/* wait at close */
+};
+
+/* Counters, updated while the output is open; they stay readable after
+ * output_close() (the struct belongs to the caller). */
+struct kafka_stats {
+	uint64_t	 produced;	/* to librdkafka, spool included */
+	uint64_t	 delivered;	/* confirmed by the broker */
+	uint64_t	 failed;	/* delivery reports with an error */
+	uint64_t	 spooled;	/* records written to the spool */
+	uint64_t	 spool_replayed;	/* delivered from the spool */
+	uint64_t	 spool_drops;	/* lost: spool full, unwritable, none */
+	uint64_t	 rejected;	/* lost: refused for good (e.g.
+					   message too large) */
+	uint64_t	 spool_records;	/* in the spool now (at close: left) */
+	uint64_t	 spool_bytes;	/* segment bytes on disk now */
+	uint64_t	 spool_truncated; /* damaged spool tails cut */
+};
+
+/* Add one "key=value" librdkafka setting.  Returns 0, or -1 with a message
+ * in err (no '=', empty key, or more than KAFKA_MAX_CONF). */
+int	kafka_config_add(struct kafka_config *cfg, const char *kv, char *err,
+	    size_t errlen);
+
+/* Open the Kafka output: create the producer (no connection is made yet)
+ * and open the spool.  stats (borrowed, caller-owned) is zeroed and
+ * updated until close.  Returns 0; or -1 with err naming the setting or the
+ * spool directory at fault, and nothing to close. */
+int	output_kafka_open(struct output *o, const struct kafka_config *cfg,
+	    struct kafka_stats *stats, char *err, size_t errlen) FP_WARN_UNUSED;
+
+/* False when fpsensor was built without librdkafka. */
+bool	output_kafka_available(void);
+
+/* The client address of a record ("client":{"ip":"...") copied into dst,
+ * NUL-terminated.  Returns its length, 0 when the record has none. */
+size_t	kafka_record_key(const char *rec, size_t len, char *dst, size_t dstsz);
+
+/* The counters as key=value lines, prefixed "kafka_". */
+void	kafka_stats_print(FILE *fp, const struct kafka_stats *st);
+
+#endif

@@ -1,0 +1,842 @@
+/* sensor/spool.c: segment files of length+CRC framed records. */
+#include "sensor/spool.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "log.h"
+
+static const char spool_magic[SPOOL_SEG_HDR] = "FPSPOOL1";
+
+struct spool_seg {
+	uint64_t	 seq;
+	uint64_t	 size;		/* bytes in the file */
+};
+
+struct spool {
+	char		 dir[PATH_MAX];
+	int		 dir_fd;
+	int		 lock_fd;
+	int		 wfd;		/* open for append: segs[n_segs-1] */
+	int		 rfd;		/* open for reading: segs[rfd_idx] */
+	uint64_t	 rfd_seq;
+	struct spool_seg *segs;		/* oldest first; segs[0] holds ack */
+	size_t		 n_segs;
+	size_t		 cap_segs;
+	uint64_t	 next_seq;
+	uint64_t	 ack_off;	/* in segs[0] */
+	size_t		 rd_idx;	/* read cursor */
+	uint64_t	 rd_off;
+	uint64_t	 ord_ack;	/* ordinals: acked < read <= write */
+	uint64_t	 ord_read;
+	uint64_t	 ord_write;
+	uint64_t	 max_bytes;
+	uint64_t	 segment_bytes;
+	uint8_t		*buf;		/* SPOOL_REC_HDR + SPOOL_RECORD_MAX */
+	struct spool_stats st;
+};
+
+/* CRC-32, reflected polynomial 0xEDB88320, four bits at a time. */
+static const uint32_t crc_nibble[16] = {
+	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
+	0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
+	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+};
+
+uint32_t
+spool_crc32(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		crc = (crc >> 4) ^ crc_nibble[crc & 15];
+		crc = (crc >> 4) ^ crc_nibble[crc & 15];
+	}
+	return ~crc;
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* CRC of a record: its 4 length bytes, then the payload. */
+static uint32_t
+record_crc(const uint8_t *lenbytes, const void *payload, size_t len)
+{
+	return spool_crc32(spool_crc32(0, lenbytes, 4), payload, len);
+}
+
+static void
+seg_name(char *dst, size_t dstsz, uint64_t seq)
+{
+	snprintf(dst, dstsz, "%016" PRIx64 ".seg", seq);
+}
+
+static void set_err(char *err, size_t errlen, int e, const char *fmt, ...)
+	    FP_PRINTF(4, 5);
+
+/* err gets the formatted text, then ": " and strerror(e). */
+static void
+set_err(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < errlen)
+		snprintf(err + n, errlen - (size_t)n, ": %s", strerror(e));
+}
+
+static uint64_t
+disk_bytes(const struct spool *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->n_segs; i++)
+		n += s->segs[i].size;
+	return n;
+}
+
+static void
+update_gauges(struct spool *s)
+{
+	s->st.records = s->ord_write - s->ord_ack;
+	s->st.bytes = disk_bytes(s);
+}
+
+static void
+close_rfd(struct spool *s)
+{
+	if (s->rfd >= 0)
+		close(s->rfd);
+	s->rfd = -1;
+}
+
+/* An fd to read segment i, cached. */
+static int
+seg_rfd(struct spool *s, size_t i)
+{
+	char name[32];
+
+	if (s->rfd >= 0 && s->rfd_seq == s->segs[i].seq)
+		return s->rfd;
+	close_rfd(s);
+	seg_name(name, sizeof(name), s->segs[i].seq);
+	if ((s->rfd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	s->rfd_seq = s->segs[i].seq;
+	return s->rfd;
+}
+
+/* Read the record at off of segment i into s->buf: SPOOL_REC_HDR bytes of
+ * header, then the payload.  Returns the payload length, 0 at the end of the
+ * segment, -EBADMSG if the record fails its checks, -errno on I/O error. */
+static ssize_t
+read_record(struct spool *s, size_t i, uint64_t off)
+{
+	struct cursor c;
+	uint32_t len, crc;
+	ssize_t n;
+	int fd;
+
+	if (off >= s->segs[i].size)
+		return 0;
+	if (s->segs[i].size - off < SPOOL_REC_HDR)
+		return -EBADMSG;
+	if ((fd = seg_rfd(s, i)) < 0)
+		return -errno;
+	n = pread(fd, s->buf, SPOOL_REC_HDR, (off_t)off);
+	if (n < 0)
+		return -errno;
+	if (n != SPOOL_REC_HDR)
+		return -EBADMSG;
+	c = cur_init(s->buf, SPOOL_REC_HDR);
+	len = cur_be32(&c);
+	crc = cur_be32(&c);
+	if (len == 0 || len > SPOOL_RECORD_MAX ||
+	    s->segs[i].size - off - SPOOL_REC_HDR < len)
+		return -EBADMSG;
+	n = pread(fd, s->buf + SPOOL_REC_HDR, len, (off_t)(off +
+	    SPOOL_REC_HDR));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len ||
+	    record_crc(s->buf, s->buf + SPOOL_REC_HDR, len) != crc)
+		return -EBADMSG;
+	return (ssize_t)len;
+}
+
+/* Cut segment i at off: the record there and everything after it is
+ * damaged.  Logged once per cut. */
+static int
+truncate_seg(struct spool *s, size_t i, uint64_t off)
+{
+	char name[32];
+	int fd;
+
+	seg_name(name, sizeof(name), s->segs[i].seq);
+	log_warnx("spool %s/%s: damaged record at offset %" PRIu64
+	    ", cutting off %" PRIu64 " bytes", s->dir, name, off,
+	    s->segs[i].size - off);
+	s->st.n_truncated++;
+	s->st.truncated_bytes += s->segs[i].size - off;
+	if ((fd = openat(s->dir_fd, name, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)off) != 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	s->segs[i].size = off;
+	return 0;
+}
+
+static int
+cmp_seg(const void *a, const void *b)
+{
+	const struct spool_seg *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Names of the form <16 hex>.seg; anything else in the directory is left
+ * alone. */
+static bool
+parse_seg_name(const char *name, uint64_t *seq)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		char ch = name[i];
+		unsigned d;
+
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else
+			return false;
+		v = v << 4 | d;
+	}
+	if (strcmp(name + 16, ".seg") != 0)
+		return false;
+	*seq = v;
+	return true;
+}
+
+/* Collect the segments and their sizes, sorted. */
+static int
+list_segments(struct spool *s, size_t extra)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0, cap = 16;
+	int fd;
+
+	if ((fd = dup(s->dir_fd)) < 0)
+		return -errno;
+	if ((d = fdopendir(fd)) == NULL) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	if ((s->segs = calloc(cap, sizeof(*s->segs))) == NULL)
+		goto nomem;
+	while ((de = readdir(d)) != NULL) {
+		struct stat sb;
+		uint64_t seq;
+
+		if (!parse_seg_name(de->d_name, &seq))
+			continue;
+		if (fstatat(s->dir_fd, de->d_name, &sb, 0) != 0 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		if (n == cap) {
+			struct spool_seg *ns = reallocarray(s->segs, cap * 2,
+			    sizeof(*ns));
+			if (ns == NULL)
+				goto nomem;
+			s->segs = ns;
+			cap *= 2;
+		}
+		s->segs[n].seq = seq;
+		s->segs[n].size = (uint64_t)sb.st_size;
+		n++;
+	}
+	closedir(d);
+	qsort(s->segs, n, sizeof(*s->segs), cmp_seg);
+	/* Room for the segments the cap allows, allocated now: no allocation
+	 * when rolling later. */
+	if (n + extra > cap) {
+		struct spool_seg *ns = reallocarray(s->segs, n + extra,
+		    sizeof(*ns));
+		if (ns == NULL) {
+			errno = ENOMEM;
+			return -ENOMEM;
+		}
+		s->segs = ns;
+		cap = n + extra;
+	}
+	s->n_segs = n;
+	s->cap_segs = cap;
+	s->next_seq = n ? s->segs[n - 1].seq + 1 : 1;
+	return 0;
+nomem:
+	closedir(d);
+	return -ENOMEM;
+}
+
+static int
+unlink_seg(struct spool *s, uint64_t seq)
+{
+	char name[32];
+
+	seg_name(name, sizeof(name), seq);
+	if (s->rfd >= 0 && s->rfd_seq == seq)
+		close_rfd(s);
+	if (unlinkat(s->dir_fd, name, 0) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Drop segs[0] from the list (its file is already gone). */
+static void
+shift_head(struct spool *s)
+{
+	memmove(&s->segs[0], &s->segs[1], (s->n_segs - 1) *
+	    sizeof(*s->segs));
+	s->n_segs--;
+	if (s->rd_idx > 0)
+		s->rd_idx--;
+	else
+		s->rd_off = SPOOL_SEG_HDR;
+}
+
+/* spool.pos: "seq off\n" in decimal; missing or unreadable means the start
+ * of the oldest segment. */
+static bool
+read_pos(struct spool *s, uint64_t *seq, uint64_t *off)
+{
+	char buf[96];
+	ssize_t n;
+	int fd;
+	unsigned long long a, b;
+
+	if ((fd = openat(s->dir_fd, "spool.pos", O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &a, &b) != 2)
+		return false;
+	*seq = a;
+	*off = b;
+	return true;
+}
+
+static int
+write_pos(struct spool *s)
+{
+	char buf[96];
+	int fd, len;
+	uint64_t seq = s->n_segs ? s->segs[0].seq : s->next_seq;
+	uint64_t off = s->n_segs ? s->ack_off : SPOOL_SEG_HDR;
+
+	len = snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "\n", seq, off);
+	fd = openat(s->dir_fd, "spool.pos.tmp", O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)len) != len) {
+		int e = errno ? errno : EIO;
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	if (renameat(s->dir_fd, "spool.pos.tmp", s->dir_fd, "spool.pos") != 0)
+		return -errno;
+	return 0;
+}
+
+/* Segment i does not even start with the magic: log it, keep the file
+ * with a fresh header and nothing else. */
+static int
+reset_seg(struct spool *s, size_t i)
+{
+	char name[32];
+	int fd, rc;
+
+	if ((rc = truncate_seg(s, i, 0)) != 0)
+		return rc;
+	seg_name(name, sizeof(name), s->segs[i].seq);
+	if ((fd = openat(s->dir_fd, name, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (write(fd, spool_magic, SPOOL_SEG_HDR) != SPOOL_SEG_HDR) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	s->segs[i].size = SPOOL_SEG_HDR;
+	return 0;
+}
+
+/* Count the records again after a cut: pending from the acknowledged
+ * position, read up to the read cursor. */
+static int
+recount(struct spool *s)
+{
+	uint64_t pending = 0, read = 0;
+
+	for (size_t i = 0; i < s->n_segs; i++) {
+		uint64_t off = i == 0 ? s->ack_off : SPOOL_SEG_HDR;
+
+		for (;;) {
+			ssize_t len = read_record(s, i, off);
+
+			if (len == 0 || len == -EBADMSG)
+				break;
+			if (len < 0)
+				return (int)len;
+			pending++;
+			if (i < s->rd_idx ||
+			    (i == s->rd_idx && off < s->rd_off))
+				read++;
+			off += SPOOL_REC_HDR + (uint64_t)len;
+		}
+	}
+	s->ord_read = s->ord_ack + read;
+	s->ord_write = s->ord_ack + pending;
+	update_gauges(s);
+	return 0;
+}
+
+/* Check every record of every segment; cut damaged tails; count the
+ * records from the acknowledged position on. */
+static int
+scan(struct spool *s)
+{
+	uint64_t pos_seq = 0, pos_off = 0;
+	bool has_pos = read_pos(s, &pos_seq, &pos_off);
+	uint64_t pending = 0;
+	int rc;
+
+	/* Segments older than the saved position were delivered; the run
+	 * that delivered them died before deleting them. */
+	while (has_pos && s->n_segs > 0 && s->segs[0].seq < pos_seq) {
+		if ((rc = unlink_seg(s, s->segs[0].seq)) != 0)
+			return rc;
+		shift_head(s);
+	}
+	s->ack_off = SPOOL_SEG_HDR;
+	for (size_t i = 0; i < s->n_segs; i++) {
+		uint64_t off = SPOOL_SEG_HDR;
+		uint64_t from = SPOOL_SEG_HDR;
+		char magic[SPOOL_SEG_HDR];
+		ssize_t n;
+		int fd;
+
+		if (i == 0 && has_pos && s->segs[0].seq == pos_seq)
+			from = pos_off;
+		if ((fd = seg_rfd(s, i)) < 0)
+			return -errno;
+		n = pread(fd, magic, sizeof(magic), 0);
+		if (n != (ssize_t)sizeof(magic) ||
+		    memcmp(magic, spool_magic, sizeof(magic)) != 0) {
+			if ((rc = reset_seg(s, i)) != 0)
+				return rc;
+			continue;
+		}
+		for (;;) {
+			ssize_t len = read_record(s, i, off);
+
+			if (len == 0)
+				break;
+			if (len == -EBADMSG) {
+				if ((rc = truncate_seg(s, i, off)) != 0)
+					return rc;
+				break;
+			}
+			if (len < 0)
+				return (int)len;
+			if (off >= from)
+				pending++;
+			else if (i == 0)
+				s->ack_off = off + SPOOL_REC_HDR +
+				    (uint64_t)len;
+			off += SPOOL_REC_HDR + (uint64_t)len;
+		}
+		if (i == 0 && from > off)	/* position past a cut tail */
+			s->ack_off = off;
+	}
+	s->ord_ack = 0;
+	s->ord_read = 0;
+	s->ord_write = pending;
+	s->rd_idx = 0;
+	s->rd_off = s->ack_off;
+	return 0;
+}
+
+static int
+check_dir(struct spool *s, const char *dir, char *err, size_t errlen)
+{
+	char probe[64];
+	struct stat sb;
+	int fd;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		set_err(err, errlen, errno, "spool directory %s: cannot create",
+		    dir);
+		return -1;
+	}
+	if ((s->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		set_err(err, errlen, errno, "spool directory %s", dir);
+		return -1;
+	}
+	if (fstat(s->dir_fd, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		set_err(err, errlen, ENOTDIR, "spool directory %s", dir);
+		return -1;
+	}
+	snprintf(probe, sizeof(probe), ".probe.%ld", (long)getpid());
+	if ((fd = openat(s->dir_fd, probe, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600)) < 0 || write(fd, "x", 1) != 1) {
+		set_err(err, errlen, errno ? errno : EIO,
+		    "spool directory %s is not writable", dir);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	unlinkat(s->dir_fd, probe, 0);
+	if ((s->lock_fd = openat(s->dir_fd, "spool.lock", O_RDWR | O_CREAT |
+	    O_CLOEXEC, 0600)) < 0) {
+		set_err(err, errlen, errno, "spool directory %s: spool.lock",
+		    dir);
+		return -1;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		set_err(err, errlen, errno,
+		    "spool directory %s is in use by another process", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+spool_free(struct spool *s)
+{
+	if (s == NULL)
+		return;
+	close_rfd(s);
+	if (s->wfd >= 0)
+		close(s->wfd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	free(s->segs);
+	free(s->buf);
+	free(s);
+}
+
+struct spool *
+spool_open(const struct spool_config *cfg, char *err, size_t errlen)
+{
+	struct spool *s;
+	uint64_t seg_bytes, max_bytes;
+	size_t extra;
+	int rc;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		set_err(err, errlen, ENOMEM, "spool %s", cfg->dir);
+		return NULL;
+	}
+	s->dir_fd = s->lock_fd = s->wfd = s->rfd = -1;
+	if (strlen(cfg->dir) >= sizeof(s->dir)) {
+		set_err(err, errlen, ENAMETOOLONG, "spool directory %s",
+		    cfg->dir);
+		goto fail;
+	}
+	strcpy(s->dir, cfg->dir);
+	max_bytes = cfg->max_bytes ? cfg->max_bytes : SPOOL_DEFAULT_MAX_BYTES;
+	seg_bytes = cfg->segment_bytes ? cfg->segment_bytes :
+	    SPOOL_DEFAULT_SEG_BYTES;
+	if (seg_bytes > max_bytes)
+		seg_bytes = max_bytes;
+	if (seg_bytes < 4096)
+		seg_bytes = 4096;
+	s->max_bytes = max_bytes;
+	s->segment_bytes = seg_bytes;
+	if (check_dir(s, cfg->dir, err, errlen) != 0)
+		goto fail;
+	if ((s->buf = malloc(SPOOL_REC_HDR + SPOOL_RECORD_MAX)) == NULL) {
+		set_err(err, errlen, ENOMEM, "spool %s", cfg->dir);
+		goto fail;
+	}
+	/* A segment below the roll size holds at least segment_bytes minus
+	 * one record, so this many fit under the cap. */
+	extra = (size_t)(max_bytes / (seg_bytes / 2 + 1)) + 4;
+	if ((rc = list_segments(s, extra)) != 0) {
+		set_err(err, errlen, -rc, "spool directory %s", cfg->dir);
+		goto fail;
+	}
+	if ((rc = scan(s)) != 0) {
+		set_err(err, errlen, -rc, "spool directory %s", cfg->dir);
+		goto fail;
+	}
+	update_gauges(s);
+	return s;
+fail:
+	spool_free(s);
+	return NULL;
+}
+
+/* Start a new segment for appending. */
+static int
+roll(struct spool *s)
+{
+	char name[32];
+	int fd;
+
+	if (s->n_segs == s->cap_segs)
+		return -ENOSPC;
+	if (s->wfd >= 0) {
+		fsync(s->wfd);
+		close(s->wfd);
+		s->wfd = -1;
+	}
+	seg_name(name, sizeof(name), s->next_seq);
+	fd = openat(s->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, spool_magic, SPOOL_SEG_HDR) != SPOOL_SEG_HDR) {
+		int e = errno ? errno : EIO;
+		close(fd);
+		unlinkat(s->dir_fd, name, 0);
+		return -e;
+	}
+	if (s->n_segs == 0) {
+		s->ack_off = SPOOL_SEG_HDR;
+		s->rd_idx = 0;
+		s->rd_off = SPOOL_SEG_HDR;
+	}
+	s->segs[s->n_segs].seq = s->next_seq++;
+	s->segs[s->n_segs].size = SPOOL_SEG_HDR;
+	s->n_segs++;
+	s->wfd = fd;
+	return 0;
+}
+
+/* Reopen the newest segment for appending (after open). */
+static int
+open_tail(struct spool *s)
+{
+	char name[32];
+
+	seg_name(name, sizeof(name), s->segs[s->n_segs - 1].seq);
+	s->wfd = openat(s->dir_fd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+	return s->wfd < 0 ? -errno : 0;
+}
+
+int
+spool_append(struct spool *s, const void *rec, size_t len)
+{
+	uint8_t hdr[SPOOL_REC_HDR];
+	struct iovec iov[2];
+	struct spool_seg *seg;
+	uint64_t need = SPOOL_REC_HDR + (uint64_t)len;
+	ssize_t n;
+	int rc;
+
+	if (len == 0 || len > SPOOL_RECORD_MAX) {
+		rc = -EMSGSIZE;
+		goto drop;
+	}
+	if (s->n_segs == 0 || s->segs[s->n_segs - 1].size + need >
+	    s->segment_bytes)
+		need += SPOOL_SEG_HDR;	/* a new segment's header */
+	if (disk_bytes(s) + need > s->max_bytes) {
+		rc = -ENOSPC;
+		goto drop;
+	}
+	if (s->n_segs == 0 || s->segs[s->n_segs - 1].size + SPOOL_REC_HDR +
+	    len > s->segment_bytes) {
+		if ((rc = roll(s)) != 0)
+			goto drop;
+	} else if (s->wfd < 0 && (rc = open_tail(s)) != 0)
+		goto drop;
+	seg = &s->segs[s->n_segs - 1];
+	put_be32(hdr, (uint32_t)len);
+	put_be32(hdr + 4, record_crc(hdr, rec, len));
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)(uintptr_t)rec;
+	iov[1].iov_len = len;
+	n = writev(s->wfd, iov, 2);
+	if (n != (ssize_t)(sizeof(hdr) + len)) {
+		rc = n < 0 ? -errno : -EIO;
+		/* Take back a partial write so the next record starts clean. */
+		if (n > 0 && ftruncate(s->wfd, (off_t)seg->size) != 0)
+			log_warn("spool %s: cannot undo a partial write",
+			    s->dir);
+		goto drop;
+	}
+	seg->size += sizeof(hdr) + len;
+	s->ord_write++;
+	s->st.n_appended++;
+	update_gauges(s);
+	return 0;
+drop:
+	s->st.n_dropped++;
+	return rc;
+}
+
+int
+spool_read(struct spool *s, const void **rec, size_t *len,
+    struct spool_pos *pos)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (s->rd_idx >= s->n_segs)
+			return 0;
+		n = read_record(s, s->rd_idx, s->rd_off);
+		if (n == 0) {
+			if (s->rd_idx + 1 >= s->n_segs)
+				return 0;
+			s->rd_idx++;
+			s->rd_off = SPOOL_SEG_HDR;
+			continue;
+		}
+		if (n == -EBADMSG) {
+			/* Damaged after open (disk trouble): the records
+			 * from here on in this segment are gone. */
+			int rc = truncate_seg(s, s->rd_idx, s->rd_off);
+
+			if (rc != 0)
+				return rc;
+			if ((rc = recount(s)) != 0)
+				return rc;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		*rec = s->buf + SPOOL_REC_HDR;
+		*len = (size_t)n;
+		s->rd_off += SPOOL_REC_HDR + (uint64_t)n;
+		pos->seq = s->segs[s->rd_idx].seq;
+		pos->end = s->rd_off;
+		pos->ordinal = s->ord_read++;
+		return 1;
+	}
+}
+
+void
+spool_rewind(struct spool *s)
+{
+	s->rd_idx = 0;
+	s->rd_off = s->n_segs ? s->ack_off : SPOOL_SEG_HDR;
+	s->ord_read = s->ord_ack;
+}
+
+int
+spool_ack(struct spool *s, const struct spool_pos *pos)
+{
+	int rc;
+
+	if (pos->ordinal < s->ord_ack)
+		return 0;			/* already acknowledged */
+	while (s->n_segs > 0 && s->segs[0].seq < pos->seq) {
+		if ((rc = unlink_seg(s, s->segs[0].seq)) != 0)
+			return rc;
+		shift_head(s);
+		s->ack_off = SPOOL_SEG_HDR;
+	}
+	if (s->n_segs == 0 || s->segs[0].seq != pos->seq)
+		return -EINVAL;
+	s->st.n_acked += pos->ordinal + 1 - s->ord_ack;
+	s->ord_ack = pos->ordinal + 1;
+	if (s->ord_read < s->ord_ack)
+		s->ord_read = s->ord_ack;
+	s->ack_off = pos->end;
+	if (s->rd_idx == 0 && s->rd_off < s->ack_off)
+		s->rd_off = s->ack_off;
+	/* The head segment is done: delete it; if it was also the one being
+	 * written, the next append starts a new one. */
+	if (s->ack_off >= s->segs[0].size) {
+		bool is_tail = s->n_segs == 1;
+
+		if (is_tail && s->wfd >= 0) {
+			close(s->wfd);
+			s->wfd = -1;
+		}
+		if ((rc = unlink_seg(s, s->segs[0].seq)) != 0)
+			return rc;
+		shift_head(s);
+		s->ack_off = SPOOL_SEG_HDR;
+		if (s->rd_idx == 0)
+			s->rd_off = SPOOL_SEG_HDR;
+	}
+	update_gauges(s);
+	return write_pos(s);
+}
+
+uint64_t
+spool_pending(const struct spool *s)
+{
+	return s->ord_write - s->ord_ack;
+}
+
+const struct spool_stats *
+spool_stats(const struct spool *s)
+{
+	return &s->st;
+}
+
+int
+spool_sync(struct spool *s)
+{
+	if (s->wfd >= 0 && fsync(s->wfd) != 0)
+		return -errno;
+	return 0;
+}
+
+int
+spool_close(struct spool *s)
+{
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	rc = spool_sync(s);
+	if (write_pos(s) != 0 && rc == 0)
+		rc = -EIO;
+	spool_free(s);
+	return rc;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""tests/delivery/pcapfeed.py: pieces of a pcap stream for a FIFO.
+
+  pcapfeed.py header PCAP          the 24-byte global header of PCAP
+  pcapfeed.py packets PCAP SECONDS every packet of PCAP, SECONDS later
+
+Written to stdout.  Feeding a header, then copies of a capture shifted far
+enough apart, makes fpsensor end the previous copy's flows (idle timeout) and
+write their records while it keeps reading: a stream that a test can pause.
+Classic little-endian microsecond pcap only (pcaps/demo.pcap is one).
+"""
+import struct
+import sys
+
+
+def main():
+    what, path = sys.argv[1], sys.argv[2]
+    data = open(path, "rb").read()
+    if data[:4] != b"\xd4\xc3\xb2\xa1":
+        sys.exit("pcapfeed: %s: not a little-endian microsecond pcap" % path)
+    out = sys.stdout.buffer
+    if what == "header":
+        out.write(data[:24])
+        return
+    shift = int(sys.argv[3])
+    off = 24
+    while off + 16 <= len(data):
+        sec, usec, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+        out.write(struct.pack("<IIII", sec + shift, usec, incl, orig))
+        out.write(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""tests/delivery/spooltool.py: read a spool directory (sensor/spool.h).
+
+  spooltool.py count DIR   records not yet delivered
+  spooltool.py ids DIR     their event ids, one per line
+
+An independent reader of the on-disk format: segments <16 hex>.seg starting
+with "FPSPOOL1", records of u32 length, u32 CRC-32 (of the length bytes and
+the payload), payload; spool.pos holds "seq offset" of the first record not
+yet delivered.  Stops at the first record that fails its checks.
+"""
+import json
+import os
+import struct
+import sys
+import zlib
+
+
+def records(d):
+    pos_seq, pos_off = 0, 0
+    try:
+        pos_seq, pos_off = map(int, open(os.path.join(d, "spool.pos")).read().split())
+    except (OSError, ValueError):
+        pass
+    segs = sorted(f for f in os.listdir(d) if f.endswith(".seg") and len(f) == 20)
+    for name in segs:
+        seq = int(name[:16], 16)
+        if seq < pos_seq:
+            continue
+        data = open(os.path.join(d, name), "rb").read()
+        if data[:8] != b"FPSPOOL1":
+            return
+        off = pos_off if seq == pos_seq and pos_off > 8 else 8
+        while off + 8 <= len(data):
+            length, crc = struct.unpack(">II", data[off:off + 8])
+            payload = data[off + 8:off + 8 + length]
+            if len(payload) != length or zlib.crc32(payload, zlib.crc32(data[off:off + 4])) != crc:
+                return
+            yield payload
+            off += 8 + length
+
+
+def main():
+    what, d = sys.argv[1], sys.argv[2]
+    recs = list(records(d))
+    if what == "count":
+        print(len(recs))
+    else:
+        for r in recs:
+            print(json.loads(r)["event_id"])
+
+
+if __name__ == "__main__":
+    main()
