@@ -254,12 +254,19 @@ ja4_version(const struct tls_client_hello *ch)
 	return found ? best : ch->legacy_version;
 }
 
-static int
-cmp_u16(const void *a, const void *b)
+/* Insertion sort: the lists are short (a few dozen values at most), where
+ * it beats qsort and its indirect compare. */
+static void
+sort_u16(uint16_t *v, size_t n)
 {
-	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+	for (size_t i = 1; i < n; i++) {
+		uint16_t x = v[i];
+		size_t j = i;
 
-	return (x > y) - (x < y);
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* Copy v[0..n) without GREASE (and, if drop_sni_alpn, without extensions
@@ -279,7 +286,7 @@ ja4_list(const uint16_t *v, size_t n, bool drop_sni_alpn, bool sort,
 		out[m++] = v[i];
 	}
 	if (sort && m > 1)
-		qsort(out, m, sizeof(out[0]), cmp_u16);
+		sort_u16(out, m);
 	return m;
 }
 

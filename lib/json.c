@@ -11,6 +11,37 @@ json_init(struct json *j, char *buf, size_t cap)
 	j->cap = cap;
 }
 
+void
+json_init_members(struct json *j, char *buf, size_t cap)
+{
+	json_init(j, buf, cap);
+	j->depth = 1;
+	j->need_comma[0] = false;
+}
+
+void
+json_resume_members(struct json *j, char *buf, size_t cap, size_t len)
+{
+	json_init_members(j, buf, cap);
+	j->len = len < cap ? len : cap;
+	j->need_comma[0] = j->len > 0;
+}
+
+static inline bool
+json_room(struct json *j, size_t n);
+static void json_put(struct json *j, const char *s, size_t n);
+
+void
+json_members(struct json *j, const char *frag, size_t len)
+{
+	if (len == 0 || j->depth == 0)
+		return;
+	if (j->need_comma[j->depth - 1])
+		json_put(j, ",", 1);
+	json_put(j, frag, len);
+	j->need_comma[j->depth - 1] = true;
+}
+
 static inline bool
 json_room(struct json *j, size_t n)
 {
@@ -285,6 +316,26 @@ json_fixed_k(struct json *j, const char *key, size_t klen, int64_t v,
 	}
 	json_key(j, key, klen);
 	json_put(j, tmp, fmt_end(&f));
+}
+
+void
+json_flag_names(struct json *j, const char *key, uint32_t bits,
+    const char *const *names, size_t n_names)
+{
+	if (bits == 0)
+		return;
+	json_arr_open(j, key);
+	for (size_t i = 0; i < n_names && i < 32; i++)
+		if ((bits >> i & 1) && names[i] != NULL)
+			json_str(j, NULL, names[i]);
+	json_arr_close(j);
+}
+
+void
+json_raw(struct json *j, const char *key, const char *val, size_t len)
+{
+	json_key(j, key, json_klen(key));
+	json_put(j, val, len);
 }
 
 void

@@ -28,6 +28,25 @@ struct json {
 
 void	json_init(struct json *j, char *buf, size_t cap);
 
+/* Start a writer for a fragment: object members without the braces, to be
+ * rendered once and copied into a record later with json_members(). */
+void	json_init_members(struct json *j, char *buf, size_t cap);
+
+/* An array of the names of the bits set in bits (bit i named names[i];
+ * bits without a name are skipped); nothing when no bit is set. */
+void	json_flag_names(struct json *j, const char *key, uint32_t bits,
+	    const char *const *names, size_t n_names);
+
+/* A value already rendered as JSON (val[0..len)), e.g. from a cache. */
+void	json_raw(struct json *j, const char *key, const char *val, size_t len);
+
+/* Continue a fragment whose first len bytes are already rendered. */
+void	json_resume_members(struct json *j, char *buf, size_t cap, size_t len);
+
+/* Append members rendered by a fragment writer (its buf[0..len)) to the
+ * object being written. */
+void	json_members(struct json *j, const char *frag, size_t len);
+
 /* Members take their key's length explicitly; the inline wrappers below
  * compute it, at compile time for the literal keys records use.  Keys are
  * the program's own: plain ASCII, written without escaping. */

@@ -93,6 +93,35 @@ test_escaping_positions(void)
 	}
 }
 
+/* Members rendered into a fragment, then spliced into a record. */
+static void
+test_members(void)
+{
+	char frag[64], buf[256];
+	struct json f, j;
+	size_t n;
+
+	json_init_members(&f, frag, sizeof(frag));
+	json_str(&f, "sni", "example.org");
+	json_u64(&f, "n", 2);
+	json_init(&j, buf, sizeof(buf));
+	json_obj_open(&j, NULL);
+	json_u64(&j, "a", 1);
+	json_obj_open(&j, "tls");
+	json_members(&j, frag, f.len);
+	json_members(&j, frag, 0);		/* empty: nothing */
+	json_obj_close(&j);
+	json_obj_open(&j, "b");
+	json_members(&j, frag, f.len);
+	json_bool(&j, "x", true);
+	json_obj_close(&j);
+	json_obj_close(&j);
+	n = json_finish(&j);
+	buf[n] = '\0';
+	CHECK_EQ_S(buf, "{\"a\":1,\"tls\":{\"sni\":\"example.org\",\"n\":2},"
+	    "\"b\":{\"sni\":\"example.org\",\"n\":2,\"x\":true}}\n");
+}
+
 static void
 test_overflow(void)
 {
@@ -154,6 +183,7 @@ main(void)
 	test_shape();
 	test_escaping();
 	test_escaping_positions();
+	test_members();
 	test_overflow();
 	return test_done("test_json");
 }
