@@ -13,7 +13,9 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PACKAGES="build-essential autoconf automake pkg-config clang
 libpcap-dev libssl-dev libyaml-dev libndpi-dev libmaxminddb-dev
 libxgboost-dev librdkafka-dev libhiredis-dev libpq-dev
-p0f python3 python3-jsonschema"
+kcat postgresql-15 redis-server redis-tools
+p0f python3 python3-jsonschema
+libmaxmind-db-writer-perl python3-cryptography libndpi-bin"
 
 install_missing() {
 	local missing=()

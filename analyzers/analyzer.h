@@ -7,8 +7,14 @@
  *   packet() for each packet of the flow, if set;
  *   stream() with the reassembled bytes of one TCP direction from its first
  *            byte, each time that prefix grows, while it returns true;
- *   emit()   when the flow ends, to write the analyzer's part of the record.
- * No callback allocates; all of them must accept any input. */
+ *   emit()   when the flow ends, to write the analyzer's part of the record;
+ *   end()    last, if set, once per flow: its record is done (after emit(),
+ *            whether or not anything was emitted or the record could be
+ *            written) and no callback follows for this state, so give back
+ *            whatever the state holds outside the flow table.
+ * No callback allocates; all of them must accept any input.  An analyzer
+ * that writes an IP address formats it with enrich_addr_str(ctx->enrich,
+ * ...) so that --anonymize-key covers it. */
 #ifndef FP_ANALYZERS_ANALYZER_H
 #define FP_ANALYZERS_ANALYZER_H
 
@@ -21,11 +27,24 @@
 #include "sensor/flow.h"
 
 struct p0f_db;
+struct fp_ndpi;
+struct enrich;
+struct tls_ctx;
+struct frag_pool;
+struct app_ctx;
 
 /* What analyzers share in one worker: read-only resources and counters. */
 struct an_ctx {
 	const struct p0f_db	*p0f;		/* may be NULL */
+	struct fp_ndpi		*ndpi;		/* nDPI module, NULL: off */
+	struct enrich		*enrich;	/* addresses; may be NULL */
+	struct tls_ctx		*tls;		/* TLS/QUIC scratch and slabs */
+	struct frag_pool	*frags;		/* record fragments */
+	struct app_ctx		*app;		/* HTTP/DNS/SSH scratch */
 	uint64_t		 n_anomalies;	/* malformed input seen */
+	/* Set by a packet() callback when the flow has nothing more to
+	 * say (a DNS transaction answered): its record is written now. */
+	bool			 flow_done;
 };
 
 /* Direction of a packet or stream within its flow. */
@@ -44,6 +63,7 @@ struct analyzer {
 	bool		(*has_output)(const void *state);
 	void		(*emit)(const void *state, const struct an_ctx *ctx,
 			    const struct flow *f, struct json *j);
+	void		(*end)(void *state, struct an_ctx *ctx);	/* or NULL */
 };
 
 /* The registry: every analyzer, in output order. */

@@ -29,6 +29,7 @@
 #define UDP_PORT_VXLAN	4789
 #define UDP_PORT_GENEVE	6081
 #define UDP_PORT_VXLAN_GPE	4790
+#define UDP_PORT_GTPU	2152
 
 static enum decode_status decode_ether(struct packet *, struct cursor *);
 static enum decode_status decode_ethertype(struct packet *, struct cursor *,
@@ -57,6 +58,7 @@ static const char *const decode_tunnel_names[DECODE_N_TUN] = {
 	[DECODE_TUN_VXLAN] = "vxlan",
 	[DECODE_TUN_GENEVE] = "geneve",
 	[DECODE_TUN_IPIP] = "ipip",
+	[DECODE_TUN_GTP] = "gtp",
 };
 
 const char *
@@ -199,6 +201,39 @@ decode_geneve(struct packet *pkt, struct cursor *c)
 	return decode_ethertype(pkt, c, proto);
 }
 
+/* GTP-U (3GPP TS 29.281): version 1, G-PDU carrying an IP packet; the
+ * optional sequence/N-PDU/extension fields and extension headers skipped. */
+static enum decode_status
+decode_gtpu(struct packet *pkt, struct cursor *c)
+{
+	uint8_t flags = cur_u8(c);
+	uint8_t type = cur_u8(c);
+
+	cur_skip(c, 2);				/* length */
+	uint32_t teid = cur_be32(c);
+	if (c->bad || (flags >> 5) != 1 || !(flags & 0x10))
+		return DECODE_BAD_TUNNEL;
+	if (type != 0xff)			/* not a G-PDU: signalling */
+		return DECODE_BAD_TUNNEL;
+	if (flags & 0x07) {
+		cur_skip(c, 3);			/* sequence, N-PDU */
+		uint8_t next = cur_u8(c);
+		for (int i = 0; next != 0 && i < 8; i++) {
+			uint8_t words = cur_u8(c);
+
+			if (words == 0)
+				return DECODE_BAD_TUNNEL;
+			cur_skip(c, (size_t)words * 4 - 2);
+			next = cur_u8(c);
+		}
+		if (c->bad || next != 0)
+			return DECODE_BAD_TUNNEL;
+	}
+	if (!tunnel_enter(pkt, DECODE_TUN_GTP, teid))
+		return DECODE_TUNNEL_TOO_DEEP;
+	return decode_ip(pkt, c, 0);
+}
+
 static enum decode_status
 decode_udp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 {
@@ -222,13 +257,15 @@ decode_udp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 
 	bool is_vxlan = pkt->dport == UDP_PORT_VXLAN ||
 	    pkt->dport == UDP_PORT_VXLAN_GPE || pkt->sport == UDP_PORT_VXLAN;
-	if (is_vxlan || pkt->dport == UDP_PORT_GENEVE) {
+	bool is_gtp = pkt->dport == UDP_PORT_GTPU ||
+	    pkt->sport == UDP_PORT_GTPU;
+	if (is_vxlan || is_gtp || pkt->dport == UDP_PORT_GENEVE) {
 		/* Try the tunnel; if its header is not valid this is plain
 		 * UDP that happens to use the port. */
 		struct packet outer = *pkt;
 		struct cursor in = cur_init(pkt->payload, pkt->payload_len);
-		enum decode_status st = is_vxlan ?
-		    decode_vxlan(pkt, &in) : decode_geneve(pkt, &in);
+		enum decode_status st = is_vxlan ? decode_vxlan(pkt, &in) :
+		    is_gtp ? decode_gtpu(pkt, &in) : decode_geneve(pkt, &in);
 		if (st != DECODE_BAD_TUNNEL)
 			return st;
 		*pkt = outer;
@@ -327,6 +364,7 @@ decode_ipv4(struct packet *pkt, struct cursor *c)
 		return DECODE_BAD_IP;
 	if (avail < hlen)
 		return DECODE_TRUNCATED_IP;
+	pkt->l3 = c->p - 1;
 	pkt->ip_version = 4;
 	pkt->tos = cur_u8(c);
 	tot = cur_be16(c);
@@ -348,6 +386,7 @@ decode_ipv4(struct packet *pkt, struct cursor *c)
 	if (tot < hlen)
 		return DECODE_BAD_IP;
 	pkt->ip_total_len = (uint32_t)tot;
+	pkt->l3_len = (uint32_t)(tot < avail ? tot : avail);
 	if (pkt->ip_frag & 0x1fff)
 		return DECODE_IP_FRAGMENT;
 	pkt->is_first_fragment = (pkt->ip_frag & 0x2000) != 0;
@@ -366,6 +405,7 @@ decode_ipv6(struct packet *pkt, struct cursor *c)
 
 	if (avail < 40)
 		return DECODE_TRUNCATED_IP;
+	pkt->l3 = c->p;
 	w = cur_be32(c);
 	if ((w >> 28) != 6)
 		return DECODE_BAD_IP;
@@ -382,6 +422,7 @@ decode_ipv6(struct packet *pkt, struct cursor *c)
 	pkt->ip_frag = 0;
 	if (plen == 0)				/* jumbogram or TSO */
 		plen = avail - 40;
+	pkt->l3_len = (uint32_t)(plen + 40 < avail ? plen + 40 : avail);
 	if (plen + 40 < avail)
 		c->end = c->p + plen;
 	for (;;) {

@@ -2,7 +2,7 @@
  *
  * Pure: no allocation, no globals, safe on any input.  Every field is read
  * through lib/cursor.h.  Tunnels (GRE with ERSPAN, VXLAN, GENEVE, IP-in-IP)
- * are followed and the innermost flow is described, with the tunnel context
+ * and GTP-U are followed and the innermost flow is described, with the tunnel context
  * kept in the packet so flows in different tunnels stay apart.  Checksums
  * are never verified: offloaded captures carry wrong ones. */
 #ifndef FP_SENSOR_DECODE_H
@@ -40,6 +40,7 @@ enum decode_tunnel {
 	DECODE_TUN_VXLAN,
 	DECODE_TUN_GENEVE,
 	DECODE_TUN_IPIP,
+	DECODE_TUN_GTP,
 	DECODE_N_TUN
 };
 
@@ -53,7 +54,7 @@ enum decode_tunnel {
 #define TCP_ECE	0x40
 #define TCP_CWR	0x80
 
-/* Decoded packet.  Pointers (tcp_opts, payload) are borrowed from the
+/* Decoded packet.  Pointers (l3, tcp_opts, payload) are borrowed from the
  * capture buffer and valid only until the packet callback returns. */
 struct packet {
 	uint64_t	 ts_us;			/* capture time, microseconds */
@@ -81,6 +82,8 @@ struct packet {
 	uint8_t		 n_ipv6_ext;
 	uint8_t		 src[16];		/* IPv4 in the first 4 bytes */
 	uint8_t		 dst[16];
+	const uint8_t	*l3;			/* borrowed; innermost IP header */
+	uint32_t	 l3_len;		/* captured bytes of that packet */
 
 	/* Transport layer. */
 	uint8_t		 l4_proto;		/* 6 TCP, 17 UDP */

@@ -12,6 +12,7 @@ static const char *const flow_end_names[FLOW_N_END] = {
 	[FLOW_END_EVICTED] = "evicted",
 	[FLOW_END_EOF] = "eof",
 	[FLOW_END_REUSED] = "reused",
+	[FLOW_END_DONE] = "done",
 };
 
 const char *
@@ -83,12 +84,11 @@ flow_table_new(const struct flow_config *cfg, size_t state_size,
 		return NULL;
 	}
 	t->bucket_mask = nb - 1;
-	/* Free list in index order: low slots are reused first. */
-	for (uint32_t i = 0; i < cfg->max_flows; i++) {
-		t->flows[i].list = FLOW_LIST_FREE;
-		t->flows[i].next = i + 1 < cfg->max_flows ? i + 2 : 0;
-	}
-	t->free_head = 1;
+	/* Slots never used are handed out in index order and freed ones
+	 * are reused first, so only as many slots as were ever live at
+	 * once are touched (and resident). */
+	t->n_untouched = cfg->max_flows;
+	t->free_head = 0;
 	t->timeout_us[FLOW_LIST_TCP] = cfg->tcp_idle_us;
 	t->timeout_us[FLOW_LIST_UDP] = cfg->udp_idle_us;
 	t->timeout_us[FLOW_LIST_CLOSING] = cfg->closing_us;
@@ -131,7 +131,8 @@ flow_key_make(const struct packet *pkt, struct flow_key *key, int *side)
 	key->port[!*side] = pkt->dport;
 	key->vlan[0] = pkt->vlan[0];
 	key->vlan[1] = pkt->vlan[1];
-	key->tunnel_id = pkt->tunnel_id;
+	/* GTP uses one TEID per direction: the tunnel type alone keys it. */
+	key->tunnel_id = pkt->tunnel == DECODE_TUN_GTP ? 0 : pkt->tunnel_id;
 	key->tunnel = pkt->tunnel;
 	key->ip_version = pkt->ip_version;
 	key->proto = pkt->l4_proto;
@@ -241,11 +242,16 @@ flow_insert(struct flow_table *t, const struct flow_key *key, uint64_t now_us)
 	uint32_t h = (uint32_t)flow_hash(t->hash_key, key), idx;
 	struct flow *f;
 
-	if (t->free_head == 0)
+	if (t->free_head == 0 && t->n_untouched == 0)
 		flow_end(t, flow_victim(t), FLOW_END_EVICTED);
-	idx = t->free_head;
-	f = &t->flows[idx - 1];
-	t->free_head = f->next;
+	if (t->free_head != 0) {
+		idx = t->free_head;
+		f = &t->flows[idx - 1];
+		t->free_head = f->next;
+	} else {
+		idx = t->cfg.max_flows - --t->n_untouched;
+		f = &t->flows[idx - 1];
+	}
 	memset(f, 0, sizeof(*f));
 	if (t->state_size)
 		memset(flow_state(t, f), 0, t->state_size);
@@ -266,7 +272,11 @@ flow_insert(struct flow_table *t, const struct flow_key *key, uint64_t now_us)
 static enum flow_end
 closing_reason(const struct flow *f)
 {
-	return (f->flags & FLOW_F_RST) ? FLOW_END_RST : FLOW_END_FIN;
+	if (f->flags & FLOW_F_RST)
+		return FLOW_END_RST;
+	if ((f->flags & FLOW_F_FIN_C) && (f->flags & FLOW_F_FIN_S))
+		return FLOW_END_FIN;
+	return FLOW_END_DONE;
 }
 
 void

@@ -35,6 +35,7 @@ enum flow_end {
 	FLOW_END_EVICTED,	/* table full */
 	FLOW_END_EOF,		/* still open when the input ended */
 	FLOW_END_REUSED,	/* a new SYN reused the tuple */
+	FLOW_END_DONE,		/* the protocol finished (DNS answered) */
 	FLOW_N_END
 };
 
@@ -52,6 +53,8 @@ enum flow_list {
 #define FLOW_F_FIN_S		0x0008
 #define FLOW_F_RST		0x0010
 #define FLOW_F_MIDSTREAM	0x0020	/* first packet was not a SYN */
+#define FLOW_F_EMITTED		0x0040	/* record written at close; the
+					 * entry only absorbs late packets */
 
 struct flow {
 	struct flow_key	 key;
@@ -87,7 +90,8 @@ struct flow_table {
 	size_t			 state_size;
 	uint32_t		*buckets;	/* index + 1, 0 = empty */
 	uint32_t		 bucket_mask;
-	uint32_t		 free_head;	/* index + 1 */
+	uint32_t		 free_head;	/* freed slots: index + 1 */
+	uint32_t		 n_untouched;	/* slots never used, from the end */
 	uint32_t		 n_active;
 	uint32_t		 head[FLOW_N_LISTS];	/* most recent */
 	uint32_t		 tail[FLOW_N_LISTS];	/* least recent */

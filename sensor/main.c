@@ -13,16 +13,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyzers/analyzer.h"
 #include "analyzers/p0f_db.h"
+#include "analyzers/p0f_http.h"
 #include "log.h"
 #include "sensor/capture.h"
+#include "sensor/enrich.h"
 #include "sensor/output.h"
+#include "sensor/output_kafka.h"
+#include "sensor/output_tee.h"
 #include "sensor/pipeline.h"
 
 /* Exit codes, documented in fpsensor(8). */
 #define EXIT_DAMAGED	1	/* input damaged partway; records written */
 #define EXIT_NOINPUT	2	/* nothing could be read */
 #define EXIT_OUTPUT	3	/* records could not be written */
+#define EXIT_SPOOLED	4	/* Kafka: records left in the spool */
 #define EXIT_USAGE	64	/* bad command line or configuration */
 
 #define DEFAULT_P0F_DB	"/etc/p0f/p0f.fp"
@@ -37,6 +43,9 @@ struct options {
 	bool		 no_p0f;
 	bool		 stats;
 	bool		 deterministic;
+	int		 ndpi;		/* --ndpi 1, --no-ndpi 0, default -1 */
+	struct enrich_settings en;
+	struct kafka_config kafka;	/* used when kafka.brokers is set */
 	struct pipeline_config pc;
 };
 
@@ -67,6 +76,25 @@ usage(FILE *fp)
 "      --udp-timeout SEC  idle timeout of UDP flows (default: %u)\n"
 "      --stream-bytes N   bytes kept per TCP direction (default: %u)\n"
 "      --stream-buffers N stream buffers in the pool (default: %u)\n"
+"      --geoip-city PATH  MaxMind City/Country database: client and server\n"
+"                         country, city, location\n"
+"      --geoip-asn PATH   MaxMind ASN/ISP database: AS number and org\n"
+"      --anonymize-key FILE  write keyed prefix-preserving pseudonyms\n"
+"                         (Crypto-PAn) instead of IP addresses\n"
+"      --ndpi, --no-ndpi  nDPI protocol, category and risks (default: on\n"
+"                         when built with nDPI, off with --deterministic)\n"
+"      --ndpi-packets N   packets per flow given to nDPI (default: 24)\n"
+"      --kafka-brokers LIST  send records to Kafka (host:port,...) instead\n"
+"                         of stdout (with -o FILE: to both)\n"
+"      --kafka-topic NAME Kafka topic (required with --kafka-brokers)\n"
+"      --kafka-conf KEY=VALUE  librdkafka setting (SASL, TLS, ...), repeatable\n"
+"      --kafka-flush-timeout SEC  wait at exit for delivery (default: 10)\n"
+"      --sensor-id ID     sensor_id header of Kafka messages (default: host)\n"
+"      --spool-dir DIR    keep undeliverable records here, send them later\n"
+"      --spool-max-bytes N  spool size cap; past it records are dropped\n"
+"                         and counted (default: 1 GiB)\n"
+"      --analyzers LIST   only these analyzers, comma-separated (default:\n"
+"                         all: tcp,tls,tls_udp,http,dns,ssh,ndpi)\n"
 "      --deterministic    no wall-clock fields (for golden tests)\n"
 "      --stats            print counters to stderr at exit\n"
 "  -v, --verbose          more log lines (repeat for debug)\n"
@@ -74,7 +102,8 @@ usage(FILE *fp)
 "  -h, --help             print this help and exit\n"
 "\n"
 "Exit status: 0 success, 1 input damaged partway (records before the damage\n"
-"were written), 2 input could not be read, 3 output failed, 64 usage error.\n"
+"were written), 2 input could not be read, 3 output failed, 4 Kafka: records\n"
+"left in the spool for the next run, 64 usage error.\n"
 "See fpsensor(8).\n",
 	    DEFAULT_P0F_DB, 65536u, 300u, 60u, 16384u, 4096u);
 }
@@ -104,6 +133,43 @@ random_u64(void)
 	    (uint64_t)clock();
 }
 
+/* "tcp,tls,http" -> the registry bits of those analyzers; "all" -> every
+ * one.  An unknown name is a usage error that lists the known ones. */
+static uint32_t
+parse_analyzers(const char *list)
+{
+	uint32_t mask = 0;
+	const char *p = list;
+
+	if (strcmp(list, "all") == 0)
+		return UINT32_MAX;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < n_analyzers; i++)
+			if (strlen(analyzers[i]->name) == n &&
+			    strncmp(analyzers[i]->name, p, n) == 0)
+				break;
+		if (i == n_analyzers || n == 0) {
+			char known[256] = "";
+
+			for (size_t k = 0; k < n_analyzers; k++) {
+				strncat(known, k ? "," : "",
+				    sizeof(known) - strlen(known) - 1);
+				strncat(known, analyzers[k]->name,
+				    sizeof(known) - strlen(known) - 1);
+			}
+			fatalx(EXIT_USAGE, "--analyzers: unknown analyzer "
+			    "'%.*s' (known: %s)", (int)n, p, known);
+		}
+		mask |= 1u << i;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return mask;
+}
+
 /* Parse a number in [min, max] or exit with a usage error. */
 static uint64_t
 parse_num(const char *opt, const char *s, uint64_t min, uint64_t max)
@@ -123,7 +189,11 @@ parse_num(const char *opt, const char *s, uint64_t min, uint64_t max)
 enum {
 	OPT_P0F_DB = 256, OPT_NO_P0F, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT,
 	OPT_UDP_TIMEOUT, OPT_STREAM_BYTES, OPT_STREAM_BUFFERS,
-	OPT_DETERMINISTIC, OPT_STATS,
+	OPT_DETERMINISTIC, OPT_STATS, OPT_ANALYZERS,
+	OPT_GEOIP_CITY, OPT_GEOIP_ASN, OPT_ANON_KEY, OPT_NDPI, OPT_NO_NDPI,
+	OPT_NDPI_PACKETS,
+	OPT_KAFKA_BROKERS, OPT_KAFKA_TOPIC, OPT_KAFKA_CONF, OPT_SENSOR_ID,
+	OPT_SPOOL_DIR, OPT_SPOOL_MAX_BYTES, OPT_KAFKA_FLUSH_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -139,11 +209,45 @@ static const struct option long_opts[] = {
 	{ "stream-buffers", required_argument, NULL, OPT_STREAM_BUFFERS },
 	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "analyzers", required_argument, NULL, OPT_ANALYZERS },
+	{ "geoip-city", required_argument, NULL, OPT_GEOIP_CITY },
+	{ "geoip-asn", required_argument, NULL, OPT_GEOIP_ASN },
+	{ "anonymize-key", required_argument, NULL, OPT_ANON_KEY },
+	{ "ndpi", no_argument, NULL, OPT_NDPI },
+	{ "no-ndpi", no_argument, NULL, OPT_NO_NDPI },
+	{ "ndpi-packets", required_argument, NULL, OPT_NDPI_PACKETS },
+	{ "kafka-brokers", required_argument, NULL, OPT_KAFKA_BROKERS },
+	{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
+	{ "kafka-conf", required_argument, NULL, OPT_KAFKA_CONF },
+	{ "kafka-flush-timeout", required_argument, NULL,
+	    OPT_KAFKA_FLUSH_TIMEOUT },
+	{ "sensor-id", required_argument, NULL, OPT_SENSOR_ID },
+	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The Kafka options hang together; defaults for the ones not given. */
+static void
+check_kafka_args(struct options *o)
+{
+	struct kafka_config *k = &o->kafka;
+
+	if (k->brokers == NULL && (k->topic != NULL || k->n_conf > 0 ||
+	    k->spool_dir != NULL || k->sensor_id != NULL))
+		fatalx(EXIT_USAGE, "--kafka-topic, --kafka-conf, --sensor-id "
+		    "and --spool-dir need --kafka-brokers");
+	if (k->brokers != NULL && k->topic == NULL)
+		fatalx(EXIT_USAGE, "--kafka-brokers needs --kafka-topic");
+	if (k->brokers != NULL && !output_kafka_available())
+		fatalx(EXIT_USAGE, "--kafka-brokers: this fpsensor was built "
+		    "without librdkafka (see ./configure --with-rdkafka)");
+	if (k->flush_timeout_ms == 0)
+		k->flush_timeout_ms = KAFKA_DEFAULT_FLUSH_MS;
+}
 
 static void
 parse_args(int argc, char **argv, struct options *o)
@@ -151,12 +255,16 @@ parse_args(int argc, char **argv, struct options *o)
 	int ch, verbose = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->ndpi = -1;
+	o->pc.analyzer_mask = UINT32_MAX;
 	o->pc.flow.max_flows = 65536;
 	o->pc.flow.tcp_idle_us = 300ull * 1000000;
 	o->pc.flow.udp_idle_us = 60ull * 1000000;
 	o->pc.flow.closing_us = 5ull * 1000000;
 	o->pc.stream_bytes = 16384;
 	o->pc.stream_slots = 4096;
+	o->pc.frag_slots = 32768;
+	o->pc.quic_slots = 512;
 	while ((ch = getopt_long(argc, argv, "r:o:f:vVh", long_opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -187,6 +295,38 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DETERMINISTIC: o->deterministic = true; break;
 		case OPT_STATS: o->stats = true; break;
+		case OPT_ANALYZERS:
+			o->pc.analyzer_mask = parse_analyzers(optarg);
+			break;
+		case OPT_GEOIP_CITY: o->en.geoip.path[GEOIP_CITY] = optarg; break;
+		case OPT_GEOIP_ASN: o->en.geoip.path[GEOIP_ASN] = optarg; break;
+		case OPT_ANON_KEY: o->en.anon_key_path = optarg; break;
+		case OPT_NDPI: o->ndpi = 1; break;
+		case OPT_NO_NDPI: o->ndpi = 0; break;
+		case OPT_NDPI_PACKETS:
+			o->en.ndpi.max_packets = (uint32_t)parse_num(
+			    "ndpi-packets", optarg, 1, FP_NDPI_PACKETS_MAX);
+			break;
+		case OPT_KAFKA_BROKERS: o->kafka.brokers = optarg; break;
+		case OPT_KAFKA_TOPIC: o->kafka.topic = optarg; break;
+		case OPT_KAFKA_CONF: {
+			char err[512];
+
+			if (kafka_config_add(&o->kafka, optarg, err,
+			    sizeof(err)) != 0)
+				fatalx(EXIT_USAGE, "%s", err);
+			break;
+		}
+		case OPT_SENSOR_ID: o->kafka.sensor_id = optarg; break;
+		case OPT_SPOOL_DIR: o->kafka.spool_dir = optarg; break;
+		case OPT_SPOOL_MAX_BYTES:
+			o->kafka.spool_max_bytes = parse_num("spool-max-bytes",
+			    optarg, 4096, UINT64_MAX / 2);
+			break;
+		case OPT_KAFKA_FLUSH_TIMEOUT:
+			o->kafka.flush_timeout_ms = (uint32_t)parse_num(
+			    "kafka-flush-timeout", optarg, 0, 3600) * 1000;
+			break;
 		case 'v': verbose++; break;
 		case 'V': version(); exit(0);
 		case 'h': usage(stdout); exit(0);
@@ -206,18 +346,30 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+	check_kafka_args(o);
+	/* nDPI when asked (--ndpi, --ndpi-packets), else when built with it,
+	 * but not under --deterministic: golden output must not depend on the
+	 * libndpi version installed. */
+	if (o->ndpi < 0 && o->en.ndpi.max_packets != 0)
+		o->ndpi = 1;
+	o->en.use_ndpi = o->ndpi > 0 || (o->ndpi < 0 && fp_ndpi_is_built() &&
+	    !o->deterministic);
+	o->en.ndpi.max_flows = o->pc.flow.max_flows;
 	o->pc.deterministic = o->deterministic;
 	o->pc.hash_seed = o->deterministic ? 1 : random_u64();
 	o->pc.run_id = o->deterministic ? 0 : random_u64();
 }
 
-/* The p0f database: --p0f-db must load; the default is used if present. */
+/* The p0f database: --p0f-db must load; the default is used if present.
+ * Its [http:request] section goes to *http (empty when none). */
 static struct p0f_db *
-load_p0f(const struct options *o)
+load_p0f(const struct options *o, struct p0f_http_db *http)
 {
 	char err[512];
 	struct p0f_db *db;
 	const char *path = o->p0f_path;
+
+	memset(http, 0, sizeof(*http));
 
 	if (o->no_p0f)
 		return NULL;
@@ -232,9 +384,63 @@ load_p0f(const struct options *o)
 	}
 	if ((db = p0f_db_load(path, err, sizeof(err))) == NULL)
 		fatalx(EXIT_USAGE, "p0f database %s", err);
+	if (p0f_http_load(http, path, err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "p0f database %s", err);
 	log_info("p0f database %s: %zu SYN and %zu SYN+ACK signatures",
 	    path, db->n_tcp[0], db->n_tcp[1]);
 	return db;
+}
+
+/* Where records go: stdout or -o FILE, Kafka, or both. */
+struct outputs {
+	struct output		 file;
+	struct output		 kafka;
+	struct output		 tee;
+	struct kafka_stats	 ks;
+};
+
+static struct output *
+open_outputs(struct options *o, struct outputs *outs)
+{
+	char err[1024];
+
+	memset(outs, 0, sizeof(*outs));
+	if (o->kafka.brokers == NULL || o->out_path != NULL)
+		if (output_file_open(&outs->file, o->out_path) != 0)
+			fatal(EXIT_OUTPUT, "%s", o->out_path);
+	if (o->kafka.brokers == NULL)
+		return &outs->file;
+	if (output_kafka_open(&outs->kafka, &o->kafka, &outs->ks, err,
+	    sizeof(err)) != 0)
+		fatalx(strstr(err, "spool") != NULL ? EXIT_OUTPUT : EXIT_USAGE,
+		    "%s", err);
+	if (o->out_path == NULL)
+		return &outs->kafka;
+	if (output_tee_open(&outs->tee, &outs->file, &outs->kafka) != 0)
+		fatal(EXIT_OUTPUT, "output");
+	return &outs->tee;
+}
+
+/* Records lost (spool full, refused) fail the run; records left in the
+ * spool are delivered by the next run and get their own exit status. */
+static int
+kafka_exit_status(const struct kafka_config *k, const struct kafka_stats *ks,
+    int status)
+{
+	if (ks->spool_drops > 0 || ks->rejected > 0) {
+		log_errx("kafka: %" PRIu64 " records lost (%" PRIu64 " spool "
+		    "drops, %" PRIu64 " refused by the broker)",
+		    ks->spool_drops + ks->rejected, ks->spool_drops,
+		    ks->rejected);
+		return EXIT_OUTPUT;
+	}
+	if (ks->spool_records > 0) {
+		log_warnx("kafka: %" PRIu64 " records not delivered yet, kept "
+		    "in spool %s for the next run", ks->spool_records,
+		    k->spool_dir);
+		return status == 0 ? EXIT_SPOOLED : status;
+	}
+	return status;
 }
 
 static void
@@ -249,17 +455,26 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct capture cap;
-	struct output out;
+	struct outputs outs;
+	struct output *outp;
 	struct pipeline p;
 	struct p0f_db *db;
+	struct p0f_http_db p0f_http;
+	struct enrich_set es;
 	enum capture_result res;
 	struct sigaction sa;
+	char err[1024];
 	int status = 0;
 
 	log_init("fpsensor", LOG_LEVEL_WARN);
 	parse_args(argc, argv, &o);
-	db = load_p0f(&o);
+	db = load_p0f(&o, &p0f_http);
 	o.pc.p0f = db;
+	o.pc.p0f_http = p0f_http.n_sigs > 0 ? &p0f_http : NULL;
+	if (enrich_set_load(&es, &o.en, err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "%s", err);
+	o.pc.ndpi = es.ndpi;
+	o.pc.enrich = &es.enrich;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -270,12 +485,13 @@ main(int argc, char **argv)
 	if (capture_open_offline(&cap, o.read_path, o.bpf) != 0) {
 		log_errx("%s", cap.err);
 		p0f_db_free(db);
+		p0f_http_db_free(&p0f_http);
+		enrich_set_free(&es);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
-	if (output_file_open(&out, o.out_path) != 0)
-		fatal(EXIT_OUTPUT, "%s", o.out_path);
-	if (pipeline_init(&p, &o.pc, &out) != 0)
+	outp = open_outputs(&o, &outs);
+	if (pipeline_init(&p, &o.pc, outp) != 0)
 		fatal(EXIT_USAGE, "cannot allocate %u flows", o.pc.flow.max_flows);
 
 	res = capture_run(&cap, on_packet, &p, &stop_requested);
@@ -284,14 +500,20 @@ main(int argc, char **argv)
 		status = cap.n_read ? EXIT_DAMAGED : EXIT_NOINPUT;
 	}
 	pipeline_finish(&p);
-	if (output_close(&out) != 0 || p.stats.records_failed) {
-		log_errx("writing records to %s failed", out.name);
+	if (output_close(outp) != 0 || p.stats.records_failed) {
+		log_errx("writing records to %s failed", outp->name);
 		status = EXIT_OUTPUT;
 	}
+	if (o.kafka.brokers != NULL && status != EXIT_OUTPUT)
+		status = kafka_exit_status(&o.kafka, &outs.ks, status);
 	if (o.stats)
 		stats_print(stderr, &p);
+	if (o.stats && o.kafka.brokers != NULL)
+		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);
 	capture_close(&cap);
 	p0f_db_free(db);
+	p0f_http_db_free(&p0f_http);
+	enrich_set_free(&es);
 	return status;
 }

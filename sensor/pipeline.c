@@ -7,12 +7,18 @@
 #include <time.h>
 
 #include "config.h"
+#include "analyzers/app.h"
+#include "analyzers/frag.h"
+#include "analyzers/tls.h"
 #include "fmt.h"
 #include "json.h"
+#include "sensor/enrich.h"
 
 #define RECORD_SCHEMA_VERSION	1
 
 static void pipeline_flow_end(void *arg, struct flow *f, enum flow_end why);
+static void pipeline_emit(struct pipeline *p, struct flow *f,
+    enum flow_end why);
 
 static void *
 an_state(const struct pipeline *p, const struct flow *f, size_t i)
@@ -31,9 +37,13 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 		errno = EINVAL;
 		return -1;
 	}
-	for (size_t i = 0; i < n_analyzers; i++) {
+	/* Only the analyzers asked for run, and only they take state. */
+	for (size_t i = 0; i < n_analyzers; i++)
+		if (cfg->analyzer_mask & (1u << i))
+			p->an_list[p->n_an++] = analyzers[i];
+	for (size_t i = 0; i < p->n_an; i++) {
 		p->an_offset[i] = total;
-		total += (analyzers[i]->state_size + 7) & ~(size_t)7;
+		total += (p->an_list[i]->state_size + 7) & ~(size_t)7;
 	}
 	p->flows = flow_table_new(&cfg->flow, total, cfg->hash_seed,
 	    pipeline_flow_end, p);
@@ -47,7 +57,18 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 		errno = e;
 		return -1;
 	}
+	if (slab_init(&p->frags.slab, cfg->frag_slots, FRAG_BYTES) != 0 ||
+	    (p->an.tls = tls_ctx_new(&p->frags, cfg->quic_slots)) == NULL ||
+	    (p->an.app = app_ctx_new(cfg->p0f_http)) == NULL) {
+		int e = errno;
+		pipeline_free(p);
+		errno = e;
+		return -1;
+	}
+	p->an.frags = &p->frags;
 	p->an.p0f = cfg->p0f;
+	p->an.ndpi = cfg->ndpi;
+	p->an.enrich = cfg->enrich;
 	p->out = out;
 	p->deterministic = cfg->deterministic;
 	p->run_id = cfg->run_id;
@@ -59,6 +80,11 @@ pipeline_free(struct pipeline *p)
 {
 	flow_table_free(p->flows);
 	stream_pool_free(&p->streams);
+	tls_ctx_free(p->an.tls);
+	p->an.tls = NULL;
+	app_ctx_free(p->an.app);
+	p->an.app = NULL;
+	slab_free(&p->frags.slab);
 	free(p->rec);
 	p->flows = NULL;
 	p->rec = NULL;
@@ -82,6 +108,21 @@ pick_client(const struct packet *pkt, int side, uint16_t *flags)
 	return side;
 }
 
+/* Give the analyzers that still want them the first len bytes of one
+ * direction. */
+static void
+stream_offer(struct pipeline *p, struct flow *f, int dir, const uint8_t *data,
+    size_t len)
+{
+	for (size_t i = 0; i < p->n_an; i++) {
+		if (!(f->stream_want[dir] & (1u << i)))
+			continue;
+		if (!p->an_list[i]->stream(an_state(p, f, i), &p->an, dir,
+		    data, len))
+			f->stream_want[dir] &= (uint16_t)~(1u << i);
+	}
+}
+
 static void
 stream_feed(struct pipeline *p, struct flow *f, const struct packet *pkt,
     int dir)
@@ -92,6 +133,20 @@ stream_feed(struct pipeline *p, struct flow *f, const struct packet *pkt,
 
 	if (f->stream_want[dir] == 0 || s->is_closed)
 		return;
+	/* The first in-order segment is offered where it lies: a hello or
+	 * a request usually fits in one, and then no buffer is taken. */
+	if (s->slot == 0 && s->len == 0 && s->n_ooo == 0 &&
+	    (!s->has_base || pkt->seq == s->base_seq)) {
+		stream_offer(p, f, dir, pkt->payload, pkt->payload_len);
+		if (f->stream_want[dir] != 0)
+			stream_add(&p->streams, s, pkt->seq, pkt->payload,
+			    pkt->payload_len);
+		if (f->stream_want[dir] == 0 || s->is_closed) {
+			f->stream_want[dir] = 0;
+			stream_close(&p->streams, s);
+		}
+		return;
+	}
 	if (!stream_add(&p->streams, s, pkt->seq, pkt->payload,
 	    pkt->payload_len)) {
 		if (s->is_closed)
@@ -99,13 +154,7 @@ stream_feed(struct pipeline *p, struct flow *f, const struct packet *pkt,
 		return;
 	}
 	data = stream_data(&p->streams, s, &len);
-	for (size_t i = 0; i < n_analyzers; i++) {
-		if (!(f->stream_want[dir] & (1u << i)))
-			continue;
-		if (!analyzers[i]->stream(an_state(p, f, i), &p->an, dir,
-		    data, len))
-			f->stream_want[dir] &= (uint16_t)~(1u << i);
-	}
+	stream_offer(p, f, dir, data, len);
 	/* Nobody wants more, or no more will fit: give the buffer back. */
 	if (f->stream_want[dir] == 0 || (s->is_full && len ==
 	    p->streams.slot_bytes)) {
@@ -137,8 +186,8 @@ flow_for_packet(struct pipeline *p, const struct packet *pkt, int *dir)
 		f = flow_insert(p->flows, &key, pkt->ts_us);
 		f->client = (uint8_t)pick_client(pkt, side, &f->flags);
 		if (pkt->l4_proto == 6)
-			for (size_t i = 0; i < n_analyzers; i++)
-				if (analyzers[i]->stream != NULL)
+			for (size_t i = 0; i < p->n_an; i++)
+				if (p->an_list[i]->stream != NULL)
 					want |= (uint16_t)(1u << i);
 		f->stream_want[0] = f->stream_want[1] = want;
 	}
@@ -157,9 +206,11 @@ tcp_track(struct flow *f, const struct packet *pkt, int dir)
 		f->client_isn = pkt->seq;
 		stream_set_base(&f->stream[0], pkt->seq + 1);
 	} else if ((fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
-	    dir == AN_DIR_SERVER && !(f->flags & FLOW_F_SYNACK)) {
+	    dir == AN_DIR_SERVER) {
+		/* A repeated SYN+ACK with another ISN before any data: the
+		 * server's later bytes follow the last one. */
 		f->flags |= FLOW_F_SYNACK;
-		stream_set_base(&f->stream[1], pkt->seq + 1);
+		stream_rebase(&f->stream[1], pkt->seq + 1);
 	}
 	if (fl & TCP_FIN)
 		f->flags |= dir == AN_DIR_CLIENT ? FLOW_F_FIN_C : FLOW_F_FIN_S;
@@ -200,18 +251,26 @@ pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 		p->stats.tunnelled++;
 
 	f = flow_for_packet(p, &pkt, &dir);
+	if (f->flags & FLOW_F_EMITTED) {
+		/* Its record is out: a straggler ACK or FIN, counted. */
+		p->stats.late_packets++;
+		return;
+	}
 	f->pkts[dir]++;
 	f->bytes[dir] += pkt.ip_total_len;
 	if (pkt.l4_proto == 6)
 		tcp_track(f, &pkt, dir);
-	for (size_t i = 0; i < n_analyzers; i++)
-		if (analyzers[i]->packet != NULL)
-			analyzers[i]->packet(an_state(p, f, i), &p->an, f,
+	p->an.flow_done = false;
+	for (size_t i = 0; i < p->n_an; i++)
+		if (p->an_list[i]->packet != NULL)
+			p->an_list[i]->packet(an_state(p, f, i), &p->an, f,
 			    &pkt, dir);
 	if (pkt.l4_proto == 6 && pkt.payload_len > 0)
 		stream_feed(p, f, &pkt, dir);
 
-	if (pkt.l4_proto != 6)
+	if (p->an.flow_done)
+		list = FLOW_LIST_CLOSING;
+	else if (pkt.l4_proto != 6)
 		list = FLOW_LIST_UDP;
 	else if ((f->flags & FLOW_F_RST) || ((f->flags & FLOW_F_FIN_C) &&
 	    (f->flags & FLOW_F_FIN_S)))
@@ -219,6 +278,11 @@ pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 	else
 		list = FLOW_LIST_TCP;
 	flow_touch(p->flows, f, list, ts_us);
+	/* Closed: the record goes out now; the entry lingers only to
+	 * absorb late packets. */
+	if (list == FLOW_LIST_CLOSING)
+		pipeline_emit(p, f, p->an.flow_done ? FLOW_END_DONE :
+		    (f->flags & FLOW_F_RST) ? FLOW_END_RST : FLOW_END_FIN);
 }
 
 void
@@ -227,16 +291,20 @@ pipeline_finish(struct pipeline *p)
 	flow_flush(p->flows, FLOW_END_EOF);
 }
 
+/* An endpoint: its address (pseudonymized with a key) and port, then the
+ * GeoIP/ASN of the real address. */
 static void
-json_endpoint(struct json *j, const char *key, const struct flow *f, int side)
+json_endpoint(struct pipeline *p, struct json *j, const char *key,
+    const struct flow *f, int side)
 {
 	char addr[64];
 
-	decode_addr_str(f->key.ip_version, f->key.addr[side], addr,
-	    sizeof(addr));
+	enrich_addr_str(p->an.enrich, f->key.ip_version, f->key.addr[side],
+	    addr, sizeof(addr));
 	json_obj_open(j, key);
 	json_str(j, "ip", addr);
 	json_u64(j, "port", f->key.port[side]);
+	enrich_geo(p->an.enrich, j, f->key.ip_version, f->key.addr[side]);
 	json_obj_close(j);
 }
 
@@ -259,8 +327,8 @@ record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
 	json_str(j, "end_reason", flow_end_name(why));
 	json_str(j, "proto", f->key.proto == 6 ? "tcp" : "udp");
 	json_u64(j, "ip_version", f->key.ip_version);
-	json_endpoint(j, "client", f, f->client);
-	json_endpoint(j, "server", f, !f->client);
+	json_endpoint(p, j, "client", f, f->client);
+	json_endpoint(p, j, "server", f, !f->client);
 	if (f->key.vlan[0] != 0 || f->key.vlan[1] != 0) {
 		json_arr_open(j, "vlan");
 		json_u64(j, NULL, f->key.vlan[0]);
@@ -287,21 +355,21 @@ record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
 		json_bool(j, "midstream", true);
 }
 
+/* Write f's record and give back what its analyzers hold. */
 static void
-pipeline_flow_end(void *arg, struct flow *f, enum flow_end why)
+pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 {
-	struct pipeline *p = arg;
 	struct json j;
 	size_t len;
 
 	json_init(&j, p->rec, PIPELINE_RECORD_MAX);
 	json_obj_open(&j, NULL);
 	record_flow(p, f, why, &j);
-	for (size_t i = 0; i < n_analyzers; i++) {
+	for (size_t i = 0; i < p->n_an; i++) {
 		const void *st = an_state(p, f, i);
 
-		if (analyzers[i]->has_output(st))
-			analyzers[i]->emit(st, &p->an, f, &j);
+		if (p->an_list[i]->has_output(st))
+			p->an_list[i]->emit(st, &p->an, f, &j);
 	}
 	if (!p->deterministic) {
 		struct timespec now;
@@ -314,8 +382,12 @@ pipeline_flow_end(void *arg, struct flow *f, enum flow_end why)
 		json_obj_close(&j);
 	}
 	json_obj_close(&j);
+	for (size_t i = 0; i < p->n_an; i++)
+		if (p->an_list[i]->end != NULL)
+			p->an_list[i]->end(an_state(p, f, i), &p->an);
 	stream_close(&p->streams, &f->stream[0]);
 	stream_close(&p->streams, &f->stream[1]);
+	f->flags |= FLOW_F_EMITTED;
 	if ((len = json_finish(&j)) == 0) {
 		p->stats.records_too_big++;
 		return;
@@ -324,4 +396,15 @@ pipeline_flow_end(void *arg, struct flow *f, enum flow_end why)
 		p->stats.records_failed++;
 	else
 		p->stats.records++;
+}
+
+/* The flow table lets a flow go: write its record unless that was done
+ * when it closed. */
+static void
+pipeline_flow_end(void *arg, struct flow *f, enum flow_end why)
+{
+	struct pipeline *p = arg;
+
+	if (!(f->flags & FLOW_F_EMITTED))
+		pipeline_emit(p, f, why);
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "analyzers/analyzer.h"
+#include "analyzers/frag.h"
+#include "analyzers/p0f_http.h"
 #include "sensor/flow.h"
 #include "sensor/output.h"
 #include "sensor/stats.h"
@@ -23,16 +25,25 @@ struct pipeline_config {
 	struct flow_config	 flow;
 	uint32_t		 stream_slots;	/* buffers in the pool */
 	uint32_t		 stream_bytes;	/* bytes kept per direction */
+	uint32_t		 frag_slots;	/* record fragments, 3 KiB each */
+	uint32_t		 quic_slots;	/* QUIC ClientHello reassembly */
 	bool			 deterministic;	/* no wall-clock fields */
 	uint64_t		 hash_seed;
 	uint64_t		 run_id;	/* event ids: 0 when deterministic */
+	uint32_t		 analyzer_mask;	/* bit i: analyzers[i] runs */
 	const struct p0f_db	*p0f;		/* borrowed, may be NULL */
+	const struct p0f_http_db *p0f_http;	/* borrowed, may be NULL */
+	struct fp_ndpi		*ndpi;		/* borrowed, NULL: no nDPI */
+	struct enrich		*enrich;	/* borrowed, may be NULL */
 };
 
 struct pipeline {
 	struct flow_table	*flows;
 	struct stream_pool	 streams;
 	struct an_ctx		 an;
+	struct frag_pool	 frags;
+	const struct analyzer	*an_list[PIPELINE_MAX_ANALYZERS];
+	size_t			 n_an;		/* analyzers running */
 	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
 	struct output		*out;		/* borrowed */
 	struct fp_stats		 stats;

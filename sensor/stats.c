@@ -3,6 +3,10 @@
 
 #include <inttypes.h>
 
+#include "analyzers/ndpi.h"
+#include "sensor/enrich.h"
+#include "analyzers/app.h"
+#include "analyzers/tls.h"
 #include "sensor/pipeline.h"
 
 void
@@ -25,6 +29,7 @@ stats_print(FILE *fp, const struct pipeline *p)
 	P("first_fragments", s->first_fragments);
 	P("packets_tunnelled", s->tunnelled);
 	P("timestamps_backwards", s->ts_backwards);
+	P("packets_after_close", s->late_packets);
 	P("flows_created", t->n_created);
 	P("flows_active_max", t->max_active);
 	for (int i = 0; i < FLOW_N_END; i++)
@@ -32,11 +37,21 @@ stats_print(FILE *fp, const struct pipeline *p)
 		    flow_end_name((enum flow_end)i), t->n_ended[i]);
 	P("flows_evicted", t->n_ended[FLOW_END_EVICTED]);
 	P("stream_buffers_exhausted", p->streams.n_exhausted);
+	P("stream_buffers_max_used", p->streams.max_used);
 	P("stream_segments_retransmitted", p->streams.n_retransmitted);
 	P("stream_segments_out_of_window", p->streams.n_ooo_dropped);
 	P("analyzer_anomalies", p->an.n_anomalies);
 	P("records", s->records);
 	P("records_too_big", s->records_too_big);
 	P("records_failed", s->records_failed);
+	P("record_fragments_too_big", p->frags.n_too_big);
+	P("record_fragment_slots_exhausted", p->frags.slab.n_exhausted);
+	P("record_fragment_slots_max_used", p->frags.slab.max_used);
 #undef P
+	if (p->an.tls != NULL)
+		tls_ctx_stats(p->an.tls, fp);
+	if (p->an.app != NULL)
+		app_ctx_stats(p->an.app, fp);
+	enrich_stats_print(fp, p->an.enrich);
+	fp_ndpi_stats_print(fp, p->an.ndpi);
 }

@@ -15,6 +15,7 @@ struct fp_stats {
 	uint64_t	 first_fragments;	/* analysed, rest counted */
 	uint64_t	 tunnelled;
 	uint64_t	 ts_backwards;		/* timestamp went back */
+	uint64_t	 late_packets;		/* after the flow's record */
 	uint64_t	 records;		/* written */
 	uint64_t	 records_too_big;	/* over the record buffer */
 	uint64_t	 records_failed;	/* output refused */

@@ -55,6 +55,15 @@ stream_set_base(struct stream *s, uint32_t seq)
 	s->has_base = true;
 }
 
+void
+stream_rebase(struct stream *s, uint32_t seq)
+{
+	if (s->len != 0 || s->n_ooo != 0)
+		return;
+	s->base_seq = seq;
+	s->has_base = true;
+}
+
 static uint8_t *
 slot_mem(const struct stream_pool *pool, const struct stream *s)
 {
@@ -141,6 +150,8 @@ stream_add(struct stream_pool *pool, struct stream *s, uint32_t seq,
 			return false;
 		}
 		s->slot = pool->free_slots[--pool->n_free] + 1;
+		if (pool->n_slots - pool->n_free > pool->max_used)
+			pool->max_used = pool->n_slots - pool->n_free;
 	}
 	buf = slot_mem(pool, s);
 	if (off > s->len) {			/* early: hold it if we can */

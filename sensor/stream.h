@@ -23,6 +23,7 @@ struct stream_pool {
 	uint64_t	 n_exhausted;	/* a direction wanted a buffer, none */
 	uint64_t	 n_ooo_dropped;	/* early segment with no room */
 	uint64_t	 n_retransmitted;	/* segments with only old bytes */
+	uint32_t	 max_used;	/* most slots in use at once */
 };
 
 struct stream {
@@ -44,6 +45,10 @@ void		 stream_pool_free(struct stream_pool *pool);
 
 /* Set the sequence number of the first payload byte (ISN + 1 from a SYN). */
 void		 stream_set_base(struct stream *s, uint32_t seq);
+
+/* Set the base again if no byte has been taken yet (a repeated SYN+ACK
+ * with a new ISN); otherwise nothing changes. */
+void		 stream_rebase(struct stream *s, uint32_t seq);
 
 /* Add a segment.  Returns true if the contiguous prefix grew, in which case
  * stream_data() shows the longer prefix. */

@@ -56,6 +56,15 @@ check "--deterministic is repeatable" cmp -s "$TMP/a.jsonl" "$TMP/g.jsonl"
 check "default output carries emitted_at" contains "$TMP/h.jsonl" '"emitted_at"'
 check "deterministic output does not" sh -c "! grep -q emitted_at '$TMP/a.jsonl'"
 
+# --analyzers: only those run; a wrong name is refused with the known ones.
+"$FPSENSOR" -r "$SRC" --deterministic --analyzers tcp >"$TMP/t.jsonl"
+check "--analyzers tcp: no TLS, HTTP, DNS members" sh -c \
+    "! grep -qE '\"(tls|http|dns|ssh)\":' '$TMP/t.jsonl'"
+check "--analyzers tcp: same flows" test "$(wc -l <"$TMP/t.jsonl")" -eq "$(wc -l <"$TMP/a.jsonl")"
+check "all analyzers: TLS present" grep -q '"tls":' "$TMP/a.jsonl"
+expect_exit "--analyzers with an unknown name" 64 "$FPSENSOR" -r "$SRC" --analyzers tcp,nope
+check "unknown analyzer: lists the known ones" contains "$TMP/err" "known: tcp,tls"
+
 # A tiny flow table evicts and counts, and loses no flow.
 "$FPSENSOR" -r "$SRC" --deterministic --max-flows 2 --stats >"$TMP/i.jsonl" 2>"$TMP/stats2"
 check "eviction counted" grep -q '^flows_evicted=[1-9]' "$TMP/stats2"

@@ -263,23 +263,34 @@ fpsensor_stats() {
 	done
 }
 
-# fpsensor: its row shows the flows, records and evictions --stats reports.
-# Every analyzer on, nDPI off (bench-enrich measures nDPI and GeoIP).
-if [ -x "$FPSENSOR" ]; then
-	echo "bench: fpsensor" >&2
-	set -- -o /dev/null --stats
+# fpsensor, twice: every analyzer on but nDPI (bench-enrich measures nDPI
+# and GeoIP), and flow tracking + TCP analysis + JSON alone (--analyzers
+# tcp).  Each row shows the flows, records and evictions --stats reports.
+bench_fpsensor() {
+	local name=$1
+	shift
+	echo "bench: $name" >&2
+	set -- -o /dev/null --stats "$@"
 	[ -r "$P0F_DB" ] && set -- "$@" --p0f-db "$P0F_DB"
-	"$FPSENSOR" --help 2>/dev/null | grep -q -- --no-ndpi && set -- "$@" --no-ndpi
 	run_best fpsensor "$work/fpsensor.out" "$FPSENSOR" -r "$corpus" "$@"
 	if [ "$run_rc" -eq 0 ]; then
-		add_row fpsensor "$best_s" "$cpu_s" "$rss_kb" \
+		add_row "$name" "$best_s" "$cpu_s" "$rss_kb" \
 		    "$(callgrind_ir fpsensor "$FPSENSOR" -r @PCAP@ "$@")" \
 		    "$(fpsensor_stats flows_created "flows %s" \
 		    records ", records %s" flows_evicted ", evicted %s")"
 	else
-		fail_row fpsensor "failed (exit $run_rc): $(tail -n 1 \
+		fail_row "$name" "failed (exit $run_rc): $(tail -n 1 \
 		    "$work/fpsensor.err")"
 	fi
+}
+
+if [ -x "$FPSENSOR" ]; then
+	if "$FPSENSOR" --help 2>/dev/null | grep -q -- --no-ndpi; then
+		bench_fpsensor "fpsensor" --no-ndpi
+	else
+		bench_fpsensor "fpsensor"
+	fi
+	bench_fpsensor "fpsensor tcp only" --analyzers tcp
 else
 	fail_row fpsensor "fpsensor: not built"
 fi
