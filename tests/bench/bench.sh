@@ -286,11 +286,11 @@ bench_fpsensor() {
 
 if [ -x "$FPSENSOR" ]; then
 	if "$FPSENSOR" --help 2>/dev/null | grep -q -- --no-ndpi; then
-		bench_fpsensor "fpsensor" --no-ndpi
+		bench_fpsensor "fpsensor-all-no-ndpi" --no-ndpi
 	else
-		bench_fpsensor "fpsensor"
+		bench_fpsensor "fpsensor-all"
 	fi
-	bench_fpsensor "fpsensor tcp only" --analyzers tcp
+	bench_fpsensor "fpsensor-tcp-only" --analyzers tcp
 else
 	fail_row fpsensor "fpsensor: not built"
 fi
