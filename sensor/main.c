@@ -34,6 +34,7 @@
 #define DEFAULT_P0F_DB	"/etc/p0f/p0f.fp"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 struct options {
 	const char	*read_path;
@@ -52,8 +53,10 @@ struct options {
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void
@@ -443,11 +446,55 @@ kafka_exit_status(const struct kafka_config *k, const struct kafka_stats *ks,
 	return status;
 }
 
+struct replay {
+	struct pipeline			*p;
+	struct enrich_set		*es;
+	const struct enrich_settings	*en;
+	uint64_t			 n_reloads;	/* SIGHUPs acted on */
+	uint64_t			 n_failed;	/* databases kept */
+};
+
+/*
+ * SIGHUP: reopen every GeoIP database that is in use, from the same path.
+ * Each one is opened and checked whole before it replaces the old one; a
+ * database that fails keeps the last good one and the reason is logged.
+ * Records written from then on use the new databases (the per-worker
+ * lookup cache drops entries of an older generation).
+ */
+static void
+reload_geoip(struct replay *r)
+{
+	static const char *const kind[GEOIP_N_KIND] = { "city", "ASN" };
+	char err[512];
+
+	reload_requested = 0;
+	r->n_reloads++;
+	for (int k = 0; k < GEOIP_N_KIND; k++) {
+		const char *path = r->en->geoip.path[k];
+
+		if (path == NULL ||
+		    atomic_load(&r->es->geoip.db[k]) == NULL)
+			continue;
+		if (geoip_reload(&r->es->geoip, k, path, err,
+		    sizeof(err)) == 0) {
+			log_info("reloaded %s database %s", kind[k], path);
+		} else {
+			r->n_failed++;
+			log_warnx("reload: %s; keeping the previous %s database",
+			    err, kind[k]);
+		}
+	}
+}
+
 static void
 on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
     uint32_t caplen, uint32_t wire_len)
 {
-	pipeline_packet(arg, dlt, ts_us, data, caplen, wire_len);
+	struct replay *r = arg;
+
+	if (reload_requested)
+		reload_geoip(r);
+	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
 }
 
 int
@@ -463,6 +510,7 @@ main(int argc, char **argv)
 	struct enrich_set es;
 	enum capture_result res;
 	struct sigaction sa;
+	struct replay rp;
 	char err[1024];
 	int status = 0;
 
@@ -480,6 +528,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;	/* a reload must not cut a read short */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (capture_open_offline(&cap, o.read_path, o.bpf) != 0) {
@@ -494,7 +544,8 @@ main(int argc, char **argv)
 	if (pipeline_init(&p, &o.pc, outp) != 0)
 		fatal(EXIT_USAGE, "cannot allocate %u flows", o.pc.flow.max_flows);
 
-	res = capture_run(&cap, on_packet, &p, &stop_requested);
+	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en };
+	res = capture_run(&cap, on_packet, &rp, &stop_requested);
 	if (res == CAPTURE_DAMAGED) {
 		log_errx("%s", cap.err);
 		status = cap.n_read ? EXIT_DAMAGED : EXIT_NOINPUT;
@@ -508,6 +559,10 @@ main(int argc, char **argv)
 		status = kafka_exit_status(&o.kafka, &outs.ks, status);
 	if (o.stats)
 		stats_print(stderr, &p);
+	if (o.stats)
+		fprintf(stderr, "geoip_reloads=%" PRIu64 "\n"
+		    "geoip_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
+		    rp.n_failed);
 	if (o.stats && o.kafka.brokers != NULL)
 		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);

@@ -117,6 +117,61 @@ expect_exit "one good, one bad: refused" 64 "$FPSENSOR" -r "$PCAPS/demo.pcap" \
     --geoip-city "$DB/city.mmdb" --geoip-asn "$DB/truncated.mmdb"
 check "one good, one bad: no records" test ! -s "$TMP/out"
 
+# Reload on SIGHUP while reading: the capture goes through a FIFO in two
+# halves, the database file is replaced and SIGHUP sent between them.  A
+# good new database (city2: 192.0.2.0/24 moved to Paris) is used by every
+# record written after it; a damaged one is refused with a message naming
+# it, and the last good database stays in use.
+half=$("$PYTHON" -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+off = 24
+while off < len(b) // 2:
+    off += 16 + struct.unpack("<I", b[off + 8:off + 12])[0]
+print(off)' "$PCAPS/demo.pcap")
+reload_run() {	# reload_run NEWDB TAG
+	cp "$DB/city.mmdb" "$TMP/live.mmdb"
+	rm -f "$TMP/fifo"
+	mkfifo "$TMP/fifo"
+	"$FPSENSOR" -r - --deterministic --no-p0f --stats \
+	    --geoip-city "$TMP/live.mmdb" <"$TMP/fifo" \
+	    >"$TMP/reload.$2.jsonl" 2>"$TMP/reload.$2.err" &
+	local pid=$!
+	exec 3>"$TMP/fifo"
+	head -c "$half" "$PCAPS/demo.pcap" >&3
+	sleep 0.2
+	cp "$1" "$TMP/live.tmp" && mv "$TMP/live.tmp" "$TMP/live.mmdb"
+	kill -HUP "$pid"
+	tail -c +"$((half + 1))" "$PCAPS/demo.pcap" >&3
+	exec 3>&-
+	wait "$pid"
+}
+check "SIGHUP, good database: exit 0" reload_run "$DB/city2.mmdb" good
+check "SIGHUP, good database: counted" contains "$TMP/reload.good.err" "geoip_reloads=1"
+check "SIGHUP, good database: no failure" contains "$TMP/reload.good.err" "geoip_reloads_failed=0"
+check "SIGHUP, damaged database: exit 0" reload_run "$DB/truncated.mmdb" bad
+check "SIGHUP, damaged database: counted" contains "$TMP/reload.bad.err" "geoip_reloads_failed=1"
+check "SIGHUP, damaged database: message names it" contains "$TMP/reload.bad.err" "$TMP/live.mmdb: not a valid MaxMind DB"
+check "SIGHUP, damaged database: says the old one stays" contains "$TMP/reload.bad.err" "keeping the previous city database"
+check "records follow the database in use" "$PYTHON" - "$TMP/reload.good.jsonl" "$TMP/reload.bad.jsonl" <<'EOF'
+import json, sys
+def cities(path):
+    out = []
+    for line in open(path):
+        r = json.loads(line)
+        for side in ("client", "server"):
+            if r[side]["ip"].startswith("192.0.2."):
+                out.append(r[side]["geo"]["city"])
+    return out
+good, bad = cities(sys.argv[1]), cities(sys.argv[2])
+assert "Paris" in good, good
+first = good.index("Paris")
+assert set(good[first:]) == {"Paris"}, good    # nothing old after the swap
+assert bad and set(bad) == {"Tokyo"}, bad      # the last good one stayed
+print("  good: %d Tokyo then %d Paris; damaged: %d Tokyo" %
+      (first, len(good) - first, len(bad)))
+EOF
+
 # ---- MaxMind's test databases (../shared/peer) --------------------------
 MM="$PEER/MaxMind-DB"
 if [ ! -d "$MM/test-data" ]; then
