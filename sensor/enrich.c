@@ -16,7 +16,7 @@ enrich_init(struct enrich *e, struct anon *anon, const struct geoip *geo,
 {
 	memset(e, 0, sizeof(*e));
 	e->anon = anon;
-	if (geo != NULL && geoip_is_active(geo)) {
+	if (geo != NULL && geoip_is_configured(geo)) {
 		if (geoip_cache_init(&e->cache, cache_entries) != 0)
 			return -1;
 		e->geo = geo;

@@ -15,12 +15,13 @@ geoip_open(struct geoip *g, const struct geoip_settings *s, char *err,
 	for (int k = 0; k < GEOIP_N_KIND; k++)
 		atomic_init(&g->db[k], NULL);
 	atomic_init(&g->generation, 0);
+	g->configured = false;
 	for (int k = 0; k < GEOIP_N_KIND; k++) {
 		const char *path = s->path[k];
 
 		if (path == NULL)
 			continue;
-		if (s->is_default[k] && access(path, F_OK) != 0 &&
+		if (s->absent_ok[k] && access(path, F_OK) != 0 &&
 		    errno == ENOENT) {
 			log_warnx("no GeoIP database at %s: records carry no "
 			    "%s fields", path, k == GEOIP_CITY ?
@@ -34,8 +35,10 @@ geoip_open(struct geoip *g, const struct geoip_settings *s, char *err,
 			return -1;
 		}
 	}
-	for (int k = 0; k < GEOIP_N_KIND; k++)
+	for (int k = 0; k < GEOIP_N_KIND; k++) {
 		atomic_store(&g->db[k], db[k]);
+		g->configured |= s->path[k] != NULL;
+	}
 	return 0;
 }
 
@@ -53,6 +56,12 @@ geoip_is_active(const struct geoip *g)
 		if (atomic_load(&((struct geoip *)g)->db[k]) != NULL)
 			return true;
 	return false;
+}
+
+bool
+geoip_is_configured(const struct geoip *g)
+{
+	return g->configured;
 }
 
 struct geoip_db *

@@ -40,8 +40,9 @@ enum geoip_kind {
 /* Settings, as the command line or a configuration file gives them. */
 struct geoip_settings {
 	const char	*path[GEOIP_N_KIND];	/* NULL: not used */
-	bool		 is_default[GEOIP_N_KIND];	/* a default path: absent
-						 * means one warning, no fields */
+	bool		 absent_ok[GEOIP_N_KIND];	/* absent: one warning,
+						 * no fields until a reload
+						 * finds it */
 	uint32_t	 cache_entries;		/* 0: GEOIP_CACHE_DEFAULT */
 };
 
@@ -62,6 +63,7 @@ struct geoip_db;	/* one open, checked database file */
 struct geoip {
 	_Atomic(struct geoip_db *) db[GEOIP_N_KIND];	/* NULL: none */
 	atomic_uint	 generation;	/* bumped by every swap */
+	bool		 configured;	/* a path was given, even if absent */
 };
 
 struct geoip_cache_entry {
@@ -85,9 +87,8 @@ struct geoip_cache {
 
 /* Open and check the databases of s into g.  All or nothing: on failure
  * nothing stays open, g is empty and err names the file and the reason.
- * A path given but absent is an error, unless it is a default path
- * (is_default), which then gives one warning and no database.  Returns 0
- * or -1. */
+ * A path given but absent is an error, unless absent_ok says it may be
+ * (then one warning and no database of that kind).  Returns 0 or -1. */
 int		 geoip_open(struct geoip *g, const struct geoip_settings *s,
 		    char *err, size_t errsz) FP_WARN_UNUSED;
 
@@ -96,6 +97,9 @@ void		 geoip_close(struct geoip *g);
 
 /* True if g has a database of any kind. */
 bool		 geoip_is_active(const struct geoip *g);
+
+/* True if g was given a path of any kind (a reload may fill it). */
+bool		 geoip_is_configured(const struct geoip *g);
 
 /* Open and check one database file of kind k.  Returns it (owned by the
  * caller until swapped in), or NULL with the file and reason in err:

@@ -301,8 +301,14 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_ANALYZERS:
 			o->pc.analyzer_mask = parse_analyzers(optarg);
 			break;
-		case OPT_GEOIP_CITY: o->en.geoip.path[GEOIP_CITY] = optarg; break;
-		case OPT_GEOIP_ASN: o->en.geoip.path[GEOIP_ASN] = optarg; break;
+		case OPT_GEOIP_CITY:
+			o->en.geoip.path[GEOIP_CITY] = optarg;
+			o->en.geoip.absent_ok[GEOIP_CITY] = true;
+			break;
+		case OPT_GEOIP_ASN:
+			o->en.geoip.path[GEOIP_ASN] = optarg;
+			o->en.geoip.absent_ok[GEOIP_ASN] = true;
+			break;
 		case OPT_ANON_KEY: o->en.anon_key_path = optarg; break;
 		case OPT_NDPI: o->ndpi = 1; break;
 		case OPT_NO_NDPI: o->ndpi = 0; break;
@@ -472,8 +478,7 @@ reload_geoip(struct replay *r)
 	for (int k = 0; k < GEOIP_N_KIND; k++) {
 		const char *path = r->en->geoip.path[k];
 
-		if (path == NULL ||
-		    atomic_load(&r->es->geoip.db[k]) == NULL)
+		if (path == NULL)
 			continue;
 		if (geoip_reload(&r->es->geoip, k, path, err,
 		    sizeof(err)) == 0) {

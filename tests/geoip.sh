@@ -103,7 +103,6 @@ bad_db() {
 	[ -n "$why" ] && check "$name: says why" contains "$TMP/err" "$why"
 	check "$name: nothing written" test ! -e "$TMP/never.jsonl" -a ! -s "$TMP/out"
 }
-bad_db "missing city database" --geoip-city "$DB/nope.mmdb" "No such file"
 bad_db "directory as database" --geoip-asn "$DB" "Is a directory"
 bad_db "empty database" --geoip-city "$DB/empty.mmdb" "not a valid MaxMind DB"
 bad_db "truncated database" --geoip-city "$DB/truncated.mmdb" "not a valid MaxMind DB"
@@ -117,6 +116,20 @@ expect_exit "one good, one bad: refused" 64 "$FPSENSOR" -r "$PCAPS/demo.pcap" \
     --geoip-city "$DB/city.mmdb" --geoip-asn "$DB/truncated.mmdb"
 check "one good, one bad: no records" test ! -s "$TMP/out"
 
+# A database that does not exist (yet): one warning naming it, records
+# without its fields, exit 0.
+"$FPSENSOR" -r "$PCAPS/demo.pcap" --deterministic --no-p0f \
+    --geoip-city "$DB/nope.mmdb" --geoip-asn "$DB/asn.mmdb" \
+    >"$TMP/absent.jsonl" 2>"$TMP/absent.err"
+check "absent city database: exit 0" test $? -eq 0
+check "absent city database: one warning naming it" test "$(grep -c "no GeoIP database at $DB/nope.mmdb" "$TMP/absent.err")" -eq 1
+check "absent city database: nothing else on stderr" test "$(wc -l <"$TMP/absent.err")" -eq 1
+check "absent city database: no geo, AS kept" "$PYTHON" -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert rs and all("geo" not in r[s] for r in rs for s in ("client", "server"))
+assert all("as" in r["client"] for r in rs)' "$TMP/absent.jsonl"
+
 # Reload on SIGHUP while reading: the capture goes through a FIFO in two
 # halves, the database file is replaced and SIGHUP sent between them.  A
 # good new database (city2: 192.0.2.0/24 moved to Paris) is used by every
@@ -129,8 +142,9 @@ off = 24
 while off < len(b) // 2:
     off += 16 + struct.unpack("<I", b[off + 8:off + 12])[0]
 print(off)' "$PCAPS/demo.pcap")
-reload_run() {	# reload_run NEWDB TAG
+reload_run() {	# reload_run NEWDB TAG [absent at start]
 	cp "$DB/city.mmdb" "$TMP/live.mmdb"
+	[ -n "${3:-}" ] && rm "$TMP/live.mmdb"
 	rm -f "$TMP/fifo"
 	mkfifo "$TMP/fifo"
 	"$FPSENSOR" -r - --deterministic --no-p0f --stats \
@@ -153,6 +167,15 @@ check "SIGHUP, damaged database: exit 0" reload_run "$DB/truncated.mmdb" bad
 check "SIGHUP, damaged database: counted" contains "$TMP/reload.bad.err" "geoip_reloads_failed=1"
 check "SIGHUP, damaged database: message names it" contains "$TMP/reload.bad.err" "$TMP/live.mmdb: not a valid MaxMind DB"
 check "SIGHUP, damaged database: says the old one stays" contains "$TMP/reload.bad.err" "keeping the previous city database"
+check "SIGHUP, database absent at start: exit 0" reload_run "$DB/city2.mmdb" late absent
+check "SIGHUP, database absent at start: warned" contains "$TMP/reload.late.err" "no GeoIP database at $TMP/live.mmdb"
+check "SIGHUP, database absent at start: loaded" contains "$TMP/reload.late.err" "geoip_reloads_failed=0"
+check "SIGHUP, database absent at start: used from then on" "$PYTHON" -c '
+import json, sys
+c = [r[s].get("geo", {}).get("city") for r in map(json.loads, open(sys.argv[1]))
+     for s in ("client", "server") if r[s]["ip"].startswith("192.0.2.")]
+assert "Paris" in c and set(c[c.index("Paris"):]) == {"Paris"}, c
+assert set(c) <= {None, "Paris"}, c' "$TMP/reload.late.jsonl"
 check "records follow the database in use" "$PYTHON" - "$TMP/reload.good.jsonl" "$TMP/reload.bad.jsonl" <<'EOF'
 import json, sys
 def cities(path):

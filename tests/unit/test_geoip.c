@@ -138,8 +138,8 @@ check_bad_files(const char *dir)
 	CHECK(strstr(err, "Is a directory") != NULL);
 }
 
-/* geoip_open() is all or nothing; a default path that is absent is a
- * warning and no database. */
+/* geoip_open() is all or nothing; a path that may be absent
+ * (absent_ok) and is gives a warning and no database. */
 static void
 check_open_rules(const char *dir)
 {
@@ -155,15 +155,15 @@ check_open_rules(const char *dir)
 	CHECK(!geoip_is_active(&g));		/* city was not kept */
 	CHECK(strstr(err, "truncated.mmdb") != NULL);
 
-	path_in(bad, sizeof(bad), dir, "no-such-default.mmdb");
+	path_in(bad, sizeof(bad), dir, "absent.mmdb");
 	s.path[GEOIP_ASN] = bad;
-	s.is_default[GEOIP_ASN] = true;
+	s.absent_ok[GEOIP_ASN] = true;
 	CHECK(geoip_open(&g, &s, err, sizeof(err)) == 0);
 	CHECK(geoip_is_active(&g));
 	geoip_close(&g);
-	s.is_default[GEOIP_ASN] = false;
+	s.absent_ok[GEOIP_ASN] = false;
 	CHECK(geoip_open(&g, &s, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "no-such-default.mmdb: No such file") != NULL);
+	CHECK(strstr(err, "absent.mmdb: No such file") != NULL);
 }
 
 /* Hot reload: a bad file keeps the last good database, a good one
