@@ -17,6 +17,7 @@
 #include "analyzers/p0f_db.h"
 #include "analyzers/p0f_http.h"
 #include "log.h"
+#include "opt.h"
 #include "sensor/capture.h"
 #include "sensor/enrich.h"
 #include "sensor/output.h"
@@ -173,22 +174,6 @@ parse_analyzers(const char *list)
 	return mask;
 }
 
-/* Parse a number in [min, max] or exit with a usage error. */
-static uint64_t
-parse_num(const char *opt, const char *s, uint64_t min, uint64_t max)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
-	    v < min || v > max)
-		fatalx(EXIT_USAGE, "--%s: '%s' is not a number from %" PRIu64
-		    " to %" PRIu64, opt, s, min, max);
-	return v;
-}
-
 enum {
 	OPT_P0F_DB = 256, OPT_NO_P0F, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT,
 	OPT_UDP_TIMEOUT, OPT_STREAM_BYTES, OPT_STREAM_BUFFERS,
@@ -277,23 +262,23 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_P0F_DB: o->p0f_path = optarg; break;
 		case OPT_NO_P0F: o->no_p0f = true; break;
 		case OPT_MAX_FLOWS:
-			o->pc.flow.max_flows = (uint32_t)parse_num("max-flows",
+			o->pc.flow.max_flows = (uint32_t)opt_number("max-flows",
 			    optarg, 1, 1u << 26);
 			break;
 		case OPT_TCP_TIMEOUT:
-			o->pc.flow.tcp_idle_us = parse_num("tcp-timeout",
+			o->pc.flow.tcp_idle_us = opt_number("tcp-timeout",
 			    optarg, 1, 86400) * 1000000;
 			break;
 		case OPT_UDP_TIMEOUT:
-			o->pc.flow.udp_idle_us = parse_num("udp-timeout",
+			o->pc.flow.udp_idle_us = opt_number("udp-timeout",
 			    optarg, 1, 86400) * 1000000;
 			break;
 		case OPT_STREAM_BYTES:
-			o->pc.stream_bytes = (uint32_t)parse_num(
+			o->pc.stream_bytes = (uint32_t)opt_number(
 			    "stream-bytes", optarg, 256, 65536);
 			break;
 		case OPT_STREAM_BUFFERS:
-			o->pc.stream_slots = (uint32_t)parse_num(
+			o->pc.stream_slots = (uint32_t)opt_number(
 			    "stream-buffers", optarg, 0, 1u << 22);
 			break;
 		case OPT_DETERMINISTIC: o->deterministic = true; break;
@@ -313,7 +298,7 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_NDPI: o->ndpi = 1; break;
 		case OPT_NO_NDPI: o->ndpi = 0; break;
 		case OPT_NDPI_PACKETS:
-			o->en.ndpi.max_packets = (uint32_t)parse_num(
+			o->en.ndpi.max_packets = (uint32_t)opt_number(
 			    "ndpi-packets", optarg, 1, FP_NDPI_PACKETS_MAX);
 			break;
 		case OPT_KAFKA_BROKERS: o->kafka.brokers = optarg; break;
@@ -329,11 +314,11 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_SENSOR_ID: o->kafka.sensor_id = optarg; break;
 		case OPT_SPOOL_DIR: o->kafka.spool_dir = optarg; break;
 		case OPT_SPOOL_MAX_BYTES:
-			o->kafka.spool_max_bytes = parse_num("spool-max-bytes",
+			o->kafka.spool_max_bytes = opt_number("spool-max-bytes",
 			    optarg, 4096, UINT64_MAX / 2);
 			break;
 		case OPT_KAFKA_FLUSH_TIMEOUT:
-			o->kafka.flush_timeout_ms = (uint32_t)parse_num(
+			o->kafka.flush_timeout_ms = (uint32_t)opt_number(
 			    "kafka-flush-timeout", optarg, 0, 3600) * 1000;
 			break;
 		case 'v': verbose++; break;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "opt.h"
 #include "sink/consumer.h"
 #include "sink/pg.h"
 #include "sink/record.h"
@@ -112,21 +113,6 @@ usage(FILE *fp)
 "--migrate-only, 64 usage error.  See fpsink(8).\n");
 }
 
-static uint64_t
-parse_num(const char *opt, const char *s, uint64_t min, uint64_t max)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
-	    v < min || v > max)
-		fatalx(EXIT_USAGE, "--%s: '%s' is not a number from %" PRIu64
-		    " to %" PRIu64, opt, s, min, max);
-	return v;
-}
-
 enum {
 	OPT_GROUP = 256, OPT_CONF, OPT_DLQ, OPT_PG, OPT_REDIS, OPT_REDIS_TTL,
 	OPT_RETENTION, OPT_BATCH_SIZE, OPT_BATCH_MS, OPT_MAX_MSG, OPT_SINK_ID,
@@ -187,7 +173,7 @@ parse_redis(char *s, struct sink_config *cfg)
 	if (colon == NULL || colon == s)
 		fatalx(EXIT_USAGE, "--redis: '%s' is not HOST:PORT", s);
 	*colon = '\0';
-	cfg->redis_port = (int)parse_num("redis", colon + 1, 1, 65535);
+	cfg->redis_port = (int)opt_number("redis", colon + 1, 1, 65535);
 	if (s[0] == '[' && colon[-1] == ']') {
 		colon[-1] = '\0';
 		s++;
@@ -230,41 +216,41 @@ parse_args(int argc, char **argv, struct sink *s)
 		case OPT_PG: cfg->pg_conninfo = optarg; break;
 		case OPT_REDIS: parse_redis(optarg, cfg); break;
 		case OPT_REDIS_TTL:
-			cfg->redis_ttl_s = (uint32_t)parse_num("redis-ttl",
+			cfg->redis_ttl_s = (uint32_t)opt_number("redis-ttl",
 			    optarg, 1, 365u * 86400);
 			break;
 		case OPT_REDIS_AUTH:
 			cfg->redis_password = read_secret(optarg);
 			break;
 		case OPT_PRECREATE:
-			cfg->precreate_days = (uint32_t)parse_num(
+			cfg->precreate_days = (uint32_t)opt_number(
 			    "precreate-days", optarg, 0, 366);
 			break;
 		case OPT_RETENTION:
-			cfg->retention_days = (uint32_t)parse_num(
+			cfg->retention_days = (uint32_t)opt_number(
 			    "retention-days", optarg, 0, 36500);
 			break;
 		case OPT_BATCH_SIZE:
-			cfg->batch_size = (uint32_t)parse_num("batch-size",
+			cfg->batch_size = (uint32_t)opt_number("batch-size",
 			    optarg, 1, 100000);
 			break;
 		case OPT_BATCH_MS:
-			cfg->batch_ms = (uint32_t)parse_num("batch-ms", optarg,
+			cfg->batch_ms = (uint32_t)opt_number("batch-ms", optarg,
 			    1, 60000);
 			break;
 		case OPT_MAX_MSG:
-			cfg->max_message_bytes = (uint32_t)parse_num(
+			cfg->max_message_bytes = (uint32_t)opt_number(
 			    "max-message-bytes", optarg, 1024, 64u << 20);
 			break;
 		case OPT_SINK_ID: sink_id = optarg; break;
 		case OPT_IDLE_EXIT:
-			cfg->idle_exit_s = (uint32_t)parse_num("idle-exit",
+			cfg->idle_exit_s = (uint32_t)opt_number("idle-exit",
 			    optarg, 1, 86400);
 			break;
 		case OPT_MIGRATE_ONLY: cfg->migrate_only = true; break;
 		case OPT_STATS: s->stats = true; break;
 		case OPT_TEST_DELAY:
-			cfg->test_commit_delay_ms = (uint32_t)parse_num(
+			cfg->test_commit_delay_ms = (uint32_t)opt_number(
 			    "test-commit-delay-ms", optarg, 0, 600000);
 			break;
 		case 'v': verbose++; break;
