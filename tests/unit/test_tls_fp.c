@@ -9,60 +9,10 @@
 #include <string.h>
 
 #include "analyzers/tls_hello.h"
-#include "analyzers/tls_record.h"
+#include "tests/fixtures/tls/fixtures.h"
 #include "tests/test.h"
 
-#include "tests/fixtures/tls/chromium.h"
-#include "tests/fixtures/tls/curl_https.h"
-#include "tests/fixtures/tls/expected_ja4.h"
-#include "tests/fixtures/tls/firefox.h"
-#include "tests/fixtures/tls/gnutls.h"
-#include "tests/fixtures/tls/openssl_tls12.h"
-#include "tests/fixtures/tls/openssl_tls13.h"
-#include "tests/fixtures/tls/python_https.h"
-
-struct fixture {
-	const char	*name;
-	const uint8_t	*client;
-	size_t		 client_len;
-	const uint8_t	*server;
-	size_t		 server_len;
-	const char	*ja3_full, *ja3, *ja3s_full, *ja3s;	/* tshark */
-	const char	*ja4, *ja4_o;				/* derived */
-};
-
-#define FIX(n, N) { #n, n##_client, sizeof(n##_client), n##_server, \
-	sizeof(n##_server), FIX_##N##_JA3_FULL, FIX_##N##_JA3, \
-	FIX_##N##_JA3S_FULL, FIX_##N##_JA3S, N##_JA4, N##_JA4_O }
-
-static const struct fixture fixtures[] = {
-	FIX(curl_https, CURL_HTTPS),
-	FIX(openssl_tls12, OPENSSL_TLS12),
-	FIX(openssl_tls13, OPENSSL_TLS13),
-	FIX(gnutls, GNUTLS),
-	FIX(python_https, PYTHON_HTTPS),
-	FIX(chromium, CHROMIUM),
-	FIX(firefox, FIREFOX),
-};
-#define N_FIXTURES	(sizeof(fixtures) / sizeof(fixtures[0]))
-
-static uint8_t hs_buf[1 << 16];
 static char buf[TLS_FP_JA3_MAX + TLS_FP_JA4_RAW_MAX + 1];
-
-static bool
-find_msg(const uint8_t *stream, size_t len, uint8_t type,
-    struct tls_hs_msg *m)
-{
-	struct tls_record_state st;
-	size_t pos = 0;
-
-	tls_record_init(&st, hs_buf, sizeof(hs_buf));
-	(void)tls_record_feed(&st, stream, len);
-	while (tls_hs_next(st.hs_buf, st.hs_len, &pos, m) == TLS_OK)
-		if (m->type == type)
-			return true;
-	return false;
-}
 
 static void
 test_fixture(const struct fixture *f)
