@@ -9,12 +9,11 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/opensslv.h>
 #include <openssl/params.h>
 
 #if OPENSSL_VERSION_NUMBER < 0x30000000L
-#error "analyzers/quic.c needs OpenSSL 3 (EVP_KDF, OSSL_PARAM)"
+#error "analyzers/quic.c needs OpenSSL 3 (EVP_MAC, OSSL_PARAM)"
 #endif
 
 #include "cursor.h"
@@ -66,7 +65,7 @@ static const struct quic_version_desc quic_versions[] = {
 };
 
 struct quic_ctx {
-	EVP_KDF_CTX	*kdf;		/* HKDF, SHA-256 */
+	EVP_MAC_CTX	*hmac;		/* HMAC-SHA-256, re-keyed per call */
 	EVP_CIPHER_CTX	*aead;		/* AES-128-GCM, re-keyed per packet */
 	EVP_CIPHER_CTX	*hp;		/* AES-128-ECB, re-keyed per packet */
 	uint8_t		 scratch[QUIC_SCRATCH_MAX];
@@ -425,36 +424,36 @@ quic_parse_frames(const uint8_t *payload, size_t len,
 
 /* ---- crypto ----------------------------------------------------------- */
 
-/* HKDF with SHA-256: the digest is fetched once, here. */
+/* HMAC with SHA-256: the digest is fetched once, here. */
 static int
-quic_kdf_init(EVP_KDF_CTX *kdf)
+quic_hmac_init(EVP_MAC_CTX *hmac)
 {
 	char digest[] = "SHA256";
 	OSSL_PARAM params[2];
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	return EVP_KDF_CTX_set_params(kdf, params) == 1 ? 0 : -1;
+	return EVP_MAC_CTX_set_params(hmac, params) == 1 ? 0 : -1;
 }
 
 struct quic_ctx *
 quic_ctx_new(void)
 {
 	struct quic_ctx *ctx = calloc(1, sizeof(*ctx));
-	EVP_KDF *kdf = NULL;
+	EVP_MAC *mac = NULL;
 	EVP_CIPHER *gcm = NULL, *ecb = NULL;
 
 	if (ctx == NULL)
 		return NULL;
-	kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_HKDF, NULL);
+	mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 	gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
-	ctx->kdf = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
+	ctx->hmac = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
 	ctx->aead = EVP_CIPHER_CTX_new();
 	ctx->hp = EVP_CIPHER_CTX_new();
-	if (ctx->kdf == NULL || ctx->aead == NULL || ctx->hp == NULL ||
-	    gcm == NULL || ecb == NULL || quic_kdf_init(ctx->kdf) != 0 ||
+	if (ctx->hmac == NULL || ctx->aead == NULL || ctx->hp == NULL ||
+	    gcm == NULL || ecb == NULL || quic_hmac_init(ctx->hmac) != 0 ||
 	    EVP_DecryptInit_ex(ctx->aead, gcm, NULL, NULL, NULL) != 1 ||
 	    EVP_EncryptInit_ex(ctx->hp, ecb, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx->hp, 0) != 1) {
@@ -462,7 +461,7 @@ quic_ctx_new(void)
 		ctx = NULL;
 	}
 	/* The contexts hold their own references. */
-	EVP_KDF_free(kdf);
+	EVP_MAC_free(mac);
 	EVP_CIPHER_free(gcm);
 	EVP_CIPHER_free(ecb);
 	return ctx;
@@ -473,36 +472,55 @@ quic_ctx_free(struct quic_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	EVP_KDF_CTX_free(ctx->kdf);
+	EVP_MAC_CTX_free(ctx->hmac);
 	EVP_CIPHER_CTX_free(ctx->aead);
 	EVP_CIPHER_CTX_free(ctx->hp);
 	OPENSSL_cleanse(ctx->scratch, sizeof(ctx->scratch));
 	free(ctx);
 }
 
-/* HKDF-Extract (mode EXTRACT_ONLY) or HKDF-Expand (EXPAND_ONLY); key is
- * the IKM or the PRK, aux the salt or the info.  The digest was set once
- * in quic_ctx_new(); each call replaces the key and the salt or info (a
- * stale one of the other kind is ignored by the mode). */
+/* HMAC-SHA-256(key, a || b) into out[32], on the one preallocated MAC
+ * context (re-keyed by EVP_MAC_init, so no allocation per call). */
 static int
-quic_hkdf(struct quic_ctx *ctx, int mode, const uint8_t *key, size_t key_len,
-    const uint8_t *aux, size_t aux_len, uint8_t *out, size_t out_len)
+quic_hmac(struct quic_ctx *ctx, const uint8_t *key, size_t key_len,
+    const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+    uint8_t out[32])
 {
 	static const uint8_t empty[1];
-	OSSL_PARAM params[4];
-	const char *aux_name = mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY ?
-	    OSSL_KDF_PARAM_SALT : OSSL_KDF_PARAM_INFO;
+	size_t n = 0;
 
-	/* OpenSSL wants a non-NULL pointer even for an empty IKM. */
+	/* OpenSSL wants a non-NULL pointer even for an empty key. */
 	if (key_len == 0)
 		key = empty;
-	params[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)(uintptr_t)key, key_len);
-	params[2] = OSSL_PARAM_construct_octet_string(aux_name,
-	    (void *)(uintptr_t)aux, aux_len);
-	params[3] = OSSL_PARAM_construct_end();
-	return EVP_KDF_derive(ctx->kdf, out, out_len, params) == 1 ? 0 : -1;
+	return EVP_MAC_init(ctx->hmac, key, key_len, NULL) == 1 &&
+	    EVP_MAC_update(ctx->hmac, a, a_len) == 1 &&
+	    EVP_MAC_update(ctx->hmac, b, b_len) == 1 &&
+	    EVP_MAC_final(ctx->hmac, out, &n, 32) == 1 && n == 32 ? 0 : -1;
+}
+
+/* HKDF-Extract (RFC 5869 2.2): PRK = HMAC(salt, IKM). */
+static int
+quic_hkdf_extract(struct quic_ctx *ctx, const uint8_t *salt,
+    size_t salt_len, const uint8_t *ikm, size_t ikm_len, uint8_t prk[32])
+{
+	return quic_hmac(ctx, salt, salt_len, ikm, ikm_len, NULL, 0, prk);
+}
+
+/* HKDF-Expand (RFC 5869 2.3) for out_len <= 32, the only lengths QUIC
+ * Initial keys need: one block, T(1) = HMAC(PRK, info || 0x01). */
+static int
+quic_hkdf_expand(struct quic_ctx *ctx, const uint8_t prk[32],
+    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+{
+	static const uint8_t one = 0x01;
+	uint8_t t[32];
+	int rc;
+
+	assert(out_len <= sizeof(t));
+	rc = quic_hmac(ctx, prk, 32, info, info_len, &one, 1, t);
+	memcpy(out, t, out_len);
+	OPENSSL_cleanse(t, sizeof(t));
+	return rc;
 }
 
 /* HKDF-Expand-Label (RFC 8446 7.1) with an empty context. */
@@ -513,7 +531,7 @@ quic_expand_label(struct quic_ctx *ctx, const uint8_t secret[32],
 	uint8_t info[2 + 1 + 6 + 32 + 1];
 	size_t label_len = strlen(label), n = 0;
 
-	assert(label_len <= 32 && out_len <= 255);
+	assert(label_len <= 32 && out_len <= 32);
 	info[n++] = (uint8_t)(out_len >> 8);
 	info[n++] = (uint8_t)out_len;
 	info[n++] = (uint8_t)(6 + label_len);
@@ -522,8 +540,7 @@ quic_expand_label(struct quic_ctx *ctx, const uint8_t secret[32],
 	memcpy(info + n, label, label_len);
 	n += label_len;
 	info[n++] = 0;
-	return quic_hkdf(ctx, EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 32, info,
-	    n, out, out_len);
+	return quic_hkdf_expand(ctx, secret, info, n, out, out_len);
 }
 
 int
@@ -545,8 +562,8 @@ quic_keys_derive_side(struct quic_ctx *ctx, uint32_t version,
 	keys->largest_pn = -1;
 	if (v == NULL || dcid_len > QUIC_CID_MAX)
 		return -1;
-	if (quic_hkdf(ctx, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, dcid, dcid_len,
-	    v->salt, sizeof(v->salt), initial, sizeof(initial)) == 0 &&
+	if (quic_hkdf_extract(ctx, v->salt, sizeof(v->salt), dcid, dcid_len,
+	    initial) == 0 &&
 	    quic_expand_label(ctx, initial, server ? "server in" : "client in",
 	    client, 32) == 0 &&
 	    quic_expand_label(ctx, client, v->key_label, keys->key, 16) == 0 &&
