@@ -105,14 +105,12 @@ now_ns() {
 # seconds), cpu_s (least user + system seconds, or -), rss_kb (largest peak
 # RSS, or -) and run_rc (exit status of the last run).
 run_best() {
-	name=$1
-	out=$2
+	local name=$1 out=$2 i=0 t0 t1 ns kb
 	shift 2
 	best_ns=
 	rss_kb=-
 	cpu_s=-
 	run_rc=0
-	i=0
 	while [ "$i" -lt "$BENCH_RUNS" ]; do
 		i=$((i + 1))
 		t0=$(now_ns)
