@@ -372,36 +372,8 @@ done
 	    "first $cg_packets packets,"
 	echo "  minus a run on a packet-less file, per packet."
 	echo
-	awk -F '\t' -v N=8 '
-	BEGIN {
-		h[1] = "tool"; h[2] = "wall s"; h[3] = "cpu s"
-		h[4] = "packets/s"; h[5] = "RSS MiB"; h[6] = "x floor"
-		h[7] = "instr/pkt"; h[8] = "notes"
-		for (c = 1; c <= N; c++) w[c] = length(h[c])
-	}
-	{
-		for (c = 1; c <= N; c++) {
-			cell[NR, c] = $c
-			if (length($c) > w[c]) w[c] = length($c)
-		}
-	}
-	function line(get, r,   c, s, v) {
-		s = ""
-		for (c = 1; c <= N; c++) {
-			v = get ? cell[r, c] : h[c]
-			if (c == 1 || c == N)
-				s = s sprintf("%-" w[c] "s", v)
-			else
-				s = s sprintf("%" w[c] "s", v)
-			if (c < N) s = s "  "
-		}
-		sub(/ +$/, "", s)
-		print s
-	}
-	END {
-		line(0, 0)
-		for (r = 1; r <= NR; r++) line(1, r)
-	}' "$rows"
+	awk -v HEAD="tool|wall s|cpu s|packets/s|RSS MiB|x floor|instr/pkt|notes" \
+	    -f "$top_srcdir/tests/bench/table.awk" "$rows"
 } >"$work/table"
 
 cp "$work/table" "$results"

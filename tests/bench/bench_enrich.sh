@@ -192,36 +192,9 @@ row "--anonymize-key" plain --no-ndpi $anon
 	echo "d wall, d cpu, d RSS: against the first row (d cpu is the steadier" \
 	    "figure on a shared machine)."
 	echo
-	awk -F '\t' -v N=9 '
-	BEGIN {
-		h[1] = "fpsensor"; h[2] = "wall s"; h[3] = "cpu s"
-		h[4] = "packets/s"; h[5] = "RSS MiB"; h[6] = "d wall"
-		h[7] = "d cpu"; h[8] = "d RSS MiB"; h[9] = "notes (--stats)"
-		for (c = 1; c <= N; c++) w[c] = length(h[c])
-	}
-	{
-		for (c = 1; c <= N; c++) {
-			cell[NR, c] = $c
-			if (length($c) > w[c]) w[c] = length($c)
-		}
-	}
-	function line(get, r,   c, s, v) {
-		s = ""
-		for (c = 1; c <= N; c++) {
-			v = get ? cell[r, c] : h[c]
-			if (c == 1 || c == N)
-				s = s sprintf("%-" w[c] "s", v)
-			else
-				s = s sprintf("%" w[c] "s", v)
-			if (c < N) s = s "  "
-		}
-		sub(/ +$/, "", s)
-		print s
-	}
-	END {
-		line(0, 0)
-		for (r = 1; r <= NR; r++) line(1, r)
-	}' "$rows"
+	cols="fpsensor|wall s|cpu s|packets/s|RSS MiB|d wall|d cpu"
+	awk -v HEAD="$cols|d RSS MiB|notes (--stats)" \
+	    -f "$top_srcdir/tests/bench/table.awk" "$rows"
 } >"$results"
 cat "$results"
 echo "bench-enrich: table written to $results" >&2
