@@ -81,6 +81,8 @@ kafka_stats_print(FILE *fp, const struct kafka_stats *st)
 
 #include <librdkafka/rdkafka.h>
 
+#include "kafka_conf.h"
+
 #define KAFKA_WINDOW_MAX	1024		/* spool records in flight */
 #define KAFKA_WINDOW_BYTES	(8u << 20)
 #define KAFKA_BACKOFF_MIN_MS	250
@@ -478,19 +480,6 @@ kafka_close(struct output *o)
 	return rc;
 }
 
-static int
-conf_set(rd_kafka_conf_t *conf, const char *key, const char *val,
-    char *err, size_t errlen)
-{
-	char why[512];
-
-	if (rd_kafka_conf_set(conf, key, val, why, sizeof(why)) ==
-	    RD_KAFKA_CONF_OK)
-		return 0;
-	snprintf(err, errlen, "kafka setting %s=%s: %s", key, val, why);
-	return -1;
-}
-
 static rd_kafka_conf_t *
 make_conf(const struct kafka_config *cfg, struct output_kafka *ko,
     char *err, size_t errlen)
@@ -510,28 +499,11 @@ make_conf(const struct kafka_config *cfg, struct output_kafka *ko,
 	};
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (conf_set(conf, defaults[i][0], defaults[i][1], err,
-		    errlen) != 0)
-			goto fail;
-	if (conf_set(conf, "bootstrap.servers", cfg->brokers, err,
-	    errlen) != 0)
+	if (kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, err,
+	    errlen) != 0 ||
+	    kafka_conf_apply(conf, defaults, sizeof(defaults) /
+	    sizeof(defaults[0]), cfg->conf, cfg->n_conf, err, errlen) != 0)
 		goto fail;
-	for (size_t i = 0; i < cfg->n_conf; i++) {
-		char key[256];
-		const char *eq = strchr(cfg->conf[i], '=');
-		size_t klen = eq ? (size_t)(eq - cfg->conf[i]) : 0;
-
-		if (eq == NULL || klen == 0 || klen >= sizeof(key)) {
-			snprintf(err, errlen, "--kafka-conf '%s': expected "
-			    "KEY=VALUE", cfg->conf[i]);
-			goto fail;
-		}
-		memcpy(key, cfg->conf[i], klen);
-		key[klen] = '\0';
-		if (conf_set(conf, key, eq + 1, err, errlen) != 0)
-			goto fail;
-	}
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_log_cb(conf, on_log);

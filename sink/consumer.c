@@ -9,6 +9,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kafka_conf.h"
+
 #define DLQ_VALUE_MAX	(64u * 1024)	/* oversized messages are cut */
 
 struct consumer {
@@ -109,19 +111,6 @@ on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		log_info("kafka: %s: %s", rd_kafka_err2name(err), reason);
 }
 
-static int
-conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, char *err,
-    size_t errlen)
-{
-	char why[512];
-
-	if (rd_kafka_conf_set(conf, key, val, why, sizeof(why)) ==
-	    RD_KAFKA_CONF_OK)
-		return 0;
-	snprintf(err, errlen, "kafka setting %s=%s: %s", key, val, why);
-	return -1;
-}
-
 /* Defaults, then the user's --kafka-conf (which win). */
 static rd_kafka_conf_t *
 make_conf(const struct sink_config *cfg, const char *const (*defs)[2],
@@ -129,24 +118,9 @@ make_conf(const struct sink_config *cfg, const char *const (*defs)[2],
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
-	for (size_t i = 0; i < n_defs; i++)
-		if (conf_set(conf, defs[i][0], defs[i][1], err, errlen) != 0)
-			goto fail;
-	for (size_t i = 0; i < cfg->n_conf; i++) {
-		char key[256];
-		const char *eq = strchr(cfg->conf[i], '=');
-		size_t klen = eq ? (size_t)(eq - cfg->conf[i]) : 0;
-
-		if (klen == 0 || klen >= sizeof(key)) {
-			snprintf(err, errlen, "--kafka-conf '%s': expected "
-			    "KEY=VALUE", cfg->conf[i]);
-			goto fail;
-		}
-		memcpy(key, cfg->conf[i], klen);
-		key[klen] = '\0';
-		if (conf_set(conf, key, eq + 1, err, errlen) != 0)
-			goto fail;
-	}
+	if (kafka_conf_apply(conf, defs, n_defs, cfg->conf, cfg->n_conf, err,
+	    errlen) != 0)
+		goto fail;
 	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	return conf;
