@@ -347,7 +347,7 @@ tls_emit_anomalies(struct json *j, const char *key, uint32_t hello,
 		/* TLS_REC_ANOM_*, shifted to bits 20-28 */
 		"sslv2_hello", "handshake_overflow", "record_bad_type",
 		"record_bad_version", "record_too_long", "empty_handshake",
-		NULL, "heartbeat", "warning_alert",
+		"dtls_fragments", "heartbeat", "warning_alert",
 	};
 
 	json_flag_names(j, key, (hello & 0xfffffu) | (rec & 0x1ffu) << 20,

@@ -50,6 +50,7 @@ enum tls_status {
 #define TLS_REC_ANOM_BAD_VERSION	0x0008u	/* record version not 3.x */
 #define TLS_REC_ANOM_TOO_LONG		0x0010u	/* record length > max */
 #define TLS_REC_ANOM_EMPTY_HS		0x0020u	/* empty handshake record */
+#define TLS_REC_ANOM_DTLS_FRAGMENTS	0x0040u	/* DTLS hello fragments disagree */
 #define TLS_REC_ANOM_HEARTBEAT		0x0080u	/* heartbeat record seen */
 #define TLS_REC_ANOM_WARNING_ALERT	0x0100u	/* warning alert walked over */
 

@@ -24,12 +24,17 @@ struct tls_udp_flow {
 	uint32_t	 version;	/* QUIC version */
 	uint32_t	 anomalies;	/* QUIC_ANOM_* */
 	uint32_t	 hello_anoms;	/* TLS_ANOM_* */
+	uint32_t	 rec_anoms;	/* TLS_REC_ANOM_* */
 	uint8_t		 kind;		/* enum udp_tls_kind */
 	uint8_t		 n_datagrams;
 	uint8_t		 n_initials;
 	bool		 client_done;
 	bool		 server_done;
 	bool		 auth_failed;
+	/* DTLS: the hello being reassembled from fragments, per side. */
+	bool		 dtls_frag[2];	/* a fragment of it was taken */
+	uint16_t	 dtls_seq[2];	/* its message_seq */
+	uint32_t	 dtls_len[2];	/* its length */
 };
 
 static struct tls_quic_slot *
@@ -108,13 +113,75 @@ quic_datagram(struct tls_ctx *t, struct tls_udp_flow *st,
 		slab_release(&t->quic, &st->quic_slot);
 }
 
-/* Complete DTLS hellos of one datagram, from either side. */
+/* Fingerprint a complete DTLS hello body of side dir. */
+static void
+dtls_hello(struct tls_ctx *t, struct tls_udp_flow *st, int dir,
+    const uint8_t *body, size_t len)
+{
+	if (dir == AN_DIR_CLIENT) {
+		dtls_parse_client_hello(body, len, &t->ch);
+		st->hello_anoms |= t->ch.anomalies;
+		tls_render_client(t, &st->fr, &t->ch, 'd');
+		st->client_done = true;
+	} else {
+		tls_parse_server_hello(body, len, &t->sh);
+		t->sh.is_dtls = true;
+		st->hello_anoms |= t->sh.anomalies;
+		tls_render_server(t, &st->fr, &t->sh, 'd');
+		st->server_done = true;
+	}
+}
+
+/* One fragment of the side's hello (RFC 6347 4.2.3): kept in the flow's
+ * reassembly slot behind a TLS-style 4-byte header, at 4 + its offset, in
+ * any order and over any number of records and datagrams.  Only the first
+ * hello's message_seq is taken, so the ClientHello that follows a
+ * HelloVerifyRequest does not mix with the first one. */
+static void
+dtls_fragment(struct tls_ctx *t, struct tls_udp_flow *st, int dir,
+    const struct dtls_hs *hs)
+{
+	struct tls_quic_slot *q;
+	struct quic_crypto_buf *buf;
+	size_t msg_len;
+
+	if (st->dtls_frag[dir] && (hs->message_seq != st->dtls_seq[dir] ||
+	    hs->msg_len != st->dtls_len[dir])) {
+		if (hs->message_seq == st->dtls_seq[dir])
+			st->rec_anoms |= TLS_REC_ANOM_DTLS_FRAGMENTS;
+		return;
+	}
+	if ((q = quic_slot(t, st)) == NULL)
+		return;		/* counted: quic_slots_exhausted */
+	buf = &q->crypto[dir];
+	if (!st->dtls_frag[dir]) {
+		uint8_t hdr[4] = { hs->type, (uint8_t)(hs->msg_len >> 16),
+		    (uint8_t)(hs->msg_len >> 8), (uint8_t)hs->msg_len };
+
+		st->dtls_frag[dir] = true;
+		st->dtls_seq[dir] = hs->message_seq;
+		st->dtls_len[dir] = hs->msg_len;
+		quic_crypto_add(buf, 0, hdr, sizeof(hdr));
+	}
+	if (quic_crypto_add(buf, 4 + (uint64_t)hs->frag_off, hs->frag,
+	    hs->frag_len) != 0)
+		st->rec_anoms |= TLS_REC_ANOM_DTLS_FRAGMENTS;
+	if (quic_crypto_msg_complete(buf, hs->type, &msg_len)) {
+		dtls_hello(t, st, dir, buf->data + 4, msg_len - 4);
+		slab_release(&t->quic, &st->quic_slot);
+	}
+}
+
+/* The DTLS hellos of one datagram, from either side: whole messages
+ * directly, fragments through dtls_fragment(). */
 static void
 dtls_datagram(struct tls_ctx *t, struct tls_udp_flow *st,
     const struct packet *pkt, int dir)
 {
 	struct dtls_record rec;
 	size_t pos = 0;
+	uint8_t want = dir == AN_DIR_CLIENT ? TLS_HS_CLIENT_HELLO :
+	    TLS_HS_SERVER_HELLO;
 
 	while (dtls_record_next(pkt->payload, pkt->payload_len, &pos, &rec) ==
 	    TLS_OK) {
@@ -125,24 +192,15 @@ dtls_datagram(struct tls_ctx *t, struct tls_udp_flow *st,
 			continue;
 		while (dtls_hs_parse(rec.fragment, rec.len, &hpos, &hs) ==
 		    TLS_OK) {
-			if (!hs.is_complete)
+			bool done = dir == AN_DIR_CLIENT ? st->client_done :
+			    st->server_done;
+
+			if (hs.type != want || done)
 				continue;
-			if (hs.type == TLS_HS_CLIENT_HELLO &&
-			    dir == AN_DIR_CLIENT && !st->client_done) {
-				dtls_parse_client_hello(hs.frag, hs.frag_len,
-				    &t->ch);
-				st->hello_anoms |= t->ch.anomalies;
-				tls_render_client(t, &st->fr, &t->ch, 'd');
-				st->client_done = true;
-			} else if (hs.type == TLS_HS_SERVER_HELLO &&
-			    dir == AN_DIR_SERVER && !st->server_done) {
-				tls_parse_server_hello(hs.frag, hs.frag_len,
-				    &t->sh);
-				t->sh.is_dtls = true;
-				st->hello_anoms |= t->sh.anomalies;
-				tls_render_server(t, &st->fr, &t->sh, 'd');
-				st->server_done = true;
-			}
+			if (hs.is_complete && !st->dtls_frag[dir])
+				dtls_hello(t, st, dir, hs.frag, hs.frag_len);
+			else
+				dtls_fragment(t, st, dir, &hs);
 		}
 	}
 }
@@ -223,7 +281,7 @@ udp_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 		if (st->auth_failed)
 			json_bool(j, "quic_auth_failed", true);
 	}
-	tls_emit_anomalies(j, "anomalies", st->hello_anoms, 0);
+	tls_emit_anomalies(j, "anomalies", st->hello_anoms, st->rec_anoms);
 	json_obj_close(j);
 }
 

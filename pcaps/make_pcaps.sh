@@ -452,6 +452,24 @@ sc_gnutls()       { cap_start gnutls;       cl_gnutls;       cap_stop; }
 sc_python_https() { cap_start python_https; cl_python "https://$HOST/"; cap_stop; }
 sc_python_http()  { cap_start python_http;  cl_python "http://$HOST/";  cap_stop; }
 
+# DTLS 1.2 with a 256-byte path MTU: the ClientHello (long SNI, eight ALPN
+# names, every cipher) is sent as handshake fragments over two datagrams,
+# twice (before and after the HelloVerifyRequest cookie), and the server's
+# certificate chain in many fragments.
+sc_dtls_frag() {
+	local p=$WORK/pki
+	bg "$NS_S" s_server_dtls openssl s_server -quiet -dtls1_2 -accept 4444 \
+		-cert "$p/rsa.crt" -key "$p/rsa.key" -cert_chain "$p/ca.crt"
+	wait_port udp 4444
+	cap_start dtls_frag
+	echo Q | q nsc timeout 5 openssl s_client -quiet -dtls1_2 -mtu 256 \
+		-connect "$S4:4444" -servername dtls-fragmented-client-hello.example.test \
+		-alpn webrtc,c-webrtc,h2,http/1.1,spdy/3,coap,sip/2,stun.turn \
+		-cipher ALL -CAfile "$p/ca.crt" || log "dtls client exited non-zero"
+	cap_stop
+	kill "$LAST_PID" 2>/dev/null || true
+}
+
 sc_dig() {
 	cap_start dig
 	cl_dig "$HOST" A
@@ -811,7 +829,7 @@ sc_bulk_https() { # TLS 1.3 (curl and nginx defaults; ALPN h2,http/1.1 offered)
 # same order and state as before (the kernel's per-destination TCP metrics
 # cache is only filled by a big transfer after them).
 ALL_SCENARIOS=(demo curl_https curl_http wget_http openssl_tls12 openssl_tls13 gnutls
-	python_https python_http dig ssh chromium firefox ipv6 tcp_tuned frag4 frag6
+	python_https python_http dtls_frag dig ssh chromium firefox ipv6 tcp_tuned frag4 frag6
 	sll sll2 null vlan qinq gre erspan geneve vxlan mpls raw
 	bulk_http bulk_https)
 

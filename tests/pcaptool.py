@@ -10,6 +10,7 @@ tests.  Usage: pcaptool.py OP IN OUT [ARG].
   count        print the number of records in IN (OUT ignored)
   ng-unknown   write IN as pcapng with an unknown block before each packet
   ng-damaged   write IN as pcapng whose block ARG has a lying length
+  swap-next    swap the packets of records ARG and ARG+1 (times kept)
 """
 import random
 import struct
@@ -99,6 +100,13 @@ def main():
         h = bytearray(hdr)
         h[20:24] = struct.pack(e + "I", arg)
         open(out, "wb").write(bytes(h) + data[24:])
+    elif op == "swap-next":
+        bodies = [r[3:] for r in recs]
+        bodies[arg], bodies[arg + 1] = bodies[arg + 1], bodies[arg]
+        parts = [hdr]
+        for r, (c, w, b) in zip(recs, bodies):
+            parts.append(rec_bytes(e, r[1], r[2], c, w, b))
+        open(out, "wb").write(b"".join(parts))
     elif op == "ng-unknown":
         write_ng(e, hdr, recs, out, unknown=True)
     elif op == "ng-damaged":
