@@ -1,6 +1,7 @@
 /* analyzers/dns.c: DNS message parser. */
 #include "analyzers/dns.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "cursor.h"
@@ -277,13 +278,27 @@ short_section(const struct cursor *c, struct dns_message *out)
 	return DNS_MALFORMED;
 }
 
+/* Empty *m: every field zero except the question and answer arrays
+ * (10 KiB), whose entries past n_questions / n_answers are never read. */
+static void
+dns_message_reset(struct dns_message *m)
+{
+	memset(m, 0, offsetof(struct dns_message, questions));
+	m->n_questions = 0;
+	m->n_answers = 0;
+	m->has_edns = false;
+	memset(&m->edns, 0, sizeof(m->edns));
+	m->len = 0;
+	m->anomalies = 0;
+}
+
 enum dns_status
 dns_parse(const uint8_t *msg, size_t len, struct dns_message *out)
 {
 	struct cursor c = cur_init(msg, len);
 	unsigned walked = 0;
 
-	memset(out, 0, sizeof(*out));
+	dns_message_reset(out);
 	if (len < DNS_HEADER_LEN)
 		return DNS_NOT_DNS;
 	out->len = len;
@@ -344,7 +359,7 @@ dns_parse_tcp(const uint8_t *buf, size_t len, struct dns_message *out,
 
 	*consumed = 0;
 	if (len < 2 || len - 2 < (n = (size_t)(buf[0] << 8 | buf[1]))) {
-		memset(out, 0, sizeof(*out));
+		dns_message_reset(out);
 		return DNS_NEED_MORE;
 	}
 	*consumed = 2 + n;

@@ -116,7 +116,9 @@ struct dns_message {
 };
 
 /* Parse one DNS message msg[0..len) (a UDP payload).  Pure; *out is fully
- * overwritten and, on DNS_MALFORMED, holds what came before the damage. */
+ * overwritten (entries of questions[] and answers[] past n_questions and
+ * n_answers excepted: they are left as they were) and, on DNS_MALFORMED,
+ * holds what came before the damage. */
 enum dns_status dns_parse(const uint8_t *msg, size_t len,
 		    struct dns_message *out);
 

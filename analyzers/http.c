@@ -429,6 +429,19 @@ request_header(void *vctx, const uint8_t *name, size_t name_len,
 		r->is_chunked = true;
 }
 
+/* Zero the parse result obj[0..size) but its stored headers *h and their
+ * values (9 KiB), which are read only up to h->n and h->values_used. */
+static void
+reset_around_headers(void *obj, size_t size, struct http_headers *h)
+{
+	size_t off = (size_t)((char *)h - (char *)obj);
+	size_t end = off + sizeof(*h);
+
+	memset(obj, 0, off);
+	memset((char *)obj + end, 0, size - end);
+	h->n = h->n_seen = h->values_used = 0;
+}
+
 enum http_status
 http_parse_request(const uint8_t *buf, size_t len, struct http_request *out,
     struct http_cookies *ck)
@@ -438,7 +451,7 @@ http_parse_request(const uint8_t *buf, size_t len, struct http_request *out,
 	enum http_status st;
 	const uint8_t *lf;
 
-	memset(out, 0, sizeof(*out));
+	reset_around_headers(out, sizeof(*out), &out->hdrs);
 	if (ck != NULL)
 		http_cookies_init(ck);
 	if ((st = read_method(&c, out->method)) != HTTP_OK ||
@@ -466,7 +479,7 @@ http_parse_nth_request(const uint8_t *buf, size_t len, unsigned n,
 	enum http_status st;
 
 	if (n >= HTTP_MAX_PIPELINE) {
-		memset(out, 0, sizeof(*out));
+		reset_around_headers(out, sizeof(*out), &out->hdrs);
 		return HTTP_MALFORMED;
 	}
 	for (unsigned i = 0;; i++) {
@@ -550,7 +563,7 @@ http_parse_response(const uint8_t *buf, size_t len, struct http_response *out)
 	struct cursor c = cur_init(buf, len);
 	enum http_status st;
 
-	memset(out, 0, sizeof(*out));
+	reset_around_headers(out, sizeof(*out), &out->hdrs);
 	if ((st = read_version(&c, &out->version_minor)) != HTTP_OK ||
 	    (st = read_status(&c, out)) != HTTP_OK)
 		return st;

@@ -154,7 +154,8 @@ struct http_cookies {
 };
 
 /* Parse the request head at the start of buf[0..len).  Pure; *out is fully
- * overwritten.  On HTTP_OK, out->head_len is the head size and the request
+ * overwritten (out->hdrs.h[] and .values[] past n and values_used
+ * excepted: left as they were).  On HTTP_OK, out->head_len is the head size and the request
  * body (out->content_length bytes unless out->is_chunked) follows it.  On
  * HTTP_NEED_MORE and HTTP_MALFORMED, *out holds what was parsed so far.
  * ck may be NULL; otherwise it is reset and receives the items of the

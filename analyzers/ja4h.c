@@ -166,7 +166,7 @@ ja4h_compute(const struct http_request *req, const struct http_cookies *ck,
 	char a[13], b[13], c[13], d[13], d_o[13];
 	uint16_t idx[HTTP_MAX_COOKIES];
 
-	memset(out, 0, sizeof(*out));
+	out->flags = 0;		/* the three strings are always written */
 	names.len = cnames.len = items.len = 0;
 	names.buf[0] = cnames.buf[0] = items.buf[0] = '\0';
 	if (req->hdrs.n_seen > req->hdrs.n)
@@ -213,7 +213,9 @@ ja4h_compute(const struct http_request *req, const struct http_cookies *ck,
 	}
 	hash12(&cnames, c);
 	hash12(&items, d);
-	explicit_bzero(items.buf, sizeof(items.buf));	/* cookie values */
+	/* Cookie values: both passes wrote the same items, so the second
+	 * pass's length covers every byte written. */
+	explicit_bzero(items.buf, items.len);
 	raw_form(out->ja4h_r, sizeof(out->ja4h_r), a, &names, &cnames, d,
 	    &out->flags);
 	snprintf(out->ja4h, sizeof(out->ja4h), "%s_%s_%s_%s", a, b, c, d);
