@@ -2,6 +2,7 @@
 #include "analyzers/tls_fp.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,17 +26,83 @@ digests_fetch(void)
 	digests[DIGEST_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
 }
 
+/* Clients repeat a few fingerprints endlessly, so each thread remembers
+ * the last digests it made: a direct-mapped table, allocated on first use,
+ * keyed by the whole input (compared byte for byte, so a hit is exact).
+ * Inputs longer than MEMO_IN_MAX are always hashed. */
+#define MEMO_SLOTS	128
+#define MEMO_IN_MAX	768
+
+struct digest_memo {
+	uint16_t	len;		/* of in[]; 0: empty slot */
+	uint8_t		which;
+	uint8_t		out_digits;
+	char		out[2 * 32 + 1];
+	char		in[MEMO_IN_MAX];
+};
+
+static _Thread_local struct digest_memo *memo;
+
 void
 tls_fp_thread_cleanup(void)
 {
 	EVP_MD_CTX_free(digest_ctx);
 	digest_ctx = NULL;
+	free(memo);
+	memo = NULL;
 }
 
-/* Lower-case hex of a digest of s[0..len) into out (2 * digest size + 1
- * bytes); false if libcrypto fails. */
+/* Slot of s[0..len): a multiply-xorshift mix of its 8-byte words. */
+static size_t
+memo_slot(const char *s, size_t len, int which)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len ^ (uint64_t)which << 56, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	for (; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	return (size_t)(h * 0xc4ceb9fe1a85ec53ull >> 57) % MEMO_SLOTS;
+}
+
+static bool digest_hex_compute(int which, const char *s, size_t len,
+    char *out, size_t out_digits);
+
+/* Lower-case hex of a digest of s[0..len), its first out_digits digits,
+ * into out (out_digits + 1 bytes); false if libcrypto fails. */
 static bool
 digest_hex(int which, const char *s, size_t len, char *out,
+    size_t out_digits)
+{
+	struct digest_memo *m;
+
+	if (len == 0 || len > MEMO_IN_MAX || out_digits > 64 ||
+	    (memo == NULL && (memo = calloc(MEMO_SLOTS, sizeof(*memo))) ==
+	    NULL))
+		return digest_hex_compute(which, s, len, out, out_digits);
+	m = &memo[memo_slot(s, len, which)];
+	if (m->len == len && m->which == which &&
+	    m->out_digits == out_digits && memcmp(m->in, s, len) == 0) {
+		memcpy(out, m->out, out_digits + 1);
+		return true;
+	}
+	if (!digest_hex_compute(which, s, len, out, out_digits))
+		return false;
+	m->len = (uint16_t)len;
+	m->which = (uint8_t)which;
+	m->out_digits = (uint8_t)out_digits;
+	memcpy(m->in, s, len);
+	memcpy(m->out, out, out_digits + 1);
+	return true;
+}
+
+static bool
+digest_hex_compute(int which, const char *s, size_t len, char *out,
     size_t out_digits)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];

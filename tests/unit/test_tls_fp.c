@@ -356,6 +356,48 @@ test_worst_case(void)
 	CHECK_EQ_U(tls_fp_ja3s(&sh, buf, sizeof(buf)), TLS_FP_JA3S_MAX - 1);
 }
 
+/* tls_fp_hash12 remembers recent digests per thread: on 600 inputs of
+ * 1..900 bytes (past the memo's input cap too), some differing in one
+ * byte, hashed in two passes in different orders (hits, misses and
+ * evictions), every value equals the first 12 hex digits of SHA-256 as
+ * tls_fp_sha256 computes it without the memo. */
+static void
+test_hash12_memo(void)
+{
+	static char in[600][900];
+	size_t len[600];
+	uint32_t x = 12345;
+	int bad = 0;
+
+	for (size_t i = 0; i < 600; i++) {
+		len[i] = 1 + i * 3 % 900;
+		for (size_t k = 0; k < len[i]; k++) {
+			x = x * 1103515245u + 12345u;
+			in[i][k] = (char)('0' + (x >> 16) % 40);
+		}
+		if (i % 2 == 1) {	/* the previous input, one byte off */
+			len[i] = len[i - 1];
+			memcpy(in[i], in[i - 1], len[i]);
+			in[i][len[i] / 2] ^= 1;
+		}
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t n = 0; n < 600; n++) {
+			size_t i = pass == 0 ? n : (n * 7) % 600;
+			char got[TLS_FP_HASH12_LEN + 1], want[13];
+			uint8_t d[32];
+
+			CHECK(tls_fp_hash12(in[i], len[i], got));
+			CHECK(tls_fp_sha256(in[i], len[i], d));
+			for (int k = 0; k < 12; k++)
+				want[k] = "0123456789abcdef"[(d[k / 2] >>
+				    (k % 2 ? 0 : 4)) & 15];
+			want[12] = '\0';
+			bad += strcmp(got, want) != 0;
+		}
+	CHECK_EQ_U(bad, 0);
+}
+
 int
 main(void)
 {
@@ -370,5 +412,6 @@ main(void)
 	test_alpn_rule();
 	test_short_buffers();
 	test_worst_case();
+	test_hash12_memo();
 	return test_done("test_tls_fp");
 }
