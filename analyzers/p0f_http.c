@@ -204,6 +204,19 @@ p0f_http_request_sig(const struct http_request *req,
 
 /* ---- matching ----------------------------------------------------------- */
 
+/* One of 64 bits for a header name (case kept, as matching compares): a
+ * signature whose required names' bits are not all among a request's
+ * cannot match it, and is passed over without comparing names. */
+static uint64_t
+name_bit(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return 1ull << (h >> 26);
+}
+
 static bool
 sig_matches(const struct p0f_http_sig *s, const struct http_request *req)
 {
@@ -242,16 +255,19 @@ p0f_http_match_request(const struct p0f_http_db *db,
 {
 	const struct p0f_http_sig *m = NULL, *gm = NULL;
 	const char *sw;
+	uint64_t have = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!p0f_eligible(req))
 		return false;
 	sw = p0f_sw(req);
 	out->is_anonymous = sw == NULL;
+	for (size_t i = 0; i < req->hdrs.n; i++)
+		have |= name_bit(req->hdrs.h[i].name);
 	for (size_t i = 0; db != NULL && i < db->n_sigs && m == NULL; i++) {
 		const struct p0f_http_sig *s = &db->sigs[i];
 
-		if (!sig_matches(s, req))
+		if ((s->need & ~have) != 0 || !sig_matches(s, req))
 			continue;
 		if (!db->labels[s->label].is_generic)
 			m = s;
@@ -563,6 +579,9 @@ parse_sig(struct loader *ld, const char *v)
 	}
 	s.label = ld->db->n_labels - 1;
 	s.line = ld->line;
+	for (unsigned i = 0; i < s.n_hdrs; i++)
+		if (!s.hdrs[i].is_optional)
+			s.need |= name_bit(s.hdrs[i].name);
 	struct p0f_http_sig *ns = realloc(ld->db->sigs,
 	    (ld->db->n_sigs + 1) * sizeof(*ns));
 	if (ns == NULL) {

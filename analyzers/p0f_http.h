@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "analyzers/http.h"
 
@@ -38,6 +39,8 @@ struct p0f_http_sig {
 	char		*sw;		/* expected User-Agent substring, or NULL */
 	size_t		 label;		/* index into labels */
 	unsigned	 line;		/* line in the p0f.fp file */
+	uint64_t	 need;		/* p0f_http_name_bit() of each
+					 * required (not optional) header */
 };
 
 struct p0f_http_label {
