@@ -182,11 +182,8 @@ bool
 tls_render_client(struct tls_ctx *t, struct tls_frags *fr,
     const struct tls_client_hello *ch, char proto)
 {
-	static const enum tls_fp_ja4_form forms[] = { TLS_FP_JA4,
-	    TLS_FP_JA4_R, TLS_FP_JA4_O, TLS_FP_JA4_RO };
-	static const char *const names[] = { "ja4", "ja4_r", "ja4_o",
-	    "ja4_ro" };
 	char buf[TLS_FP_JA3_MAX + TLS_FP_JA4_RAW_MAX];
+	char hash[TLS_FP_JA4_LEN + TLS_FP_MD5_HEX_LEN + 1];
 	struct json j;
 	size_t n;
 
@@ -212,12 +209,19 @@ tls_render_client(struct tls_ctx *t, struct tls_frags *fr,
 		json_bool(&j, "ech", true);
 	n = tls_fp_ja3(ch, buf, sizeof(buf));
 	json_strn(&j, "ja3", buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
-	n = tls_fp_ja3_md5(ch, buf, sizeof(buf));
-	json_strn(&j, "ja3_hash", buf, n);
-	for (size_t i = 0; i < 4; i++) {
-		n = tls_fp_ja4(ch, proto, forms[i], buf, sizeof(buf));
-		json_strn(&j, names[i], buf, n < sizeof(buf) ? n :
-		    sizeof(buf) - 1);
+	/* The hash of the string just made (made again if it was cut). */
+	n = n < sizeof(buf) ? tls_fp_md5_hex(buf, n, hash, sizeof(hash)) :
+	    tls_fp_ja3_md5(ch, hash, sizeof(hash));
+	json_strn(&j, "ja3_hash", hash, n);
+	for (int orig = 0; orig < 2; orig++) {
+		size_t raw_n;
+
+		n = tls_fp_ja4_pair(ch, proto, orig, hash, sizeof(hash), buf,
+		    sizeof(buf), &raw_n);
+		json_strn(&j, orig ? "ja4_o" : "ja4", hash,
+		    n < sizeof(hash) ? n : sizeof(hash) - 1);
+		json_strn(&j, orig ? "ja4_ro" : "ja4_r", buf,
+		    raw_n < sizeof(buf) ? raw_n : sizeof(buf) - 1);
 	}
 	t->n_client_hellos++;
 	return side_close(t, fr, 0, &j);

@@ -165,6 +165,12 @@ md5_out(const char *src, size_t len, char *dst, size_t dstsz)
 	return s.len;
 }
 
+size_t
+tls_fp_md5_hex(const char *src, size_t len, char *dst, size_t dstsz)
+{
+	return md5_out(src, len, dst, dstsz);
+}
+
 /* --- JA3 / JA3S ------------------------------------------------------- */
 
 static void
@@ -177,6 +183,13 @@ put_dec(struct tls_fp_str *s, unsigned v)
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0 && n < sizeof(tmp));
+	if (s->len + n < s->cap) {	/* all digits and the NUL fit */
+		for (size_t i = 0; i < n; i++)
+			s->p[s->len + i] = tmp[n - 1 - i];
+		s->len += n;
+		s->p[s->len] = '\0';
+		return;
+	}
 	while (n > 0)
 		tls_fp_str_putc(s, tmp[--n]);
 }
@@ -414,18 +427,22 @@ put_part(struct tls_fp_str *s, const char *raw, size_t raw_len, bool hashed)
 	tls_fp_str_puts(s, h);
 }
 
-size_t
-tls_fp_ja4(const struct tls_client_hello *ch, char proto,
-    enum tls_fp_ja4_form form, char *dst, size_t dstsz)
+/* Parts b and c of JA4, unhashed, in sorted or original order. */
+struct ja4_parts {
+	char		ciphers[5 * TLS_MAX_CIPHERS + 1];
+	char		exts[5 * TLS_MAX_EXTENSIONS + 1 + 5 * TLS_MAX_SIG_ALGS + 1];
+	size_t		ciphers_len;
+	size_t		exts_len;
+};
+
+static void
+ja4_parts(const struct tls_client_hello *ch, bool sorted,
+    struct ja4_parts *pt)
 {
-	bool sorted = form == TLS_FP_JA4 || form == TLS_FP_JA4_R;
-	bool hashed = form == TLS_FP_JA4 || form == TLS_FP_JA4_O;
 	uint16_t tmp[TLS_MAX_CIPHERS];
-	char ciphers[5 * TLS_MAX_CIPHERS + 1];
-	char exts[5 * TLS_MAX_EXTENSIONS + 1 + 5 * TLS_MAX_SIG_ALGS + 1];
-	struct tls_fp_str s = tls_fp_str_init(dst, dstsz);
-	struct tls_fp_str b = tls_fp_str_init(ciphers, sizeof(ciphers));
-	struct tls_fp_str c = tls_fp_str_init(exts, sizeof(exts));
+	struct tls_fp_str b = tls_fp_str_init(pt->ciphers,
+	    sizeof(pt->ciphers));
+	struct tls_fp_str c = tls_fp_str_init(pt->exts, sizeof(pt->exts));
 	size_t n, n_sig;
 
 	_Static_assert(TLS_MAX_CIPHERS >= TLS_MAX_EXTENSIONS &&
@@ -439,8 +456,41 @@ tls_fp_ja4(const struct tls_client_hello *ch, char proto,
 		tls_fp_str_putc(&c, '_');
 		put_hex_list(&c, tmp, n_sig);
 	}
+	pt->ciphers_len = b.len;
+	pt->exts_len = c.len;
+}
+
+static size_t
+ja4_write(const struct tls_client_hello *ch, char proto,
+    const struct ja4_parts *pt, bool hashed, char *dst, size_t dstsz)
+{
+	struct tls_fp_str s = tls_fp_str_init(dst, dstsz);
+
 	ja4_a(ch, proto, &s);
-	put_part(&s, ciphers, b.len, hashed);
-	put_part(&s, exts, c.len, hashed);
+	put_part(&s, pt->ciphers, pt->ciphers_len, hashed);
+	put_part(&s, pt->exts, pt->exts_len, hashed);
 	return s.len;
+}
+
+size_t
+tls_fp_ja4(const struct tls_client_hello *ch, char proto,
+    enum tls_fp_ja4_form form, char *dst, size_t dstsz)
+{
+	struct ja4_parts pt;
+
+	ja4_parts(ch, form == TLS_FP_JA4 || form == TLS_FP_JA4_R, &pt);
+	return ja4_write(ch, proto, &pt, form == TLS_FP_JA4 ||
+	    form == TLS_FP_JA4_O, dst, dstsz);
+}
+
+size_t
+tls_fp_ja4_pair(const struct tls_client_hello *ch, char proto,
+    bool original_order, char *fp, size_t fpsz, char *raw, size_t rawsz,
+    size_t *raw_len)
+{
+	struct ja4_parts pt;
+
+	ja4_parts(ch, !original_order, &pt);
+	*raw_len = ja4_write(ch, proto, &pt, false, raw, rawsz);
+	return ja4_write(ch, proto, &pt, true, fp, fpsz);
 }

@@ -61,6 +61,19 @@ size_t		tls_fp_ja3s_md5(const struct tls_server_hello *sh, char *dst,
 size_t		tls_fp_ja4(const struct tls_client_hello *ch, char proto,
 		    enum tls_fp_ja4_form form, char *dst, size_t dstsz);
 
+/* Two forms at once, sharing the work: the hashed one into fp (returns
+ * its length) and the raw one into raw (length in *raw_len); JA4 and
+ * ja4_r, or with original_order ja4_o and ja4_ro.  Same output as two
+ * tls_fp_ja4() calls. */
+size_t		tls_fp_ja4_pair(const struct tls_client_hello *ch, char proto,
+		    bool original_order, char *fp, size_t fpsz, char *raw,
+		    size_t rawsz, size_t *raw_len);
+
+/* MD5 hex of src[0..len) into dst, snprintf-style (32, or 0 if libcrypto
+ * fails): JA3 and JA3S hashes of strings already made. */
+size_t		tls_fp_md5_hex(const char *src, size_t len, char *dst,
+		    size_t dstsz);
+
 /* SHA-256 of data[0..len) into out; false if libcrypto fails. */
 bool		tls_fp_sha256(const void *data, size_t len, uint8_t out[32]);
 
@@ -126,6 +139,17 @@ tls_fp_str_hex16(struct tls_fp_str *s, uint16_t v)
 {
 	static const char hex[] = "0123456789abcdef";
 
+	if (s->len + 4 < s->cap) {	/* room for all four and the NUL */
+		char *p = s->p + s->len;
+
+		p[0] = hex[v >> 12];
+		p[1] = hex[(v >> 8) & 0xf];
+		p[2] = hex[(v >> 4) & 0xf];
+		p[3] = hex[v & 0xf];
+		p[4] = '\0';
+		s->len += 4;
+		return;
+	}
 	for (int shift = 12; shift >= 0; shift -= 4)
 		tls_fp_str_putc(s, hex[(v >> shift) & 0xf]);
 }

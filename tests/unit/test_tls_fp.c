@@ -38,6 +38,24 @@ test_fixture(const struct fixture *f)
 	/* QUIC and DTLS only change the first character. */
 	(void)tls_fp_ja4(&ch, 'q', TLS_FP_JA4, buf, sizeof(buf));
 	CHECK(buf[0] == 'q' && strcmp(buf + 1, f->ja4 + 1) == 0);
+	/* Both forms at once, and MD5 of a string made before, equal the
+	 * one-at-a-time results. */
+	for (int orig = 0; orig < 2; orig++) {
+		char fp[TLS_FP_JA4_LEN + 1], one[TLS_FP_JA4_RAW_MAX + 1];
+		size_t raw_n, n;
+
+		n = tls_fp_ja4_pair(&ch, 'd', orig, fp, sizeof(fp), buf,
+		    sizeof(buf), &raw_n);
+		CHECK_EQ_U(n, tls_fp_ja4(&ch, 'd', orig ? TLS_FP_JA4_O :
+		    TLS_FP_JA4, one, sizeof(one)));
+		CHECK_EQ_S(fp, one);
+		CHECK_EQ_U(raw_n, tls_fp_ja4(&ch, 'd', orig ? TLS_FP_JA4_RO :
+		    TLS_FP_JA4_R, one, sizeof(one)));
+		CHECK_EQ_S(buf, one);
+	}
+	CHECK_EQ_U(tls_fp_md5_hex(f->ja3_full, strlen(f->ja3_full), buf,
+	    sizeof(buf)), 32);
+	CHECK_EQ_S(buf, f->ja3);
 
 	if (!CHECK(find_msg(f->server, f->server_len, TLS_HS_SERVER_HELLO,
 	    &m)) || !CHECK(tls_parse_server_hello(m.body, m.len, &sh) ==
