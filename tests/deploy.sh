@@ -77,6 +77,22 @@ run "regions differ only in their own values" \
 	$CHECK regions "$TMP/us-east.yaml" "$TMP/eu-west.yaml" \
 	"$TMP/ap-southeast.yaml"
 
+# The configuration keys and command-line options against the programs
+# (once they read a configuration file: --config in their --help).
+for prog in fpsensor fpsink; do
+	bin=$top_builddir/$prog
+	[ "$prog" = fpsensor ] && bin=$FPSENSOR
+	if [ -x "$bin" ] && "$bin" --help 2>&1 | grep -q -- '--config'; then
+		"$bin" --help >"$TMP/$prog.help" 2>&1
+		for r in $REGIONS; do
+			run "$prog options of $r" $CHECK options "$TMP/$r.yaml" \
+				"$prog" "$TMP/$prog.help"
+		done
+	else
+		echo "note $prog --help has no --config: keys not checked"
+	fi
+done
+
 run "promtool check rules" promtool check rules "$MON/fpsensor.rules.yml"
 run "promtool test rules" promtool test rules "$MON"/tests/*.yaml
 run "metrics and labels of the queries" $CHECK metrics "$MON/metrics.txt" \

@@ -13,6 +13,9 @@ renders from deploy/k8s, run by tests/deploy.sh.
   k8s_check.py promrule RULES PROMETHEUSRULE
                                         the PrometheusRule holds the rules
                                         file's groups
+  k8s_check.py options FILE PROG HELP   every key of PROG.yaml and every
+                                        option of PROG's command lines is
+                                        an option in PROG --help (HELP)
 
 Each prints one line per problem and exits 1 when there is one.
 """
@@ -504,10 +507,33 @@ def cmd_promrule(rules_path, pr_path):
     print(f"{pr_path}: {len(groups)} groups, {n} rules, as in {rules_path}")
 
 
+def cmd_options(path, prog, help_path):
+    with open(help_path) as f:
+        known = set(re.findall(r"--([a-z0-9][-a-z0-9]*)", f.read()))
+    used = {}
+    for o in load(path):
+        if o["kind"] == "ConfigMap" and \
+                HASH.sub("", o["metadata"]["name"]) == prog + "-config":
+            for k in yaml.safe_load(o["data"][prog + ".yaml"]):
+                used.setdefault(k, f"{prog}.yaml")
+        tpl = pod_template(o) if o["kind"] in ("DaemonSet", "Deployment",
+                                               "CronJob") else None
+        for c in (tpl["spec"]["containers"] if tpl else []):
+            if c["image"].rpartition(":")[0].endswith("/" + prog):
+                for a in c.get("args", []):
+                    if a.startswith("--"):
+                        used.setdefault(a[2:].split("=")[0], ident(o))
+    for k, where in sorted(used.items()):
+        if k not in known:
+            bad(where, f"--{k}: not an option of {prog} --help")
+    print(f"{path}: {prog}: {len(used)} options, all in --help"
+          if not problems else f"{path}: {prog}: {len(used)} options")
+
+
 def main(argv):
     cmds = {"objects": cmd_objects, "regions": cmd_regions,
             "canary": cmd_canary, "metrics": cmd_metrics,
-            "promrule": cmd_promrule}
+            "promrule": cmd_promrule, "options": cmd_options}
     if len(argv) < 3 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 64
