@@ -176,6 +176,9 @@ def check_workload(o, names):
         bad(where, "host namespaces outside the sensor")
     if pod.get("automountServiceAccountToken") is not False:
         bad(where, "automountServiceAccountToken is not false")
+    pc = pod.get("priorityClassName")
+    if pc and ("PriorityClass", pc) not in names:
+        bad(where, f"no PriorityClass {pc}")
     if ("ServiceAccount", pod.get("serviceAccountName")) not in names:
         bad(where, f"no ServiceAccount {pod.get('serviceAccountName')}")
     for c in (pod.get("initContainers") or []) + pod["containers"]:

@@ -328,9 +328,17 @@ PROMETHEUSRULE = obj(closed({"groups": {"type": "array", "minItems": 1,
                                             ["name", "rules"])}},
                             ["groups"]))
 
+PRIORITYCLASS = obj(extra={"value": {"type": "integer",
+                                     "maximum": 1000000000},
+                           "globalDefault": BOOL, "description": STR,
+                           "preemptionPolicy": {"enum": [
+                               "PreemptLowerPriority", "Never"]}},
+                    required=("value",))
+
 # (apiVersion, kind) -> (schema, namespaced)
 KINDS = {
     ("v1", "Namespace"): (NAMESPACE, False),
+    ("scheduling.k8s.io/v1", "PriorityClass"): (PRIORITYCLASS, False),
     ("v1", "ServiceAccount"): (SERVICEACCOUNT, True),
     ("v1", "ConfigMap"): (CONFIGMAP, True),
     ("v1", "Service"): (SERVICE, True),
