@@ -8,6 +8,7 @@
 # Each checker is also shown to fail on a broken copy.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 KUBECTL=${KUBECTL:-/usr/bin/kubectl}
+export PYTHONDONTWRITEBYTECODE=1
 [ -x "$KUBECTL" ] || skip "kubectl missing"
 command -v promtool >/dev/null || skip "promtool missing (package prometheus)"
 command -v yamllint >/dev/null || skip "yamllint missing"
@@ -123,6 +124,10 @@ refuse "objects: ConfigMap not in the build" $CHECK objects "$TMP/bad.yaml"
 mutate "$E" "$TMP/bad.yaml" \
 	'pod("DaemonSet", "fpsensor")["containers"][0]["readinessProbe"]["httpGet"]["path"] = "/healthz"'
 refuse "objects: readiness on /healthz" $CHECK objects "$TMP/bad.yaml"
+mutate "$E" "$TMP/bad.yaml" \
+	'pod("DaemonSet", "fpsensor")["containers"][0]["volumeMounts"][3]["mountPath"] = "/spool"'
+refuse "objects: spool mounted elsewhere than spool-dir" $CHECK objects \
+	"$TMP/bad.yaml"
 mutate "$TMP/eu-west.yaml" "$TMP/bad.yaml" \
 	'pod("DaemonSet", "fpsensor")["containers"][0]["resources"]["limits"]["cpu"] = "3"'
 refuse "regions: eu-west sensor CPU limit differs" $CHECK regions "$E" \

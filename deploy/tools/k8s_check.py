@@ -139,6 +139,33 @@ def check_container(where, c, pod, sensor):
     check_image(where, c.get("image", ""))
 
 
+def check_sensor_paths(where, pod, names):
+    """fpsensor.yaml's directories are where the volumes are mounted, and
+    --metrics is on the port the probes and the Service use."""
+    c = next(c for c in pod["containers"] if c["name"] == "fpsensor")
+    mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+    cfg = next((v for v in pod.get("volumes", []) if v["name"] == "config"),
+               None)
+    cm = names.get(("ConfigMap", cfg["configMap"]["name"])) if cfg else None
+    if not cm:
+        bad(where, "no config volume with fpsensor.yaml")
+        return
+    conf = yaml.safe_load(cm["data"]["fpsensor.yaml"])
+    for key, vol in (("spool-dir", "spool"), ("model-dir", "models"),
+                     ("rules", "rules")):
+        if key in conf and conf[key] != mounts.get(vol):
+            bad(where, f"{key} {conf[key]} is not the mount of volume "
+                f"{vol} ({mounts.get(vol)})")
+    for key in ("spool-dir", "model-dir"):
+        if key not in conf:
+            bad(where, f"fpsensor.yaml has no {key}")
+    args = c.get("args", [])
+    port = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
+    if "--metrics" not in args or not args[args.index("--metrics") + 1] \
+            .endswith(f":{port.get('metrics')}"):
+        bad(where, "--metrics is not on the container's metrics port")
+
+
 def check_workload(o, names):
     where = ident(o)
     tpl = pod_template(o)
@@ -174,6 +201,8 @@ def check_workload(o, names):
             bad(where, "hostNetwork needs dnsPolicy ClusterFirstWithHostNet")
     elif pod.get("hostNetwork") or pod.get("hostPID") or pod.get("hostIPC"):
         bad(where, "host namespaces outside the sensor")
+    if sensor_pod:
+        check_sensor_paths(where, pod, names)
     if pod.get("automountServiceAccountToken") is not False:
         bad(where, "automountServiceAccountToken is not false")
     pc = pod.get("priorityClassName")
