@@ -77,6 +77,9 @@ done
 run "regions differ only in their own values" \
 	$CHECK regions "$TMP/us-east.yaml" "$TMP/eu-west.yaml" \
 	"$TMP/ap-southeast.yaml"
+run "overlays agree with deploy/replication" \
+	$CHECK replication "$D/replication" "$TMP/us-east.yaml" \
+	"$TMP/eu-west.yaml" "$TMP/ap-southeast.yaml"
 
 # The configuration keys and command-line options against the programs
 # (once they read a configuration file: --config in their --help).
@@ -139,6 +142,13 @@ mutate "$E" "$TMP/bad.yaml" \
 	'a = pod("DaemonSet", "fpsensor-canary")["containers"][0]["args"]; a[-1] = "2027.1.0"'
 refuse "canary: --model without its models image" $CHECK canary \
 	"$TMP/bad.yaml"
+mkdir -p "$TMP/repl/postgres" "$TMP/repl/redis"
+cp "$D/replication/README.md" "$TMP/repl/"
+cp "$D/replication/redis/"*.conf "$TMP/repl/redis/"
+grep -v eu-west "$D/replication/postgres/pg_hba.conf" \
+	>"$TMP/repl/postgres/pg_hba.conf"
+refuse "replication: pg_hba.conf without eu-west" $CHECK replication \
+	"$TMP/repl" "$E" "$TMP/eu-west.yaml" "$TMP/ap-southeast.yaml"
 mkdir -p "$TMP/mon/tests"
 cp "$MON"/tests/*.yaml "$TMP/mon/tests/"
 sed 's/> 0\.01$/> 0.1/' "$MON/fpsensor.rules.yml" >"$TMP/mon/fpsensor.rules.yml"

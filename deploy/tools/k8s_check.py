@@ -13,6 +13,9 @@ renders from deploy/k8s, run by tests/deploy.sh.
   k8s_check.py promrule RULES PROMETHEUSRULE
                                         the PrometheusRule holds the rules
                                         file's groups
+  k8s_check.py replication DIR WRITER READER...
+                                        the overlays agree with the
+                                        replication settings in DIR
   k8s_check.py options FILE PROG HELP   every key of PROG.yaml and every
                                         option of PROG's command lines is
                                         an option in PROG --help (HELP)
@@ -562,10 +565,60 @@ def cmd_options(path, prog, help_path):
           if not problems else f"{path}: {prog}: {len(used)} options")
 
 
+def sink_conf(objs):
+    for o in objs:
+        if o["kind"] == "ConfigMap" and \
+                HASH.sub("", o["metadata"]["name"]) == "fpsink-config":
+            return yaml.safe_load(o["data"]["fpsink.yaml"])
+    raise SystemExit("no fpsink-config ConfigMap")
+
+
+def cmd_replication(repl, writer, *readers):
+    """The writing region's PostgreSQL and Redis are the ones the replicas
+    follow (redis/REGION.conf replicaof, pg_hba.conf), and the replicas'
+    address blocks are the ones pg_hba.conf lets in."""
+    wobjs = load(writer)
+    wconf = sink_conf(wobjs)
+    rhost, _, rport = wconf["redis"].rpartition(":")
+    pg = dict(kv.split("=", 1) for kv in wconf["pg"].split())
+    with open(f"{repl}/postgres/pg_hba.conf") as f:
+        hba = f.read()
+    with open(f"{repl}/README.md") as f:
+        readme = f.read()
+    if pg.get("host") not in readme:
+        bad(writer, f"PostgreSQL {pg.get('host')} is not the primary of "
+            f"{repl}/README.md")
+    wregion = region_of(wobjs)
+    with open(f"{repl}/redis/{wregion}.conf") as f:
+        if re.search(r"^replicaof ", f.read(), re.M):
+            bad(wregion, f"redis/{wregion}.conf is a replica")
+    for path in readers:
+        objs = load(path)
+        region = region_of(objs)
+        try:
+            with open(f"{repl}/redis/{region}.conf") as f:
+                conf = f.read()
+        except OSError:
+            bad(region, f"no {repl}/redis/{region}.conf")
+            continue
+        m = re.search(r"^replicaof (\S+) (\d+)$", conf, re.M)
+        if not m or (m.group(1), m.group(2)) != (rhost, rport):
+            bad(region, f"redis/{region}.conf does not follow "
+                f"{rhost}:{rport}")
+        text = yaml.safe_dump(objs)
+        m = re.search(r"cidr: (10\.[0-9]+)\.", text)
+        block = f"{m.group(1)}.0.0/16" if m else "?"
+        if not re.search(rf"\s{re.escape(block)}\s.*#\s*{region}\b", hba):
+            bad(region, f"pg_hba.conf does not let {block} ({region}) in")
+    print(f"{writer}: PostgreSQL {pg.get('host')}, Redis {rhost}:{rport}; "
+          f"{len(readers)} replica regions follow them")
+
+
 def main(argv):
     cmds = {"objects": cmd_objects, "regions": cmd_regions,
             "canary": cmd_canary, "metrics": cmd_metrics,
-            "promrule": cmd_promrule, "options": cmd_options}
+            "promrule": cmd_promrule, "options": cmd_options,
+            "replication": cmd_replication}
     if len(argv) < 3 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 64
