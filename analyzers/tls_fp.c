@@ -420,11 +420,11 @@ put_part(struct tls_fp_str *s, const char *raw, size_t raw_len, bool hashed)
 
 	tls_fp_str_putc(s, '_');
 	if (!hashed) {
-		tls_fp_str_puts(s, raw);
+		tls_fp_str_putn(s, raw, raw_len);
 		return;
 	}
 	(void)tls_fp_hash12(raw, raw_len, h);
-	tls_fp_str_puts(s, h);
+	tls_fp_str_putn(s, h, TLS_FP_HASH12_LEN);
 }
 
 /* Parts b and c of JA4, unhashed, in sorted or original order. */
@@ -456,8 +456,10 @@ ja4_parts(const struct tls_client_hello *ch, bool sorted,
 		tls_fp_str_putc(&c, '_');
 		put_hex_list(&c, tmp, n_sig);
 	}
-	pt->ciphers_len = b.len;
-	pt->exts_len = c.len;
+	/* The buffers hold the longest lists; clamp all the same. */
+	pt->ciphers_len = b.len < sizeof(pt->ciphers) ? b.len :
+	    sizeof(pt->ciphers) - 1;
+	pt->exts_len = c.len < sizeof(pt->exts) ? c.len : sizeof(pt->exts) - 1;
 }
 
 static size_t

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #include "analyzers/tls_hello.h"
@@ -126,11 +127,24 @@ tls_fp_str_putc(struct tls_fp_str *s, char ch)
 	s->len++;
 }
 
+/* str[0..n), at once when it fits with its NUL, else char by char. */
+static inline void
+tls_fp_str_putn(struct tls_fp_str *s, const char *str, size_t n)
+{
+	if (s->len + n < s->cap) {
+		memcpy(s->p + s->len, str, n);
+		s->len += n;
+		s->p[s->len] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		tls_fp_str_putc(s, str[i]);
+}
+
 static inline void
 tls_fp_str_puts(struct tls_fp_str *s, const char *str)
 {
-	while (*str != '\0')
-		tls_fp_str_putc(s, *str++);
+	tls_fp_str_putn(s, str, strlen(str));
 }
 
 /* Four lower-case hex digits. */
