@@ -43,11 +43,15 @@ def run(fpsensor, path, p0f_db):
         r = json.loads(line)
         key = (ep(r["client"]["ip"], r["client"]["port"]),
                ep(r["server"]["ip"], r["server"]["port"]))
+        proto = "udp" if "udp" in r else "tcp"
+        flows.setdefault(key + (proto,), r)
         flows.setdefault(key, r)
     return flows
 
 
-def find(flows, a, b):
+def find(flows, a, b, proto=None):
+    if proto:
+        return flows.get((a, b, proto)) or flows.get((b, a, proto))
     return flows.get((a, b)) or flows.get((b, a))
 
 
@@ -85,9 +89,18 @@ def main():
             r = dict(zip(cols, line.rstrip("\n").split("\t")))
             kind = r["fp_type"]
             if r["source"] != "rust" or kind not in ("ja4h", "hassh",
-                                                     "hassh_server"):
+                                                     "hassh_server",
+                                                     "ja4l_c", "ja4l_s"):
                 continue
-            if kind == "ja4h" and not ja4plus:
+            if kind != "hassh" and kind != "hassh_server" and not ja4plus:
+                continue
+            if kind in ("ja4l_c", "ja4l_s"):
+                path = os.path.join(peer, "ja4", "pcap", r["pcap"])
+                rec = find(flows_of(path), ep(r["src"], r["src_port"]),
+                           ep(r["dst"], r["dst_port"]), r["transport"])
+                sub = (rec or {}).get(r["transport"], {})
+                check(kind, "%s %s" % (r["pcap"], r["src_port"]),
+                      r["value"], sub.get(kind))
                 continue
             path = os.path.join(peer, "ja4", "pcap", r["pcap"])
             rec = find(flows_of(path), ep(r["src"], r["src_port"]),
