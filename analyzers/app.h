@@ -15,6 +15,11 @@
 #include "analyzers/http.h"
 #include "analyzers/p0f_http.h"
 #include "analyzers/ssh.h"
+#include "slab.h"
+
+/* SSH connections whose JA4SSH windows are tracked at once (JA4+ builds);
+ * memory is reserved, resident only as slots are used. */
+#define APP_JA4SSH_SLOTS	4096
 
 /* Per-worker parse scratch and read-only resources.  Large structs live
  * here, once, instead of in flow state. */
@@ -26,6 +31,7 @@ struct app_ctx {
 	struct ssh_ident	 ident;
 	struct ssh_kexinit	 kex;
 	void			*ja4h;		/* struct ja4h, JA4+ builds */
+	struct slab		 ja4ssh;	/* struct ja4ssh, JA4+ builds */
 	const struct p0f_http_db *p0f_http;	/* borrowed, may be NULL */
 	/* Counters for --stats. */
 	uint64_t		 n_http_requests;

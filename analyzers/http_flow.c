@@ -11,6 +11,7 @@
 #include "sensor/enrich.h"
 #ifdef FP_JA4PLUS
 #include "analyzers/ja4h.h"
+#include "analyzers/ja4ssh.h"
 #endif
 
 #define HTTP_PIPELINE_SEEN	4	/* pipelined requests counted */
@@ -42,7 +43,10 @@ app_ctx_new(const struct p0f_http_db *p0f_http)
 	if (a == NULL)
 		return NULL;
 #ifdef FP_JA4PLUS
-	if ((a->ja4h = calloc(1, sizeof(struct ja4h))) == NULL) {
+	if ((a->ja4h = calloc(1, sizeof(struct ja4h))) == NULL ||
+	    slab_init(&a->ja4ssh, APP_JA4SSH_SLOTS,
+	    sizeof(struct ja4ssh)) != 0) {
+		free(a->ja4h);
 		free(a);
 		errno = ENOMEM;
 		return NULL;
@@ -58,6 +62,9 @@ app_ctx_free(struct app_ctx *a)
 	if (a == NULL)
 		return;
 	free(a->ja4h);
+#ifdef FP_JA4PLUS
+	slab_free(&a->ja4ssh);
+#endif
 	free(a);
 }
 
@@ -74,6 +81,10 @@ app_ctx_stats(const struct app_ctx *a, FILE *fp)
 	fprintf(fp, "ssh_kexinits=%llu\n",
 	    (unsigned long long)a->n_ssh_kexinits);
 	fprintf(fp, "app_malformed=%llu\n", (unsigned long long)a->n_malformed);
+#ifdef FP_JA4PLUS
+	fprintf(fp, "ja4ssh_slots_exhausted=%llu\n",
+	    (unsigned long long)a->ja4ssh.n_exhausted);
+#endif
 }
 
 /* A Host that is an address literal goes through the enrichment like every

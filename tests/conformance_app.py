@@ -34,7 +34,9 @@ def ep(ip, port):
 
 
 def run(fpsensor, path, p0f_db):
-    args = [fpsensor, "-r", path, "--deterministic"]
+    # FoxIO's tools never time a connection out; ssh-r.pcap has a 320 s
+    # pause inside one SSH session.
+    args = [fpsensor, "-r", path, "--deterministic", "--tcp-timeout", "3600"]
     args += ["--p0f-db", p0f_db] if p0f_db else ["--no-p0f"]
     out = subprocess.run(args, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
@@ -90,9 +92,19 @@ def main():
             kind = r["fp_type"]
             if r["source"] != "rust" or kind not in ("ja4h", "hassh",
                                                      "hassh_server",
-                                                     "ja4l_c", "ja4l_s"):
+                                                     "ja4l_c", "ja4l_s",
+                                                     "ja4ssh"):
                 continue
             if kind != "hassh" and kind != "hassh_server" and not ja4plus:
+                continue
+            if kind == "ja4ssh":
+                path = os.path.join(peer, "ja4", "pcap", r["pcap"])
+                rec = find(flows_of(path), ep(r["src"], r["src_port"]),
+                           ep(r["dst"], r["dst_port"]), "tcp")
+                got = (rec or {}).get("ssh", {}).get("ja4ssh", [])
+                idx = int(r["idx"])
+                check(kind, "%s %s #%d" % (r["pcap"], r["src_port"], idx),
+                      r["value"], got[idx] if idx < len(got) else None)
                 continue
             if kind in ("ja4l_c", "ja4l_s"):
                 path = os.path.join(peer, "ja4", "pcap", r["pcap"])
