@@ -6,10 +6,13 @@
 #include <string.h>
 
 #define BARE_ACK	0x10
+#define SSH_MSG_NEWKEYS	21
+#define MAX_PACKET	(256u * 1024)	/* longer: lost track */
 
 void
 ja4ssh_init(struct ja4ssh *s, uint32_t client_acks, uint32_t server_acks)
 {
+	memset(s->side, 0, sizeof(s->side));
 	s->n = 0;
 	s->n_ack[0] = client_acks;
 	s->n_ack[1] = server_acks;
@@ -70,10 +73,100 @@ window_close(struct ja4ssh *s)
 	s->n_ack[0] = s->n_ack[1] = 0;
 }
 
+/* Identification phase: consume up to the end of a line; true if one
+ * ended.  A line starting "SSH-" ends the phase. */
+static bool
+side_line(struct ja4ssh_side *d, const uint8_t **p, size_t *n)
+{
+	const uint8_t *nl = memchr(*p, '\n', *n);
+	size_t take = nl != NULL ? (size_t)(nl - *p) + 1 : *n;
+
+	for (size_t i = 0; i < take && d->hdr_len < sizeof(d->hdr); i++)
+		d->hdr[d->hdr_len++] = (*p)[i];
+	*p += take;
+	*n -= take;
+	if (nl == NULL)
+		return false;
+	if (d->hdr_len >= 4 && memcmp(d->hdr, "SSH-", 4) == 0) {
+		d->phase = JA4SSH_PH_CLEAR;
+		d->is_v1 = d->hdr_len >= 8 && memcmp(d->hdr, "SSH-1.", 6) == 0 &&
+		    memcmp(d->hdr, "SSH-1.99", 8) != 0;
+	}
+	d->hdr_len = 0;
+	return true;
+}
+
+/* Binary packet phase: consume up to the end of a packet; true if one
+ * ended.  NEWKEYS makes the side opaque. */
+static bool
+side_packet(struct ja4ssh_side *d, const uint8_t **p, size_t *n)
+{
+	size_t take, off, type_at;
+
+	while (d->left == 0 && d->hdr_len < 4 && *n > 0) {
+		d->hdr[d->hdr_len++] = **p;
+		(*p)++, (*n)--;
+		if (d->hdr_len < 4)
+			continue;
+		d->total = (uint32_t)d->hdr[0] << 24 |
+		    (uint32_t)d->hdr[1] << 16 | (uint32_t)d->hdr[2] << 8 |
+		    d->hdr[3];
+		if (d->is_v1)
+			d->total += 8 - d->total % 8;
+		if (d->total == 0 || d->total > MAX_PACKET) {
+			d->phase = JA4SSH_PH_OPAQUE;
+			return false;
+		}
+		d->left = d->total;
+		d->msg_type = 0;
+	}
+	if (d->left == 0)
+		return false;
+	take = *n < d->left ? *n : d->left;
+	/* The type follows the padding length byte (SSH 2). */
+	off = d->total - d->left;
+	type_at = 1;
+	if (!d->is_v1 && off <= type_at && type_at < off + take)
+		d->msg_type = (*p)[type_at - off];
+	*p += take;
+	*n -= take;
+	d->left -= (uint32_t)take;
+	if (d->left != 0)
+		return false;
+	d->hdr_len = 0;
+	if (!d->is_v1 && d->msg_type == SSH_MSG_NEWKEYS)
+		d->phase = JA4SSH_PH_OPAQUE;
+	return true;
+}
+
+/* True unless the segment lies wholly inside one line or packet of its
+ * side, neither starting nor ending it (or if the side cannot be
+ * followed). */
+static bool
+side_feed(struct ja4ssh_side *d, const uint8_t *p, size_t caplen,
+    uint32_t wire_len)
+{
+	bool ended = false, at_start = d->left == 0 && d->hdr_len == 0;
+
+	if (caplen > wire_len)
+		caplen = wire_len;	/* link padding */
+	if (d->phase != JA4SSH_PH_OPAQUE && (p == NULL || caplen < wire_len))
+		d->phase = JA4SSH_PH_OPAQUE;	/* cut by the snap length */
+	while (caplen > 0 && d->phase != JA4SSH_PH_OPAQUE)
+		ended |= d->phase == JA4SSH_PH_IDENT ?
+		    side_line(d, &p, &caplen) : side_packet(d, &p, &caplen);
+	return at_start || ended || d->phase == JA4SSH_PH_OPAQUE;
+}
+
 void
 ja4ssh_segment(struct ja4ssh *s, bool is_server, uint8_t tcp_flags,
-    uint32_t payload_len)
+    const uint8_t *payload, size_t caplen, uint32_t wire_len)
 {
+	uint32_t payload_len = wire_len;
+
+	if (payload_len != 0 &&
+	    !side_feed(&s->side[is_server], payload, caplen, wire_len))
+		return;
 	if (payload_len == 0) {
 		if (tcp_flags == BARE_ACK && s->n_ack[is_server] < UINT32_MAX)
 			s->n_ack[is_server]++;

@@ -4,9 +4,15 @@
  * (internal use allowed; resale or a hosted service needs FoxIO's
  * licence).  Built only with ./configure --enable-ja4plus.
  *
- * Every TCP segment of the connection is fed, from its first: a segment
- * with payload is an SSH packet, a segment whose flags are exactly ACK
- * (0x10) with no payload is a bare ACK; nothing else counts.  Each window
+ * Every TCP segment of the connection is fed, from its first.  A segment
+ * with payload is an SSH packet unless it lies wholly inside one
+ * identification line or SSH packet, neither starting nor ending it, as
+ * long as the side's packets can be followed (in clear until its
+ * NEWKEYS; SSH 1 lengths are always in clear); later every segment with
+ * payload is one.  A segment whose flags are exactly ACK (0x10) with no
+ * payload is a bare ACK; nothing else counts.  (This is how Wireshark,
+ * under FoxIO's reference, dissects: the middle segments of a packet it
+ * reassembles carry no SSH layer.)  Each window
  * of JA4SSH_WINDOW SSH packets (both sides together) gives one
  *
  *   c<mode>s<mode>_c<packets>s<packets>_c<acks>s<acks>
@@ -36,7 +42,25 @@ struct ja4ssh_fp {
 	uint32_t	n_ack[2];
 };
 
+/* Following one side's clear-text packets. */
+enum ja4ssh_phase {
+	JA4SSH_PH_IDENT,	/* lines up to the identification string */
+	JA4SSH_PH_CLEAR,	/* binary packets, lengths readable */
+	JA4SSH_PH_OPAQUE	/* encrypted, or lost track: every segment */
+};
+
+struct ja4ssh_side {
+	uint32_t	left;		/* bytes of the current packet to come */
+	uint32_t	total;		/* its length after the length field */
+	uint8_t		hdr[8];		/* length field, or a line's start */
+	uint8_t		hdr_len;
+	uint8_t		msg_type;
+	uint8_t		phase;		/* enum ja4ssh_phase */
+	bool		is_v1;		/* SSH 1: padding to 8, no NEWKEYS */
+};
+
 struct ja4ssh {
+	struct ja4ssh_side side[2];
 	uint16_t	len[JA4SSH_WINDOW];	/* this window's SSH packets */
 	uint8_t		is_server[JA4SSH_WINDOW];
 	uint16_t	n;			/* of them */
@@ -52,9 +76,9 @@ void	ja4ssh_init(struct ja4ssh *s, uint32_t client_acks,
 	    uint32_t server_acks);
 
 /* One TCP segment from the client (is_server false) or the server:
- * payload_len is the payload length on the wire. */
+ * payload[0..caplen) captured of wire_len bytes on the wire. */
 void	ja4ssh_segment(struct ja4ssh *s, bool is_server, uint8_t tcp_flags,
-	    uint32_t payload_len);
+	    const uint8_t *payload, size_t caplen, uint32_t wire_len);
 
 /* The fingerprint of the window still open, if it holds an SSH packet. */
 bool	ja4ssh_pending(const struct ja4ssh *s, struct ja4ssh_fp *out);

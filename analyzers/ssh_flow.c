@@ -76,8 +76,8 @@ ssh_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 		st->ja4ssh_state = JA4SSH_ON;
 	}
 	s = slab_ptr(&a->ja4ssh, st->ja4ssh_slot);
-	ja4ssh_segment(s, dir == AN_DIR_SERVER, pkt->tcp_flags,
-	    pkt->payload_wire_len);
+	ja4ssh_segment(s, dir == AN_DIR_SERVER, pkt->tcp_flags, pkt->payload,
+	    pkt->payload_len, pkt->payload_wire_len);
 }
 
 static void
