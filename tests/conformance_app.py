@@ -120,8 +120,17 @@ def main():
             sub = (rec or {}).get("http" if kind == "ja4h" else "ssh", {})
             # Rust prints null where there is no KEXINIT (SSH 1).
             want = None if r["value"] == "null" else r["value"]
-            check(kind, "%s %s" % (r["pcap"], r["src_port"]), want,
-                  sub.get(kind))
+            where = "%s %s" % (r["pcap"], r["src_port"])
+            got = sub.get(kind)
+            if kind == "ja4h":
+                # Rust's idx: the request's place in its connection.
+                idx = int(r["idx"])
+                later = sub.get("later_requests", [])
+                if idx:
+                    got = later[idx - 1]["ja4h"] if idx <= len(later) \
+                        else None
+                where += " #%d" % idx
+            check(kind, where, want, got)
 
     d = os.path.join(peer, "nDPI", "tests", "cfgs", "default", "pcap")
     with open(os.path.join(peer, "nDPI", "flows_flat.tsv"),
