@@ -360,59 +360,56 @@ http1_client(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
 	return http1_later(ctx, st, buf, len);
 }
 
-/* HTTP/2: the preface and first request, then each next request. */
+/* HTTP/2: the preface and the first request.  False once the client
+ * side is done (not HTTP/2 after all, or broken). */
 static bool
-http2_client(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
-    size_t len)
+http2_first(struct an_ctx *ctx, struct http_flow *st, struct http_h2 *h,
+    const uint8_t *buf, size_t len)
 {
 	struct app_ctx *a = ctx->app;
 	struct http2_preface *pre = &a->h2_preface;
-	struct http_h2 *h;
+	enum http2_status rc;
+
+	rc = http2_parse_preface(buf, len, &h->dec, pre, &a->req, &a->cookies);
+	st->h2_anomalies |= pre->anomalies;
+	if (rc == HTTP2_NEED_MORE)
+		return true;
+	if (rc != HTTP2_OK) {
+		st->malformed = rc == HTTP2_MALFORMED;
+		a->n_malformed += rc == HTTP2_MALFORMED;
+		st->client_done = true;
+		return false;
+	}
+	st->is_http = true;
+	a->n_http_requests++;
+	a->n_http2_requests++;
+	render_request(ctx, st, &a->req, pre);
+	http_cookies_wipe(&a->cookies);
+	st->n_requests = 1;
+	h->off = pre->consumed;
+	return true;
+}
+
+/* HTTP/2: every complete request header block after h->off. */
+static bool
+http2_next(struct an_ctx *ctx, struct http_flow *st, struct http_h2 *h,
+    const uint8_t *buf, size_t len)
+{
+	struct app_ctx *a = ctx->app;
 	enum http2_status rc;
 	size_t used;
 
-	if (st->h2_slot == 0) {
-		if ((st->h2_slot = slab_alloc(&a->h2)) == 0) {
-			st->client_done = true;
-			return false;
-		}
-		h = slab_ptr(&a->h2, st->h2_slot);
-		hpack_init(&h->dec, 4096);
-		h->off = 0;
-		h->n_later = 0;
-	}
-	h = slab_ptr(&a->h2, st->h2_slot);
-	if (st->n_requests == 0) {
-		rc = http2_parse_preface(buf, len, &h->dec, pre, &a->req,
-		    &a->cookies);
-		st->h2_anomalies |= pre->anomalies;
-		if (rc == HTTP2_NEED_MORE)
-			return true;
-		if (rc != HTTP2_OK) {
-			st->malformed = rc == HTTP2_MALFORMED;
-			a->n_malformed += rc == HTTP2_MALFORMED;
-			st->client_done = true;
-			return false;
-		}
-		st->is_http = true;
-		a->n_http_requests++;
-		a->n_http2_requests++;
-		render_request(ctx, st, &a->req, pre);
-		http_cookies_wipe(&a->cookies);
-		st->n_requests = 1;
-		h->off = pre->consumed;
-	}
 	while (h->off < len) {
 		uint32_t anom = 0;
 
 		rc = http2_parse_next_request(buf + h->off, len - h->off,
 		    &h->dec, &a->req, &a->cookies, &used, &anom);
 		st->h2_anomalies |= anom;
+		if (rc == HTTP2_NEED_MORE) {
+			h->off += used;	/* may pass len: a frame to skip */
+			return true;
+		}
 		if (rc != HTTP2_OK) {
-			if (rc == HTTP2_NEED_MORE) {
-				h->off += used;
-				return true;
-			}
 			st->malformed = true;
 			st->client_done = true;
 			return false;
@@ -429,6 +426,30 @@ http2_client(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
 		http_cookies_wipe(&a->cookies);
 	}
 	return true;
+}
+
+static bool
+http2_client(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
+    size_t len)
+{
+	struct app_ctx *a = ctx->app;
+	struct http_h2 *h;
+
+	if (st->h2_slot == 0) {
+		if ((st->h2_slot = slab_alloc(&a->h2)) == 0) {
+			st->client_done = true;
+			return false;
+		}
+		h = slab_ptr(&a->h2, st->h2_slot);
+		hpack_init(&h->dec, 4096);
+		h->off = 0;
+		h->n_later = 0;
+	}
+	h = slab_ptr(&a->h2, st->h2_slot);
+	if (st->n_requests == 0 &&
+	    (!http2_first(ctx, st, h, buf, len) || st->n_requests == 0))
+		return !st->client_done;
+	return http2_next(ctx, st, h, buf, len);
 }
 
 static bool
