@@ -13,8 +13,16 @@
 #include "analyzers/analyzer.h"
 #include "analyzers/dns.h"
 #include "analyzers/http.h"
+#include "analyzers/http2.h"
 #include "analyzers/p0f_http.h"
 #include "analyzers/ssh.h"
+#include "slab.h"
+
+/* SSH connections whose JA4SSH windows are tracked at once (JA4+ builds);
+ * memory is reserved, resident only as slots are used. */
+#define APP_JA4SSH_SLOTS	4096
+/* HTTP/2 (h2c) connections decoded at once: an HPACK table each. */
+#define APP_H2_SLOTS		1024
 
 /* Per-worker parse scratch and read-only resources.  Large structs live
  * here, once, instead of in flow state. */
@@ -26,10 +34,14 @@ struct app_ctx {
 	struct ssh_ident	 ident;
 	struct ssh_kexinit	 kex;
 	void			*ja4h;		/* struct ja4h, JA4+ builds */
+	struct slab		 ja4ssh;	/* struct ja4ssh, JA4+ builds */
+	struct slab		 h2;		/* h2c client state */
+	struct http2_preface	 h2_preface;
 	const struct p0f_http_db *p0f_http;	/* borrowed, may be NULL */
 	/* Counters for --stats. */
 	uint64_t		 n_http_requests;
 	uint64_t		 n_http_responses;
+	uint64_t		 n_http2_requests;
 	uint64_t		 n_dns_queries;
 	uint64_t		 n_dns_responses;
 	uint64_t		 n_ssh_kexinits;

@@ -1,11 +1,23 @@
 /* analyzers/ssh_flow.c: the ssh analyzer: identification strings and the
  * first KEXINIT of each side (any port, found by "SSH-" at the start of a
- * stream), HASSH and HASSH-server. */
+ * stream), HASSH and HASSH-server; JA4SSH windows in JA4+ builds. */
 #include "analyzers/app.h"
 
 #include <string.h>
 
 #include "analyzers/frag.h"
+#ifdef FP_JA4PLUS
+#include "analyzers/ja4ssh.h"
+
+#define SSH_PORT	22
+
+/* Whether a connection's segments go to JA4SSH (ssh_flow.ja4ssh_state). */
+enum {
+	JA4SSH_UNKNOWN,		/* no payload yet: bare ACKs counted */
+	JA4SSH_ON,		/* in the slab slot */
+	JA4SSH_OFF		/* not SSH, or no slot */
+};
+#endif
 
 static const char *const ssh_anom_names[] = {
 	"bare_lf", "ident_too_long", "ident_chars", "pre_lines",
@@ -18,7 +30,84 @@ struct ssh_flow {
 	uint32_t	 anomalies;	/* SSH_ANOM_* */
 	bool		 is_ssh;
 	bool		 done[2];
+#ifdef FP_JA4PLUS
+	uint32_t	 ja4ssh_slot;	/* slab handle, 0: none */
+	uint16_t	 pre_acks[2];	/* bare ACKs before the first payload */
+	uint8_t		 ja4ssh_state;
+#endif
 };
+
+#ifdef FP_JA4PLUS
+/* The first segment with payload decides: an identification string, or
+ * port 22 (a capture that starts after it), makes the connection SSH. */
+static bool
+ssh_looks_ssh(const struct packet *pkt)
+{
+	if (pkt->payload_len >= 4 && memcmp(pkt->payload, "SSH-", 4) == 0)
+		return true;
+	return pkt->sport == SSH_PORT || pkt->dport == SSH_PORT;
+}
+
+static void
+ssh_packet(void *state, struct an_ctx *ctx, const struct flow *f,
+    const struct packet *pkt, int dir)
+{
+	struct ssh_flow *st = state;
+	struct app_ctx *a = ctx->app;
+	struct ja4ssh *s;
+
+	(void)f;
+	if (a == NULL || pkt->l4_proto != 6 || st->ja4ssh_state == JA4SSH_OFF)
+		return;
+	if (st->ja4ssh_state == JA4SSH_UNKNOWN) {
+		if (pkt->payload_wire_len == 0) {
+			if (pkt->tcp_flags == TCP_ACK &&
+			    st->pre_acks[dir] < UINT16_MAX)
+				st->pre_acks[dir]++;
+			return;
+		}
+		if (!ssh_looks_ssh(pkt) ||
+		    (st->ja4ssh_slot = slab_alloc(&a->ja4ssh)) == 0) {
+			st->ja4ssh_state = JA4SSH_OFF;
+			return;
+		}
+		ja4ssh_init(slab_ptr(&a->ja4ssh, st->ja4ssh_slot),
+		    st->pre_acks[0], st->pre_acks[1]);
+		st->ja4ssh_state = JA4SSH_ON;
+	}
+	s = slab_ptr(&a->ja4ssh, st->ja4ssh_slot);
+	ja4ssh_segment(s, dir == AN_DIR_SERVER, pkt->tcp_flags, pkt->payload,
+	    pkt->payload_len, pkt->payload_wire_len);
+}
+
+static void
+ssh_emit_ja4ssh(const struct ssh_flow *st, const struct an_ctx *ctx,
+    struct json *j)
+{
+	const struct ja4ssh *s;
+	struct ja4ssh_fp fp;
+	char buf[JA4SSH_STR_MAX];
+
+	if (st->ja4ssh_slot == 0 || ctx->app == NULL)
+		return;
+	s = slab_ptr(&ctx->app->ja4ssh, st->ja4ssh_slot);
+	if (s->n_fp == 0 && s->n == 0)
+		return;
+	json_arr_open(j, "ja4ssh");
+	for (uint8_t i = 0; i < s->n_fp; i++) {
+		ja4ssh_format(&s->fp[i], buf, sizeof(buf));
+		json_str(j, NULL, buf);
+	}
+	if (s->n_dropped == 0 && ja4ssh_pending(s, &fp)) {
+		ja4ssh_format(&fp, buf, sizeof(buf));
+		json_str(j, NULL, buf);
+	}
+	json_arr_close(j);
+	if (s->n_dropped)
+		json_u64(j, "ja4ssh_dropped", s->n_dropped +
+		    (s->n != 0));
+}
+#endif
 
 static void
 render_side(struct an_ctx *ctx, struct ssh_flow *st, int dir,
@@ -94,6 +183,10 @@ ssh_has_output(const void *state)
 {
 	const struct ssh_flow *st = state;
 
+#ifdef FP_JA4PLUS
+	if (st->ja4ssh_slot != 0)
+		return true;
+#endif
 	return st->is_ssh;
 }
 
@@ -107,6 +200,9 @@ ssh_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 	json_obj_open(j, "ssh");
 	frag_emit(ctx->frags, &st->fr[0], j);
 	frag_emit(ctx->frags, &st->fr[1], j);
+#ifdef FP_JA4PLUS
+	ssh_emit_ja4ssh(st, ctx, j);
+#endif
 	json_flag_names(j, "anomalies", st->anomalies, ssh_anom_names,
 	    sizeof(ssh_anom_names) / sizeof(ssh_anom_names[0]));
 	json_obj_close(j);
@@ -119,11 +215,18 @@ ssh_end(void *state, struct an_ctx *ctx)
 
 	frag_release(ctx->frags, &st->fr[0]);
 	frag_release(ctx->frags, &st->fr[1]);
+#ifdef FP_JA4PLUS
+	if (ctx->app != NULL)
+		slab_release(&ctx->app->ja4ssh, &st->ja4ssh_slot);
+#endif
 }
 
 const struct analyzer ssh_analyzer = {
 	.name = "ssh",
 	.state_size = sizeof(struct ssh_flow),
+#ifdef FP_JA4PLUS
+	.packet = ssh_packet,
+#endif
 	.stream = ssh_stream,
 	.has_output = ssh_has_output,
 	.emit = ssh_emit,

@@ -6,6 +6,7 @@
 #include "analyzers/p0f_db.h"
 #include "analyzers/tcp_sig.h"
 #ifdef FP_JA4PLUS
+#include "analyzers/ja4l.h"
 #include "analyzers/ja4t.h"
 #endif
 
@@ -28,7 +29,27 @@ struct tcp_side {
 
 struct tcp_state {
 	struct tcp_side	 side[2];	/* [0] SYN, [1] SYN+ACK */
+#ifdef FP_JA4PLUS
+	struct ja4l	 ja4l;		/* TCP or QUIC handshake timing */
+#endif
 };
+
+#ifdef FP_JA4PLUS
+/* JA4L from every packet until its timestamps are in: TCP flags, or the
+ * QUIC long-header type of a UDP datagram. */
+static void
+tcp_latency(struct tcp_state *st, const struct packet *pkt)
+{
+	if (ja4l_done(&st->ja4l))
+		return;
+	if (pkt->l4_proto == 6)
+		ja4l_tcp(&st->ja4l, pkt->tcp_flags, pkt->ts_us, pkt->ttl);
+	else if (pkt->l4_proto == 17)
+		ja4l_quic(&st->ja4l, ja4l_quic_kind(pkt->payload,
+		    pkt->payload_len, pkt->sport, pkt->dport), pkt->ts_us,
+		    pkt->ttl);
+}
+#endif
 
 static void
 tcp_fingerprint(struct tcp_side *s, const struct an_ctx *ctx,
@@ -57,6 +78,9 @@ tcp_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 	struct tcp_side *s;
 	bool is_synack;
 
+#ifdef FP_JA4PLUS
+	tcp_latency(st, pkt);
+#endif
 	if (!tcp_sig_eligible(pkt, &is_synack))
 		return;
 	/* A SYN comes from the client, a SYN+ACK from the server; the
@@ -78,6 +102,10 @@ tcp_has_output(const void *state)
 {
 	const struct tcp_state *st = state;
 
+#ifdef FP_JA4PLUS
+	if (ja4l_done(&st->ja4l))
+		return true;
+#endif
 	return st->side[0].present || st->side[1].present;
 }
 
@@ -147,11 +175,21 @@ tcp_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 {
 	const struct tcp_state *st = state;
 
-	json_obj_open(j, "tcp");
+	/* A UDP flow has only JA4L (QUIC) to say, in a "udp" object. */
+	json_obj_open(j, f->key.proto == 17 ? "udp" : "tcp");
 	if (st->side[0].present)
 		tcp_emit_side(&st->side[0], ctx, "syn", j);
 	if (st->side[1].present)
 		tcp_emit_side(&st->side[1], ctx, "synack", j);
+#ifdef FP_JA4PLUS
+	char buf[JA4L_STR_MAX];
+	bool is_quic = f->key.proto == 17;
+
+	if (ja4l_format(&st->ja4l, false, is_quic, buf, sizeof(buf)) > 0)
+		json_str(j, "ja4l_c", buf);
+	if (ja4l_format(&st->ja4l, true, is_quic, buf, sizeof(buf)) > 0)
+		json_str(j, "ja4l_s", buf);
+#endif
 	json_obj_close(j);
 }
 

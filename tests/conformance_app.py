@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 """HTTP and SSH fields against the references in ../shared/peer:
 
-  ja4h                 FoxIO's Rust output (ja4/expected_flat.tsv)
+  ja4h                 FoxIO's Rust output (ja4/expected_flat.tsv), each
+                       request of a connection (idx 0: http.ja4h, then
+                       http.later_requests[idx - 1])
+  ja4l_c, ja4l_s       FoxIO's Rust output (tcp / udp parts)
+  ja4ssh               FoxIO's Rust output, each 200-packet window
   hassh, hassh_server  FoxIO's Rust output
   user_agent, host     nDPI's User-Agent and Hostname per flow (HTTP flows)
   p0f http sig/label   p0f 3.09b's 'http request' records (p0f/p0f_flat.tsv)
 
-The HTTP/2 and JA4SSH/JA4L parts of this work are not done yet, so this is
-a ratchet: it prints agreement per field and every difference, and fails
-when agreement falls below the figures in FLOOR (raise them as work lands).
-Exit 77 without the peer data."""
+FoxIO's three implementations disagree on JA4H for HTTP/2, JA4L and
+JA4SSH; the Rust one is the reference.  For the FoxIO fields every
+difference must be one named in KNOWN with its reason, and agreement must
+not fall below FLOOR.  Exit 77 without the peer data."""
 import collections
 import ipaddress
 import json
@@ -18,15 +22,52 @@ import subprocess
 import sys
 
 FLOOR = {
-    "hassh": 11,            # 12th: a GENEVE capture with one VNI per
-                            # direction, which keys the two halves apart
+    "hassh": 11,
     "hassh_server": 12,
     "host (nDPI)": 140,
-    "ja4h": 73,             # 16 left: HTTP/2 (h2c and decrypted h2)
+    "ja4h": 73,
+    "ja4l_c": 58,
+    "ja4l_s": 58,
+    "ja4ssh": 14,
     "p0f http label": 69,
     "p0f http sig": 69,
     "user_agent (nDPI)": 139,
 }
+
+TLS_H2 = ("HTTP/2 inside TLS 1.3: FoxIO's tools decrypt it with the key log "
+          "stored in the pcapng; fpsensor does not decrypt TLS")
+GENEVE = ("GENEVE with one VNI per direction: fpsensor keeps tunnels apart "
+          "by VNI, so the two halves of the connection are two flows")
+LATE_ACK = ("the last ACKs come after the second FIN, when fpsensor has "
+            "written the record")
+# (field, capture) -> why fpsensor differs from FoxIO's Rust output there.
+KNOWN = {
+    ("ja4h", "http2-with-cookies.pcapng"): TLS_H2,
+    ("ja4h", "chrome-cloudflare-quic-with-secrets.pcapng"): TLS_H2,
+    ("ja4l_c", "gre-sample.pcap"): (
+        "TTL: the reference takes the outer (GRE) IP header's, fpsensor the "
+        "innermost one, the endpoint's own hop count; the times agree"),
+    ("ja4l_s", "gre-sample.pcap"): (
+        "TTL: the reference takes the outer (GRE) IP header's, fpsensor the "
+        "innermost one, the endpoint's own hop count; the times agree"),
+    ("ja4l_c", "tcpdump-geneve.pcap"): GENEVE,
+    ("ja4l_s", "tcpdump-geneve.pcap"): GENEVE,
+    ("hassh", "tcpdump-geneve.pcap"): GENEVE,
+    ("ja4ssh", "tcpdump-geneve.pcap"): GENEVE,
+    ("ja4ssh", "gre-sample.pcap"): LATE_ACK,
+    ("ja4ssh", "ssh-r.pcap"): LATE_ACK,
+    ("ja4ssh", "ssh2-malformed.pcap"): (
+        "Wireshark stops at the malformed DH reply and misses the server's "
+        "NEWKEYS in the same segment, so it reassembles the server's first "
+        "encrypted segments as clear text and counts one packet fewer"),
+    ("ja4ssh", "ssh2-moloch-crash.pcap"): (
+        "the same capture as ssh2-malformed.pcap"),
+    ("ja4ssh", "sshv1.pcap"): (
+        "SSH 1: Wireshark reassembles the server's last packets across "
+        "segments where fpsensor finds packet boundaries; and " + LATE_ACK),
+    ("ja4ssh", "v6.pcap"): "the same connection as sshv1.pcap",
+}
+STRICT = ("ja4h", "ja4l_c", "ja4l_s", "ja4ssh", "hassh", "hassh_server")
 
 
 def ep(ip, port):
@@ -34,7 +75,9 @@ def ep(ip, port):
 
 
 def run(fpsensor, path, p0f_db):
-    args = [fpsensor, "-r", path, "--deterministic"]
+    # FoxIO's tools never time a connection out; ssh-r.pcap has a 320 s
+    # pause inside one SSH session.
+    args = [fpsensor, "-r", path, "--deterministic", "--tcp-timeout", "3600"]
     args += ["--p0f-db", p0f_db] if p0f_db else ["--no-p0f"]
     out = subprocess.run(args, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
@@ -43,11 +86,15 @@ def run(fpsensor, path, p0f_db):
         r = json.loads(line)
         key = (ep(r["client"]["ip"], r["client"]["port"]),
                ep(r["server"]["ip"], r["server"]["port"]))
+        proto = "udp" if "udp" in r else "tcp"
+        flows.setdefault(key + (proto,), r)
         flows.setdefault(key, r)
     return flows
 
 
-def find(flows, a, b):
+def find(flows, a, b, proto=None):
+    if proto:
+        return flows.get((a, b, proto)) or flows.get((b, a, proto))
     return flows.get((a, b)) or flows.get((b, a))
 
 
@@ -70,14 +117,25 @@ def main():
         return cache[path]
 
     agree, total, diffs = collections.Counter(), collections.Counter(), []
+    known, unexplained = [], []
 
     def check(kind, where, want, got):
         total[kind] += 1
         if want == got:
             agree[kind] += 1
+            return
+        line = "%s %s: reference=%r fpsensor=%r" % (kind, where, want, got)
+        pcap = where.split()[0]
+        why = KNOWN.get((kind, pcap))
+        if why is None and not os.path.exists(
+                os.path.join(peer, "ja4", "pcap", pcap)) and kind in STRICT:
+            why = "capture not in ../shared/peer/ja4/pcap"
+        if why is not None:
+            known.append("%s (%s)" % (line, why))
+        elif kind in STRICT:
+            unexplained.append(line)
         else:
-            diffs.append("%s %s: reference=%r fpsensor=%r" % (kind, where,
-                                                            want, got))
+            diffs.append(line)
 
     with open(os.path.join(peer, "ja4", "expected_flat.tsv")) as f:
         cols = f.readline().rstrip("\n").split("\t")
@@ -85,9 +143,28 @@ def main():
             r = dict(zip(cols, line.rstrip("\n").split("\t")))
             kind = r["fp_type"]
             if r["source"] != "rust" or kind not in ("ja4h", "hassh",
-                                                     "hassh_server"):
+                                                     "hassh_server",
+                                                     "ja4l_c", "ja4l_s",
+                                                     "ja4ssh"):
                 continue
-            if kind == "ja4h" and not ja4plus:
+            if kind != "hassh" and kind != "hassh_server" and not ja4plus:
+                continue
+            if kind == "ja4ssh":
+                path = os.path.join(peer, "ja4", "pcap", r["pcap"])
+                rec = find(flows_of(path), ep(r["src"], r["src_port"]),
+                           ep(r["dst"], r["dst_port"]), "tcp")
+                got = (rec or {}).get("ssh", {}).get("ja4ssh", [])
+                idx = int(r["idx"])
+                check(kind, "%s %s #%d" % (r["pcap"], r["src_port"], idx),
+                      r["value"], got[idx] if idx < len(got) else None)
+                continue
+            if kind in ("ja4l_c", "ja4l_s"):
+                path = os.path.join(peer, "ja4", "pcap", r["pcap"])
+                rec = find(flows_of(path), ep(r["src"], r["src_port"]),
+                           ep(r["dst"], r["dst_port"]), r["transport"])
+                sub = (rec or {}).get(r["transport"], {})
+                check(kind, "%s %s" % (r["pcap"], r["src_port"]),
+                      r["value"], sub.get(kind))
                 continue
             path = os.path.join(peer, "ja4", "pcap", r["pcap"])
             rec = find(flows_of(path), ep(r["src"], r["src_port"]),
@@ -95,8 +172,17 @@ def main():
             sub = (rec or {}).get("http" if kind == "ja4h" else "ssh", {})
             # Rust prints null where there is no KEXINIT (SSH 1).
             want = None if r["value"] == "null" else r["value"]
-            check(kind, "%s %s" % (r["pcap"], r["src_port"]), want,
-                  sub.get(kind))
+            where = "%s %s" % (r["pcap"], r["src_port"])
+            got = sub.get(kind)
+            if kind == "ja4h":
+                # Rust's idx: the request's place in its connection.
+                idx = int(r["idx"])
+                later = sub.get("later_requests", [])
+                if idx:
+                    got = later[idx - 1]["ja4h"] if idx <= len(later) \
+                        else None
+                where += " #%d" % idx
+            check(kind, where, want, got)
 
     d = os.path.join(peer, "nDPI", "tests", "cfgs", "default", "pcap")
     with open(os.path.join(peer, "nDPI", "flows_flat.tsv"),
@@ -158,9 +244,13 @@ def main():
         print("%-22s %d/%d (floor %d)" % (kind, agree[kind], total[kind],
                                           floor))
         bad |= agree[kind] < floor
+    for line in known:
+        print("KNOWN: " + line)
     for line in diffs:
         print("DIFF: " + line)
-    return 1 if bad else 0
+    for line in unexplained:
+        print("UNEXPLAINED: " + line)
+    return 1 if bad or unexplained else 0
 
 
 if __name__ == "__main__":
