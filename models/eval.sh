@@ -2,8 +2,9 @@
 # models/eval.sh (make eval): train the client and OS models with the
 # fixed seed on mercury's training database (../shared/peer) and our
 # labelled captures, evaluate on the held-out fingerprints, print the
-# targets.  FPTRAIN_OUT=DIR writes the models there (default: the build
-# directory's ml-eval/v1; models/v1 is how the shipped ones were made).
+# targets.  FPTRAIN_OUT=DIR (relative to the source directory) writes the
+# models there (default: the build directory's ml-eval/v1; FPTRAIN_OUT=
+# models/v1 is how the shipped ones were made).
 set -eu
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 : "${FPSENSOR:=$top_builddir/fpsensor}" "${FPTRAIN:=$top_builddir/fptrain}"
