@@ -591,6 +591,15 @@ write_card(const struct train_opts *o, const struct dataset *ds,
 	    "cannot.\n");
 	for (int h = 0; h < MODEL_N_HEADS; h++)
 		card_eval(f, m, (enum model_head)h, &raw[h], &cal[h]);
+	fprintf(f, "\n## Limits\n\nFamilies that share a TLS stack are "
+	    "hard to tell apart from the hello alone: safari and "
+	    "cfnetwork_apple (Apple's system networking), python and "
+	    "openssl_curl (OpenSSL), chrome and Electron apps.  Labels are "
+	    "process names as mercury recorded them (2019-2020 traffic), "
+	    "mapped by models/labels.yaml; a fingerprint shared by many "
+	    "processes gets the majority's family.  Classes without training "
+	    "rows (see the table above) are never predicted.  TCP and HTTP "
+	    "features are not used.\n");
 	card_known(f, ds, l, m);
 	if (fclose(f) != 0)
 		die("cannot write card.md");
