@@ -15,6 +15,7 @@ static const char *const format_names[DS_N_FORMATS] = {
 	[DS_MERCURY] = "mercury",
 	[DS_JA4DB] = "ja4db",
 	[DS_FPSENSOR] = "fpsensor",
+	[DS_LEEBROTHERSTON] = "leebrotherston",
 };
 
 static const char *const split_names[DS_N_SPLITS] = {
@@ -335,6 +336,95 @@ ja4db_record(struct dataset *ds, const struct labels *l, yaml_document_t *d,
 	return 0;
 }
 
+/* "0x00FF 0xC024 ..." into list (at most cap values).  false when a
+ * token is not 0x and 1-4 hex digits. */
+static bool
+hex_list(const char *s, uint16_t *list, uint16_t *n, size_t cap)
+{
+	*n = 0;
+	while (s != NULL && *s != '\0') {
+		char *end;
+		unsigned long v;
+
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			break;
+		if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+			return false;
+		v = strtoul(s + 2, &end, 16);
+		if (end == s + 2 || end - (s + 2) > 4 ||
+		    (*end != ' ' && *end != '\0'))
+			return false;
+		if (*n < cap)
+			list[(*n)++] = (uint16_t)v;
+		s = end;
+	}
+	return true;
+}
+
+static bool
+has_ext(const struct tls_client_hello *ch, uint16_t t)
+{
+	for (size_t i = 0; i < ch->n_extensions; i++)
+		if (ch->extensions[i] == t)
+			return true;
+	return false;
+}
+
+static int
+lb_record(struct dataset *ds, const struct labels *l, yaml_document_t *d,
+    struct src *s)
+{
+	yaml_node_t *root = yaml_document_get_root_node(d);
+	const char *desc = str_of(member(d, root, "desc"));
+	struct tls_client_hello ch;
+	uint16_t ver[1], n_ver = 0;
+	char ja4r[FEATURES_JA4R_MAX + 1];
+	float x[FEATURES_N];
+	struct ds_row *r;
+
+	memset(&ch, 0, sizeof(ch));
+	if (!hex_list(str_of(member(d, root, "tls_version")), ver, &n_ver,
+	    1) || n_ver != 1 ||
+	    !hex_list(str_of(member(d, root, "ciphersuite")), ch.ciphers,
+	    &ch.n_ciphers, TLS_MAX_CIPHERS) ||
+	    !hex_list(str_of(member(d, root, "extensions")), ch.extensions,
+	    &ch.n_extensions, TLS_MAX_EXTENSIONS) ||
+	    !hex_list(str_of(member(d, root, "sig_alg")), ch.sig_algs,
+	    &ch.n_sig_algs, TLS_MAX_SIG_ALGS) ||
+	    !hex_list(str_of(member(d, root, "e_curves")), ch.groups,
+	    &ch.n_groups, TLS_MAX_GROUPS) || ch.n_ciphers == 0) {
+		ds->n_malformed++;
+		return 0;
+	}
+	ch.legacy_version = ver[0];
+	ch.has_sni = has_ext(&ch, TLS_EXT_SERVER_NAME);
+	if (features_from_hello(&ch, 't', x, ja4r, sizeof(ja4r)) !=
+	    FEATURES_OK) {
+		ds->n_malformed++;
+		return 0;
+	}
+	if (has_ext(&ch, TLS_EXT_ALPN)) {
+		x[features_index("alpn_first")] = NAN;
+		x[features_index("alpn_last")] = NAN;
+		ja4r[8] = ja4r[9] = '?';
+	}
+	if (has_ext(&ch, TLS_EXT_SUPPORTED_VERSIONS)) {
+		x[features_index("tls_version")] = NAN;
+		ja4r[1] = ja4r[2] = '?';
+	}
+	if ((r = row_for(ds, ja4r, x)) == NULL)
+		return src_fail(s, "out of memory", NULL);
+	r->sources |= 1u << DS_LEEBROTHERSTON;
+	r->n_records++;
+	for (int h = 0; h < LABELS_N_HEADS; h++)
+		if (desc != NULL)
+			tally(ds, r, h, labels_match(l, "leebrotherston",
+			    (enum labels_head)h, desc), 1);
+	return 0;
+}
+
 /* --- files ---------------------------------------------------------------- */
 
 static FILE *
@@ -385,6 +475,7 @@ read_lines(struct dataset *ds, const struct labels *l, enum ds_format fmt,
 		}
 		ds->n_records++;
 		rc = fmt == DS_MERCURY ? mercury_record(ds, l, &doc, s) :
+		    fmt == DS_LEEBROTHERSTON ? lb_record(ds, l, &doc, s) :
 		    fpsensor_record(ds, l, &doc, s);
 		yaml_document_delete(&doc);
 	}

@@ -8,6 +8,14 @@
  *             (a ja4_r), application, library, os.
  *   fpsensor  JSON lines of fpsensor records with tls.ja4_r and
  *             "label": {"client": CLASS, "os": CLASS} (our class names).
+ *   leebrotherston  JSON lines as tls-fingerprinting's fingerprints.json:
+ *             desc (the label), tls_version, ciphersuite, extensions,
+ *             sig_alg, e_curves ("0x00FF 0xC024 ...").  The hello is built
+ *             from those lists and goes through the same ja4_r path; what
+ *             the format lacks is missing (NaN), never guessed: alpn_first
+ *             and alpn_last when extension 0010 is present (names not
+ *             recorded), tls_version when 002b is (versions not recorded).
+ *             Its row key is that ja4_r with "??" for the unknown parts.
  * A path ending in .gz is read through `gzip -dc`.
  *
  * Rows: mercury lines with the same ja4_r are merged into one row (the
@@ -26,7 +34,8 @@
 #include "models/features.h"
 #include "models/labels.h"
 
-enum ds_format { DS_MERCURY, DS_JA4DB, DS_FPSENSOR, DS_N_FORMATS };
+enum ds_format { DS_MERCURY, DS_JA4DB, DS_FPSENSOR, DS_LEEBROTHERSTON,
+	DS_N_FORMATS };
 enum ds_split { DS_TRAIN, DS_CALIB, DS_TEST, DS_N_SPLITS };
 
 struct ds_row {

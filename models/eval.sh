@@ -10,6 +10,7 @@ set -eu
 : "${FPSENSOR:=$top_builddir/fpsensor}" "${FPTRAIN:=$top_builddir/fptrain}"
 peer="${FP_PEER_DIR:-$top_srcdir/../shared/peer}"
 mercury="$peer/mercury/resources/fingerprint_db.train.json.gz"
+lb="$peer/tls-fingerprinting-LeeBrotherston/fingerprints/fingerprints.json"
 if [ ! -f "$mercury" ]; then
 	echo "eval: skipped: no peer data at $peer"
 	exit 0
@@ -24,8 +25,10 @@ FPSENSOR="$FPSENSOR" "$top_srcdir/models/label_pcaps.sh" "$top_srcdir" \
     > "$work/captures.jsonl"
 cd "$top_srcdir"
 case "$mercury" in "$top_srcdir"/*) mercury=${mercury#"$top_srcdir"/} ;; esac
+case "$lb" in "$top_srcdir"/*) lb=${lb#"$top_srcdir"/} ;; esac
 # shellcheck disable=SC2086
 "$FPTRAIN" train --labels models/labels.yaml --input "mercury:$mercury" \
+    --input "leebrotherston:$lb" \
     --input "fpsensor:$work/captures.jsonl" --out "$out" \
     --exact-out "$work/exact.tsv" $params > "$work/train.txt"
 
@@ -38,6 +41,7 @@ ev() {	# head format file -> the summary line; full report in $work
 }
 client=$(ev client mercury "$mercury" "--split test")
 os=$(ev os mercury "$mercury" "--split test")
+lbres=$(ev client leebrotherston "$lb" "--split test")
 captures=$(ev client fpsensor "$work/captures.jsonl" "")
 exact=$(grep '^exact:' "$work/eval-client-mercury.txt")
 
@@ -54,7 +58,8 @@ echo "eval: models in $out, reports in $work"
 echo "held-out client family (mercury test split): $client"
 echo "held-out OS family (mercury test split):     $os"
 echo "exact-match database, same split:            $exact"
-echo "our captures (client):                       $captures"
+echo "held-out client family (Lee Brotherston test split): $lbres"
+echo "our captures (client, all in training):      $captures"
 echo "targets:"
 check "client macro-F1" "$(get "$client" macro_f1)" ">=" 0.85
 check "client ECE" "$(get "$client" ece)" "<=" 0.05

@@ -57,7 +57,7 @@ usage(FILE *f)
 	    "           [--head client|os] [--split all|test] [--exact TSV]"
 	    "\n           [--predictions OUT.tsv]\n"
 	    "       fptrain features\n"
-	    "FORMAT: mercury, ja4db or fpsensor\n");
+	    "FORMAT: mercury, ja4db, fpsensor or leebrotherston\n");
 }
 
 static _Noreturn void
@@ -763,8 +763,8 @@ cmd_train(int argc, char **argv)
 			o.inputs[o.n_inputs].fmt = ds_format_parse(optarg);
 			o.inputs[o.n_inputs].path = colon + 1;
 			if (o.inputs[o.n_inputs++].fmt == DS_N_FORMATS)
-				die("--input: format is mercury, ja4db or "
-				    "fpsensor");
+				die("--input: format is mercury, ja4db, "
+				    "fpsensor or leebrotherston");
 			break;
 		default: usage(stderr); return 2;
 		}

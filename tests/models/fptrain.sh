@@ -96,5 +96,14 @@ if [ -f "$merc" ]; then
 else
 	echo "SKIP mercury reader (no peer data at $PEER)"
 fi
+lb="$PEER/tls-fingerprinting-LeeBrotherston/fingerprints/fingerprints.json"
+if [ -f "$lb" ]; then
+	"$FPTRAIN" evaluate --model "$top_srcdir/models/v1" --labels "$labels" \
+	    --format leebrotherston "$lb" > "$TMP/ev4"
+	check "leebrotherston: every record read, none unusable" \
+	    grep -Eq ': ([0-9]+) records, \1 rows, 0 unusable' "$TMP/ev4"
+else
+	echo "SKIP leebrotherston reader (no peer data at $PEER)"
+fi
 
 finish
