@@ -540,7 +540,9 @@ features_parse_str_repr(const char *s, size_t len,
 	for (int i = 0; i < n; i += 2)
 		put_u16(out->ciphers, &out->n_ciphers, TLS_MAX_CIPHERS,
 		    (uint16_t)(buf[i] << 8 | buf[i + 1]), &out->anomalies);
-	if (pos >= len || s[pos] != '(')
+	if (pos == len)
+		return FEATURES_OK;	/* no extensions block (SSLv3, old TLS) */
+	if (s[pos] != '(')
 		return FEATURES_MALFORMED;
 	for (pos++; pos < len && s[pos] == '(';) {
 		if ((n = hex_group(s, len, &pos, buf, sizeof(buf))) < 0 ||
@@ -549,9 +551,6 @@ features_parse_str_repr(const char *s, size_t len,
 	}
 	if (pos + 1 != len || s[pos] != ')')
 		return FEATURES_MALFORMED;
-	for (size_t i = 0; i < out->n_ciphers; i++)
-		if (tls_is_grease(out->ciphers[i]))
-			out->has_grease = true;
 	return FEATURES_OK;
 }
 

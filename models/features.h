@@ -65,8 +65,9 @@ enum features_status	features_from_hello(const struct tls_client_hello *ch,
  * legacy version, ciphers and extension types in order (GREASE kept, as
  * mercury writes it: 0a0a), and, from the extension data mercury keeps,
  * signature algorithms, supported versions and ALPN names; has_sni when
- * extension 0000 is present.  FEATURES_OK or FEATURES_MALFORMED (bad hex,
- * unbalanced parentheses, lengths that lie). */
+ * extension 0000 is present.  A hello without extensions may have no
+ * third group ("(0300)(0005000a)").  FEATURES_OK or FEATURES_MALFORMED
+ * (bad hex, unbalanced parentheses, lengths that lie). */
 enum features_status	features_parse_str_repr(const char *s, size_t len,
 			    struct tls_client_hello *out);
 

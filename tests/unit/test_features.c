@@ -225,6 +225,10 @@ test_bad_strings(void)
 	CHECK(features_from_ja4r("t13d0000h2__", 12, v) == FEATURES_OK);
 	CHECK(features_parse_str_repr("(0303)(002f)()", 14, &ch) ==
 	    FEATURES_OK);
+	CHECK(features_parse_str_repr("(0300)(0005000a)", 16, &ch) ==
+	    FEATURES_OK && ch.n_ciphers == 2 && ch.n_extensions == 0);
+	CHECK(features_parse_str_repr("(0300)(0005000a)(", 17, &ch) ==
+	    FEATURES_MALFORMED);
 	CHECK(features_parse_str_repr("(0303)(002f)((000d0003))", 24, &ch) ==
 	    FEATURES_MALFORMED);	/* length lies */
 	CHECK(features_parse_str_repr("(0303)(02f)()", 13, &ch) ==
