@@ -57,7 +57,7 @@ struct dataset {
 	/* what was read and skipped */
 	size_t		 n_records;
 	size_t		 n_malformed;	/* no usable fingerprint */
-	size_t		 n_unmapped[LABELS_N_HEADS];	/* labels no rule maps */
+	size_t		 n_unmapped[LABELS_N_HEADS];	/* no rule maps */
 	size_t		 n_unlabelled[LABELS_N_HEADS];	/* rows left at -1 */
 };
 

@@ -541,7 +541,7 @@ features_parse_str_repr(const char *s, size_t len,
 		put_u16(out->ciphers, &out->n_ciphers, TLS_MAX_CIPHERS,
 		    (uint16_t)(buf[i] << 8 | buf[i + 1]), &out->anomalies);
 	if (pos == len)
-		return FEATURES_OK;	/* no extensions block (SSLv3, old TLS) */
+		return FEATURES_OK;	/* no extensions (SSLv3, old TLS) */
 	if (s[pos] != '(')
 		return FEATURES_MALFORMED;
 	for (pos++; pos < len && s[pos] == '(';) {

@@ -314,7 +314,7 @@ print_eval(FILE *f, const struct model *m, enum model_head h,
 	    ev->exact.ece, ev->exact.n, ev->exact_coverage);
 }
 
-/* --- train ----------------------------------------------------------------- */
+/* --- train ------------------------------------------------------------- */
 
 /* Rows of split with a label for head h into X/y (owned by caller). */
 static size_t
@@ -777,7 +777,7 @@ cmd_train(int argc, char **argv)
 	return run_train(&o);
 }
 
-/* --- evaluate -------------------------------------------------------------- */
+/* --- evaluate ---------------------------------------------------------- */
 
 struct eval_opts {
 	const char	*model, *labels, *exact, *pred_path;

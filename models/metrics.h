@@ -15,9 +15,11 @@ struct metrics {
 	size_t		 n;
 	size_t		 n_abstain;	/* no prediction (pred -1) */
 	/* truth x predicted; column k: no prediction */
-	size_t		 confusion[METRICS_MAX_CLASSES][METRICS_MAX_CLASSES + 1];
+	size_t		 confusion[METRICS_MAX_CLASSES]
+			    [METRICS_MAX_CLASSES + 1];
 	size_t		 bin_n[METRICS_ECE_BINS];
-	double		 bin_conf[METRICS_ECE_BINS], bin_correct[METRICS_ECE_BINS];
+	double		 bin_conf[METRICS_ECE_BINS];
+	double		 bin_correct[METRICS_ECE_BINS];
 	/* by metrics_finish() */
 	double		 precision[METRICS_MAX_CLASSES];
 	double		 recall[METRICS_MAX_CLASSES];

@@ -23,10 +23,10 @@
  * Use from a worker (error handling elided):
  *	model_load(FP_DATADIR "/models/v1", &m, err, sizeof(err));  startup
  *	s = model_scorer_new(m, 64, err, sizeof(err));              per worker
- *	cache = verdict_cache_new(4096);                      models/verdict_cache.h
+ *	cache = verdict_cache_new(4096);          models/verdict_cache.h
  *	key = verdict_key(VERDICT_KEY_SEED, ja4_r, strlen(ja4_r));
  *	if (!verdict_cache_get(cache, key, &v)) {
- *		features_from_hello(&ch, 't', row[n++], NULL, 0);   queue the row
+ *		features_from_hello(&ch, 't', row[n++], NULL, 0);  queue it
  *		...when 64 rows are queued or the batch is old:
  *		model_score(s, MODEL_CLIENT, row[0], n, probs);
  *		model_score(s, MODEL_OS, row[0], n, probs_os);

@@ -31,7 +31,7 @@ struct model_scorer {
 	const struct model	*m;
 	DMatrixHandle		 proxy;
 	size_t			 max_rows;
-	float			*margins;	/* max_rows * MODEL_MAX_CLASSES */
+	float			*margins;	/* max_rows * MAX_CLASSES */
 	char			 iface[160];
 };
 

@@ -151,7 +151,7 @@ abuse(const char *s, bool is_ja4r)
 			if (flip < len)
 				p[flip] = s[flip];
 			if (len > 64 && flip + 1 < len)
-				flip += len / 16;	/* sample long strings */
+				flip += len / 16;	/* sample long ones */
 		}
 		free(p);
 	}
