@@ -150,13 +150,12 @@ key_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static struct exact *exact_sort_ctx;
-
 static int
-idx_cmp(const void *a, const void *b)
+idx_cmp(const void *a, const void *b, void *ctx)
 {
-	return strcmp(exact_sort_ctx->key[*(const size_t *)a],
-	    exact_sort_ctx->key[*(const size_t *)b]);
+	const struct exact *e = ctx;
+
+	return strcmp(e->key[*(const size_t *)a], e->key[*(const size_t *)b]);
 }
 
 static int
@@ -201,8 +200,7 @@ exact_load(struct exact *e, const char *path, const struct model *m)
 		die("out of memory");
 	for (size_t i = 0; i < e->n; i++)
 		ord[i] = i;
-	exact_sort_ctx = e;
-	qsort(ord, e->n, sizeof(*ord), idx_cmp);
+	qsort_r(ord, e->n, sizeof(*ord), idx_cmp, e);
 	for (size_t i = 0; i < e->n; i++) {
 		keys[i] = e->key[ord[i]];
 		memcpy(cls[i], e->cls[ord[i]], sizeof(cls[i]));
