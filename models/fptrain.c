@@ -54,7 +54,8 @@ usage(FILE *f)
 	    "           [--seed N] [--nthread N] [--balance]\n"
 	    "       fptrain evaluate --model DIR --format FORMAT FILE "
 	    "[--labels FILE]\n"
-	    "           [--head client|os] [--split all|test] [--exact TSV]"
+	    "           [--head client|os] [--split all|train|calibration|test]"
+	    "\n           [--exact TSV]"
 	    "\n           [--predictions OUT.tsv]\n"
 	    "       fptrain features\n"
 	    "FORMAT: mercury, ja4db, fpsensor or leebrotherston\n");
@@ -781,7 +782,7 @@ struct eval_opts {
 	const char	*model, *labels, *exact, *pred_path;
 	enum ds_format	 fmt;
 	enum model_head	 head;
-	bool		 test_only;
+	enum ds_split	 split;		/* DS_N_SPLITS: all rows */
 };
 
 static int
@@ -814,8 +815,8 @@ run_evaluate(const struct eval_opts *o, const char *file)
 	}
 	if ((s = model_scorer_new(m, BATCH, err, sizeof(err))) == NULL)
 		die(err);
-	evaluate_rows(&ds, &l, m, s, o->head, o->test_only ? DS_TEST :
-	    DS_N_SPLITS, o->exact ? &ex : NULL, pred, &ev);
+	evaluate_rows(&ds, &l, m, s, o->head, o->split,
+	    o->exact ? &ex : NULL, pred, &ev);
 	printf("# %s: %zu records, %zu rows, %zu unusable, %zu rows without "
 	    "a %s label\n", file, ds.n_records, ds.n_rows, ds.n_malformed,
 	    ds.n_unlabelled[o->head], model_head_name(o->head));
@@ -832,6 +833,18 @@ run_evaluate(const struct eval_opts *o, const char *file)
 	return 0;
 }
 
+/* all, train, calibration or test. */
+static enum ds_split
+split_arg(const char *s)
+{
+	if (strcmp(s, "all") == 0)
+		return DS_N_SPLITS;
+	for (int i = 0; i < DS_N_SPLITS; i++)
+		if (strcmp(s, ds_split_name((enum ds_split)i)) == 0)
+			return (enum ds_split)i;
+	die("--split: all, train, calibration or test");
+}
+
 static int
 cmd_evaluate(int argc, char **argv)
 {
@@ -845,7 +858,8 @@ cmd_evaluate(int argc, char **argv)
 		{ "predictions", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct eval_opts o = { .fmt = DS_N_FORMATS, .head = MODEL_CLIENT };
+	struct eval_opts o = { .fmt = DS_N_FORMATS, .head = MODEL_CLIENT,
+	    .split = DS_N_SPLITS };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -864,10 +878,7 @@ cmd_evaluate(int argc, char **argv)
 				die("--head: client or os");
 			break;
 		case 's':
-			if (strcmp(optarg, "test") != 0 &&
-			    strcmp(optarg, "all") != 0)
-				die("--split: all or test");
-			o.test_only = strcmp(optarg, "test") == 0;
+			o.split = split_arg(optarg);
 			break;
 		default: usage(stderr); return 2;
 		}

@@ -46,6 +46,17 @@ check "predictions: header + one row per record" \
     test "$(wc -l < "$TMP/pred.tsv")" = \
     $(( $(grep -c '"ja4_r"' "$TMP/cap.jsonl") + 1 ))
 
+# the splits partition the rows
+total=0
+for sp in train calibration test; do
+	n=$("$FPTRAIN" evaluate --model "$TMP/m" --labels "$labels" \
+	    --format fpsensor --split "$sp" "$TMP/cap.jsonl" | tail -n 1 |
+	    sed 's/.* n=//')
+	total=$((total + n))
+done
+check "splits partition the rows" \
+    test "$total" = "$(tail -n 1 "$TMP/ev" | sed 's/.* n=//')"
+
 # ja4db format from the same records (ja4_fingerprint_string = ja4_r)
 {
 	echo '['
