@@ -1,0 +1,29 @@
+/* models/xgb.h: training through the XGBoost C API, for fptrain.  Only
+ * models/xgb.c includes XGBoost's header; scoring is in models/model.h. */
+#ifndef FP_MODELS_XGB_H
+#define FP_MODELS_XGB_H
+
+#include <stddef.h>
+
+struct xgb_train_params {
+	unsigned	 n_classes;
+	unsigned	 rounds;		/* boosting iterations */
+	unsigned	 max_depth;
+	double		 eta;
+	double		 min_child_weight;
+	double		 lambda;		/* L2 on leaf weights */
+	unsigned	 seed;
+	unsigned	 nthread;
+};
+
+/* Train a multi:softprob booster on X[n * nf] (row-major, NaN missing),
+ * labels y[n] (0..n_classes-1) and weights w[n] (NULL: all 1), and save
+ * it as JSON to out_path.  0, or -1 with the reason in err. */
+int	xgb_train(const struct xgb_train_params *p, const float *X,
+	    const float *y, const float *w, size_t n, size_t nf,
+	    const char *out_path, char *err, size_t errsz);
+
+/* "1.7.4". */
+const char *xgb_version(void);
+
+#endif
