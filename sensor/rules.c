@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "fmt.h"
+#include "json.h"
+
 #define RULES_TEXT_MAX		128	/* bytes of a name or label */
 #define RULES_TOKEN_MAX		64	/* bytes of a User-Agent token */
 #define RULES_CHUNK_BYTES	(64u * 1024)
@@ -55,61 +58,68 @@ struct field {
 	size_t		 off;		/* of the const char * member */
 	enum field_kind	 kind;
 	bool		 is_required;
+	const char	*json_key;	/* in the rule's JSON; NULL: not */
 };
 
 struct section {
 	const char		*key;
 	size_t			 item_size;
+	size_t			 json_off;	/* its struct rules_json */
 	const struct field	*fields;
 	size_t			 n_fields;
 	size_t			 arr_off;	/* in struct rules: the array */
 	size_t			 n_off;		/* and its count */
 };
 
-#define F(type, key, member, kind, req) \
-	{ key, offsetof(struct type, member), kind, req }
+#define F(type, key, member, kind, req, json) \
+	{ key, offsetof(struct type, member), kind, req, json }
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const struct field tls_fields[] = {
-	F(rules_client, "id", id, FK_ID, true),
-	F(rules_client, "ja4", key, FK_JA4, false),
-	F(rules_client, "ja3", key, FK_JA3, false),
-	F(rules_client, "application", application, FK_TEXT, true),
-	F(rules_client, "family", family, FK_NAME, true),
-	F(rules_client, "library", library, FK_TEXT, false),
-	F(rules_client, "category", category, FK_CATEGORY, true),
-	F(rules_client, "os", os, FK_NAME, false),
+	F(rules_client, "id", id, FK_ID, true, "rule"),
+	F(rules_client, "ja4", key, FK_JA4, false, NULL),
+	F(rules_client, "ja3", key, FK_JA3, false, NULL),
+	F(rules_client, "application", application, FK_TEXT, true,
+	    "application"),
+	F(rules_client, "family", family, FK_NAME, true, "family"),
+	F(rules_client, "library", library, FK_TEXT, false, "library"),
+	F(rules_client, "category", category, FK_CATEGORY, true, "category"),
+	F(rules_client, "os", os, FK_NAME, false, "os"),
 };
 static const struct field tcp_fields[] = {
-	F(rules_tcp, "id", id, FK_ID, true),
-	F(rules_tcp, "sig", sig, FK_SIG, true),
-	F(rules_tcp, "os", os, FK_NAME, true),
+	F(rules_tcp, "id", id, FK_ID, true, "rule"),
+	F(rules_tcp, "sig", sig, FK_SIG, true, NULL),
+	F(rules_tcp, "os", os, FK_NAME, true, "family"),
 };
 static const struct field http_fields[] = {
-	F(rules_client, "id", id, FK_ID, true),
-	F(rules_client, "header_order", key, FK_ORDER, true),
-	F(rules_client, "application", application, FK_TEXT, true),
-	F(rules_client, "family", family, FK_NAME, true),
-	F(rules_client, "category", category, FK_CATEGORY, true),
-	F(rules_client, "os", os, FK_NAME, false),
+	F(rules_client, "id", id, FK_ID, true, "rule"),
+	F(rules_client, "header_order", key, FK_ORDER, true, NULL),
+	F(rules_client, "application", application, FK_TEXT, true,
+	    "application"),
+	F(rules_client, "family", family, FK_NAME, true, "family"),
+	F(rules_client, "category", category, FK_CATEGORY, true, "category"),
+	F(rules_client, "os", os, FK_NAME, false, "os"),
 };
 static const struct field browser_fields[] = {
-	F(rules_ua_browser, "id", id, FK_ID, true),
-	F(rules_ua_browser, "token", token, FK_TOKEN, true),
-	F(rules_ua_browser, "version_token", version_token, FK_TOKEN, false),
-	F(rules_ua_browser, "browser", browser, FK_TEXT, true),
-	F(rules_ua_browser, "family", family, FK_NAME, true),
-	F(rules_ua_browser, "category", category, FK_CATEGORY, true),
+	F(rules_ua_browser, "id", id, FK_ID, true, "rule"),
+	F(rules_ua_browser, "token", token, FK_TOKEN, true, NULL),
+	F(rules_ua_browser, "version_token", version_token, FK_TOKEN, false,
+	    NULL),
+	F(rules_ua_browser, "browser", browser, FK_TEXT, true, "browser"),
+	F(rules_ua_browser, "family", family, FK_NAME, true, "family"),
+	F(rules_ua_browser, "category", category, FK_CATEGORY, true,
+	    "category"),
 };
 static const struct field os_fields[] = {
-	F(rules_ua_os, "id", id, FK_ID, true),
-	F(rules_ua_os, "token", token, FK_TOKEN, true),
-	F(rules_ua_os, "os", os, FK_NAME, true),
-	F(rules_ua_os, "kernel", kernel, FK_NAME, true),
+	F(rules_ua_os, "id", id, FK_ID, true, NULL),
+	F(rules_ua_os, "token", token, FK_TOKEN, true, NULL),
+	F(rules_ua_os, "os", os, FK_NAME, true, "os"),
+	F(rules_ua_os, "kernel", kernel, FK_NAME, true, NULL),
 };
 
-#define S(key, type, fields, arr, n) { key, sizeof(struct type), fields, \
-	NFIELDS(fields), offsetof(struct rules, arr), offsetof(struct rules, n) }
+#define S(key, type, fields, arr, n) { key, sizeof(struct type), \
+	offsetof(struct type, json), fields, NFIELDS(fields), \
+	offsetof(struct rules, arr), offsetof(struct rules, n) }
 
 static const struct section sections[RULES_N_DB][2] = {
 	[RULES_TLS] = { S("rules", rules_client, tls_fields, tls, n_tls) },
@@ -315,32 +325,44 @@ bool
 rules_tcp_normalize(const char *sig, char *dst, size_t dstsz, bool any_mss)
 {
 	const char *f[8], *e[8], *p = sig;
-	int len;
+	unsigned ttl = 0, dist = 0, nd = 0;
+	struct fmt out = fmt_init(dst, dstsz);
 
 	for (int i = 0; i < 8; i++) {
 		f[i] = p;
-		p += strcspn(p, ":");
+		while (*p != ':' && *p != '\0')
+			p++;
 		e[i] = p;
 		if (*p == ':' && i < 7)
 			p++;
 		else if (i < 7)
 			return false;
 	}
-	if (*p != '\0' || e[1] == f[1])
+	if (*p != '\0')
 		return false;
-	/* The TTL field: N or N+D or N+? or N- (p0f's forms). */
-	unsigned long ttl = strtoul(f[1], (char **)&p, 10), dist = 0;
-
-	if (p == f[1])
+	/* The TTL field: N, N+D, N+? or N- (p0f's forms). */
+	for (p = f[1]; p < e[1] && *p >= '0' && *p <= '9' && nd < 4; p++, nd++)
+		ttl = ttl * 10 + (unsigned)(*p - '0');
+	if (nd == 0)
 		return false;
-	if (*p == '+' && p[1] >= '0' && p[1] <= '9')
-		dist = strtoul(p + 1, NULL, 10);
+	if (p < e[1] && *p == '+')
+		for (p++, nd = 0; p < e[1] && *p >= '0' && *p <= '9' &&
+		    nd < 4; p++, nd++)
+			dist = dist * 10 + (unsigned)(*p - '0');
 	if (ttl + dist > 255)
 		return false;
-	len = snprintf(dst, dstsz, "%.*s:%lu:%.*s:%.*s:%s", (int)(e[0] - f[0]),
-	    f[0], ttl + dist, (int)(e[2] - f[2]), f[2],
-	    any_mss ? 1 : (int)(e[3] - f[3]), any_mss ? "*" : f[3], e[3] + 1);
-	return len > 0 && (size_t)len < dstsz;
+	fmt_mem(&out, f[0], (size_t)(e[0] - f[0]));
+	fmt_char(&out, ':');
+	fmt_u64(&out, ttl + dist);
+	fmt_char(&out, ':');
+	fmt_mem(&out, f[2], (size_t)(e[2] - f[2]));
+	fmt_char(&out, ':');
+	if (any_mss)
+		fmt_char(&out, '*');
+	else
+		fmt_mem(&out, f[3], (size_t)(e[3] - f[3]));
+	fmt_str(&out, e[3]);
+	return fmt_end(&out) < dstsz;
 }
 
 /* One rule: a mapping of the section's fields. */
@@ -499,6 +521,32 @@ section_index(struct rules *r, const struct section *sec, size_t *off)
 	return NULL;
 }
 
+/* The rule as JSON members (its json_key fields), rendered once here so
+ * that records copy it. */
+static int
+render_item(struct loader *ld, const struct section *sec,
+    const yaml_node_t *m, void *item)
+{
+	struct rules_json *out = (struct rules_json *)(void *)((char *)item +
+	    sec->json_off);
+	char buf[1024];
+	struct json j;
+
+	json_init_members(&j, buf, sizeof(buf));
+	for (size_t i = 0; i < sec->n_fields; i++) {
+		const char *v = *member(item, sec->fields[i].off);
+
+		if (sec->fields[i].json_key != NULL && v != NULL)
+			json_str(&j, sec->fields[i].json_key, v);
+	}
+	if (j.overflow)
+		return fail_at(ld, m, NULL, "rule too long");
+	if ((out->s = rules_strndup(ld->r, buf, j.len)) == NULL)
+		return fail_at(ld, m, NULL, "out of memory");
+	out->len = j.len;
+	return 0;
+}
+
 static int
 load_section(struct loader *ld, const struct section *sec,
     const yaml_node_t *seq)
@@ -526,7 +574,8 @@ load_section(struct loader *ld, const struct section *sec,
 		void *item = items + i * sec->item_size;
 
 		if (load_item(ld, sec, m, item) != 0 ||
-		    finish_item(ld, sec, m, item) != 0) {
+		    finish_item(ld, sec, m, item) != 0 ||
+		    render_item(ld, sec, m, item) != 0) {
 			free(items);
 			return -1;
 		}

@@ -25,6 +25,13 @@ enum rules_db {
 #define RULES_FILE_MAX		(16u << 20)	/* bytes per database file */
 #define RULES_MAX_RULES		65536		/* rules per database */
 
+/* A rule as JSON object members ("application":"curl",...,"rule":"ID"),
+ * rendered at load time for records to copy. */
+struct rules_json {
+	const char	*s;
+	size_t		 len;
+};
+
 /* What a TLS stack or HTTP header order says the client is. */
 struct rules_client {
 	const char	*id;
@@ -35,12 +42,14 @@ struct rules_client {
 	const char	*category;	/* browser, tool, library, bot, ... */
 	const char	*os;		/* OS family it implies, may be NULL */
 	bool		 is_ja3;
+	struct rules_json	 json;		/* the rule in records */
 };
 
 struct rules_tcp {
 	const char	*id;
 	const char	*sig;		/* ver:ittl:olen:mss:wsize,scale:... */
 	const char	*os;		/* OS family */
+	struct rules_json	 json;		/* the rule in records */
 };
 
 struct rules_ua_browser {
@@ -52,6 +61,7 @@ struct rules_ua_browser {
 	const char	*category;
 	size_t		 token_len;
 	size_t		 version_token_len;
+	struct rules_json	 json;		/* the rule in records */
 };
 
 struct rules_ua_os {
@@ -60,6 +70,7 @@ struct rules_ua_os {
 	const char	*os;		/* "android", "windows" */
 	const char	*kernel;	/* TCP stack it must show: "linux" */
 	size_t		 token_len;
+	struct rules_json	 json;		/* the rule in records */
 };
 
 struct rules_table {

@@ -105,6 +105,7 @@ part_client(struct verdict_part *p, const struct rules_client *c,
 	p->rule = c->id;
 	p->source = "rule";
 	p->via = via;
+	p->json = &c->json;
 	p->is_set = true;
 }
 
@@ -119,6 +120,7 @@ part_fact(struct verdict_part *p, const struct client_fact *f,
 	p->rule = f->rule[0] ? f->rule : NULL;
 	p->source = "rule";
 	p->via = via;
+	p->json = NULL;
 	p->from_flow = f->flow_id;
 	p->is_set = true;
 }
@@ -142,6 +144,7 @@ eval_own(struct verdict_ctx *v, const struct evidence *ev, struct verdict *vd)
 		if ((t = rules_tcp_find(r, ev->tcp_sig)) != NULL) {
 			vd->os.family = t->os;
 			vd->os.rule = t->id;
+			vd->os.json = &t->json;
 			vd->os.source = "rule";
 			vd->os.via = "tcp";
 			vd->os.is_set = true;
@@ -163,6 +166,7 @@ eval_own(struct verdict_ctx *v, const struct evidence *ev, struct verdict *vd)
 			vd->claim.family = u->browser->family;
 			vd->claim.category = u->browser->category;
 			vd->claim.rule = u->browser->id;
+			vd->claim.json = &u->browser->json;
 			vd->claim.extra = u->version[0] ? u->version : NULL;
 			vd->claim.source = "rule";
 			vd->claim.via = "useragent";
@@ -219,50 +223,70 @@ eval_client(struct verdict_ctx *v, const struct flow *f, struct verdict *vd)
 	}
 }
 
-/* Compare a with b; the reason names both and where b came from. */
+/* What each check compares, and what it says when a side is missing,
+ * also as the whole check object: most checks of most flows are unknown,
+ * and a record copies those as they are. */
+#define UNKNOWN(why)	why, "{\"result\":\"unknown\",\"reason\":\"" why "\"}"
+static const struct {
+	const char	*what_a, *what_b;
+	const char	*none_a, *none_a_json;
+	const char	*none_b, *none_b_json;
+} check_text[VERDICT_N_CHECKS] = {
+	[VERDICT_UA_VS_TLS] = { "user-agent claims", "TLS stack is",
+	    UNKNOWN("no user-agent claim"), UNKNOWN("no known TLS stack") },
+	[VERDICT_UA_VS_HTTP] = { "user-agent claims", "header order is",
+	    UNKNOWN("no user-agent claim"),
+	    UNKNOWN("no known header order") },
+	[VERDICT_UA_VS_TCP_OS] = { "user-agent OS runs on", "TCP stack is",
+	    UNKNOWN("no user-agent OS claim"),
+	    UNKNOWN("no known TCP stack") },
+	[VERDICT_TLS_VS_TCP_OS] = { "TLS stack implies", "TCP stack is",
+	    UNKNOWN("TLS stack implies no OS"),
+	    UNKNOWN("no known TCP stack") },
+};
+#undef UNKNOWN
+
 static void
-check(struct verdict *vd, enum verdict_check k, const char *what_a,
-    const char *a, uint64_t a_flow, const char *what_b, const char *b,
-    uint64_t b_flow)
+fmt_side(struct fmt *m, const char *what, const char *v, uint64_t flow)
 {
-	struct fmt m = fmt_init(vd->reason[k], VERDICT_REASON_MAX);
+	fmt_str(m, what);
+	fmt_char(m, ' ');
+	fmt_str(m, v);
+	if (flow != 0) {
+		fmt_str(m, " (flow ");
+		fmt_u64(m, flow);
+		fmt_char(m, ')');
+	}
+}
+
+/* Compare a with b; the reason names both and the flows they came from. */
+static void
+check(struct verdict *vd, enum verdict_check k, const char *a,
+    uint64_t a_flow, const char *b, uint64_t b_flow)
+{
+	struct fmt m = fmt_init(vd->reason_buf[k], VERDICT_REASON_MAX);
+	unsigned w;
 
 	if (a == NULL || b == NULL) {
 		vd->check[k] = VERDICT_UNKNOWN;
-		fmt_str(&m, a == NULL ? what_a : what_b);
-		fmt_str(&m, " not known");
-		fmt_end(&m);
+		vd->reason[k] = a == NULL ? check_text[k].none_a :
+		    check_text[k].none_b;
 		return;
 	}
 	vd->check[k] = strcmp(a, b) == 0 ? VERDICT_CONSISTENT :
 	    VERDICT_INCONSISTENT;
-	fmt_str(&m, what_a);
-	fmt_char(&m, ' ');
-	fmt_str(&m, a);
-	if (a_flow != 0) {
-		fmt_str(&m, " (flow ");
-		fmt_u64(&m, a_flow);
-		fmt_char(&m, ')');
-	}
+	fmt_side(&m, check_text[k].what_a, a, a_flow);
 	fmt_str(&m, vd->check[k] == VERDICT_CONSISTENT ? ", " : " but ");
-	fmt_str(&m, what_b);
-	fmt_char(&m, ' ');
-	fmt_str(&m, b);
-	if (b_flow != 0) {
-		fmt_str(&m, " (flow ");
-		fmt_u64(&m, b_flow);
-		fmt_char(&m, ')');
-	}
+	fmt_side(&m, check_text[k].what_b, b, b_flow);
 	fmt_end(&m);
-	if (vd->check[k] == VERDICT_INCONSISTENT) {
-		unsigned w = check_weight[k];
-
-		if (a_flow != 0 || b_flow != 0)
-			w = w * CROSS_FLOW_PERMILLE / 1000;
-		/* 1 - (1 - score)(1 - w), per mille. */
-		vd->score_milli = 1000 - (1000 - vd->score_milli) *
-		    (1000 - w) / 1000;
-	}
+	vd->reason[k] = vd->reason_buf[k];
+	if (vd->check[k] != VERDICT_INCONSISTENT)
+		return;
+	w = check_weight[k];
+	if (a_flow != 0 || b_flow != 0)
+		w = w * CROSS_FLOW_PERMILLE / 1000;
+	/* 1 - (1 - score)(1 - w), per mille. */
+	vd->score_milli = 1000 - (1000 - vd->score_milli) * (1000 - w) / 1000;
 }
 
 bool
@@ -278,15 +302,14 @@ verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 	eval_client(v, f, vd);
 	/* The model plugs in here: with v->model set, its client and OS
 	 * (source "model", with a probability) replace what no rule gave. */
-	check(vd, VERDICT_UA_VS_TLS, "user-agent claims", u->family,
-	    u->from_flow, "TLS stack is", c->family, c->from_flow);
-	check(vd, VERDICT_UA_VS_HTTP, "user-agent claims", u->family,
-	    u->from_flow, "header order is", vd->http.family, 0);
-	check(vd, VERDICT_UA_VS_TCP_OS, "user-agent OS runs on",
-	    vd->claim_kernel, u->from_flow, "TCP stack is", vd->os.family,
+	check(vd, VERDICT_UA_VS_TLS, u->family, u->from_flow, c->family,
+	    c->from_flow);
+	check(vd, VERDICT_UA_VS_HTTP, u->family, u->from_flow,
+	    vd->http.family, 0);
+	check(vd, VERDICT_UA_VS_TCP_OS, vd->claim_kernel, u->from_flow,
+	    vd->os.family, vd->os.from_flow);
+	check(vd, VERDICT_TLS_VS_TCP_OS, c->os, c->from_flow, vd->os.family,
 	    vd->os.from_flow);
-	check(vd, VERDICT_TLS_VS_TCP_OS, "TLS stack implies", c->os,
-	    c->from_flow, "TCP stack is", vd->os.family, vd->os.from_flow);
 	vd->is_spoof = vd->score_milli >= VERDICT_SPOOF_MILLI;
 	v->n_verdicts++;
 	if (vd->is_spoof)
@@ -306,13 +329,17 @@ json_part(struct json *j, const char *key, const struct verdict_part *p,
     const char *name_key)
 {
 	json_obj_open(j, key);
-	json_opt(j, name_key, p->name);
-	json_opt(j, "family", p->family);
-	json_opt(j, "library", p->library);
-	json_opt(j, "category", p->category);
-	json_opt(j, "os", p->os);
+	if (p->json != NULL) {
+		json_members(j, p->json->s, p->json->len);
+	} else {
+		json_opt(j, name_key, p->name);
+		json_opt(j, "family", p->family);
+		json_opt(j, "library", p->library);
+		json_opt(j, "category", p->category);
+		json_opt(j, "os", p->os);
+		json_opt(j, "rule", p->rule);
+	}
 	json_opt(j, "source", p->source);
-	json_opt(j, "rule", p->rule);
 	json_opt(j, "via", p->via);
 	if (p->from_flow != 0)
 		json_u64(j, "from_flow", p->from_flow);
@@ -355,8 +382,49 @@ json_evidence(struct json *j, const struct verdict *vd,
 	json_obj_close(j);
 }
 
+/* The "versions" object of the rules in use, rendered once per set. */
+static void
+json_versions(struct verdict_ctx *v, struct json *j)
+{
+	if (v->versions_generation != v->rules->generation) {
+		struct json w;
+
+		json_init(&w, v->versions_json, sizeof(v->versions_json));
+		json_obj_open(&w, NULL);
+		for (int d = 0; d < RULES_N_DB; d++)
+			if (v->rules->version[d] != NULL)
+				json_str(&w, rules_db_names[d],
+				    v->rules->version[d]);
+		json_obj_close(&w);
+		v->versions_len = w.overflow ? 0 : w.len;
+		v->versions_generation = v->rules->generation;
+	}
+	if (v->versions_len > 0)
+		json_raw(j, "versions", v->versions_json, v->versions_len);
+}
+
+static void
+json_claims(struct json *j, const struct verdict *vd)
+{
+	const struct verdict_part *c = &vd->claim;
+
+	json_obj_open(j, "claims");
+	if (c->json != NULL) {
+		json_members(j, c->json->s, c->json->len);
+	} else {
+		json_opt(j, "browser", c->name);
+		json_opt(j, "family", c->family);
+		json_opt(j, "rule", c->rule);
+	}
+	json_opt(j, "version", c->extra);
+	json_opt(j, "os", c->os);
+	if (c->from_flow != 0)
+		json_u64(j, "from_flow", c->from_flow);
+	json_obj_close(j);
+}
+
 void
-verdict_json(const struct verdict_ctx *v, const struct verdict *vd,
+verdict_json(struct verdict_ctx *v, const struct verdict *vd,
     const struct evidence *ev, struct json *j)
 {
 	json_obj_open(j, "verdict");
@@ -364,19 +432,18 @@ verdict_json(const struct verdict_ctx *v, const struct verdict *vd,
 		json_part(j, "client", &vd->client, "application");
 	if (vd->os.is_set)
 		json_part(j, "os", &vd->os, "label");
-	if (vd->claim.is_set) {
-		json_obj_open(j, "claims");
-		json_opt(j, "browser", vd->claim.name);
-		json_opt(j, "version", vd->claim.extra);
-		json_opt(j, "family", vd->claim.family);
-		json_opt(j, "os", vd->claim.os);
-		json_opt(j, "rule", vd->claim.rule);
-		if (vd->claim.from_flow != 0)
-			json_u64(j, "from_flow", vd->claim.from_flow);
-		json_obj_close(j);
-	}
+	if (vd->claim.is_set)
+		json_claims(j, vd);
 	json_obj_open(j, "checks");
 	for (int k = 0; k < VERDICT_N_CHECKS; k++) {
+		const char *raw = vd->reason[k] == check_text[k].none_a ?
+		    check_text[k].none_a_json : vd->reason[k] ==
+		    check_text[k].none_b ? check_text[k].none_b_json : NULL;
+
+		if (raw != NULL) {
+			json_raw(j, check_names[k], raw, strlen(raw));
+			continue;
+		}
 		json_obj_open(j, check_names[k]);
 		json_str(j, "result", result_names[vd->check[k]]);
 		json_str(j, "reason", vd->reason[k]);
@@ -386,11 +453,7 @@ verdict_json(const struct verdict_ctx *v, const struct verdict *vd,
 	json_fixed(j, "spoof_score", vd->score_milli, 3);
 	json_bool(j, "spoof", vd->is_spoof);
 	json_evidence(j, vd, ev);
-	json_obj_open(j, "versions");
-	for (int d = 0; d < RULES_N_DB; d++)
-		if (v->rules->version[d] != NULL)
-			json_str(j, rules_db_names[d], v->rules->version[d]);
-	json_obj_close(j);
+	json_versions(v, j);
 	json_obj_close(j);
 }
 

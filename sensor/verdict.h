@@ -50,6 +50,9 @@ struct verdict_ctx {
 	const struct model	*model;		/* borrowed; NULL: none yet */
 	struct clients		 clients;
 	struct verdict_ua_slot	*ua_cache;	/* VERDICT_UA_CACHE */
+	uint64_t		 versions_generation;	/* of versions_json */
+	char			 versions_json[1024];
+	size_t			 versions_len;
 	/* Counters for --stats. */
 	uint64_t		 n_verdicts;
 	uint64_t		 n_spoof;
@@ -76,6 +79,7 @@ struct verdict_part {
 	const char	*source;	/* "rule", "p0f" */
 	const char	*via;		/* "tls", "http", "tcp", "useragent" */
 	uint64_t	 from_flow;
+	const struct rules_json *json;	/* the rule's members, own rule */
 	bool		 is_set;
 };
 
@@ -89,7 +93,8 @@ struct verdict {
 	const char		*claim_kernel;	/* TCP family the OS means */
 	const char		*claim_os_rule;
 	enum verdict_result	 check[VERDICT_N_CHECKS];
-	char			 reason[VERDICT_N_CHECKS][VERDICT_REASON_MAX];
+	const char		*reason[VERDICT_N_CHECKS];	/* NUL-terminated */
+	char			 reason_buf[VERDICT_N_CHECKS][VERDICT_REASON_MAX];
 	unsigned		 score_milli;	/* 0..1000 */
 	bool			 is_spoof;
 };
@@ -100,7 +105,7 @@ bool	verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 	    const struct flow *f, struct verdict *out);
 
 /* Write the "verdict" member. */
-void	verdict_json(const struct verdict_ctx *v, const struct verdict *vd,
+void	verdict_json(struct verdict_ctx *v, const struct verdict *vd,
 	    const struct evidence *ev, struct json *j);
 
 /* Keep what this flow showed for its client's later flows. */
