@@ -31,6 +31,27 @@ line=$(grep -n 'famly' "$TMP/bad/tls.yaml" | head -1 | cut -d: -f1)
 expect_exit "--rules with a bad file" 64 "$FPSENSOR" -r "$SRC" --rules "$TMP/bad"
 check "bad file: FILE:LINE:COL: key" contains "$TMP/err" "$TMP/bad/tls.yaml:$line:5: famly: unknown key"
 
+# Bad input, in the style of badinput.sh: one message naming the file and
+# the place, exit 64, nothing written.
+bad_db() {	# bad_db NAME MESSAGE: $TMP/b/tls.yaml already written
+	expect_exit "$1" 64 "$FPSENSOR" -r "$SRC" --rules "$TMP/b"
+	check "$1: message" contains "$TMP/err" "$TMP/b/tls.yaml:$2"
+	check "$1: no record" test ! -s "$TMP/out"
+}
+mkdir "$TMP/b"
+sed -n '1,/^rules:/p' "$RULES/tls.yaml" >"$TMP/b/tls.yaml"
+printf '  - id: [x\n' >>"$TMP/b/tls.yaml"
+bad_db "truncated YAML" "$(grep -c '' "$TMP/b/tls.yaml" | awk '{print $1 + 1}'):1: did not find expected"
+head -c 2048 "$SRC" >"$TMP/b/tls.yaml"
+bad_db "binary junk" "1:"
+: >"$TMP/b/tls.yaml"
+bad_db "empty file" "1:1: empty database"
+{ echo 'version: "1"'; echo 'rules:'; echo '  - id: a'
+  echo '    ja3: 0149f47eabf9a20d0893e2a44e5a6323'
+  printf '    application: %s\n' "$(head -c 100000 /dev/zero | tr '\0' x)"
+  echo '    family: a'; echo '    category: tool'; } >"$TMP/b/tls.yaml"
+bad_db "huge value" "5:18: application: bad text"
+
 # SIGHUP: demo.pcap through a FIFO in two halves, the rules changed and
 # SIGHUP sent between them.
 half=$("$PYTHON" -c '
