@@ -314,6 +314,10 @@ verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 	v->n_verdicts++;
 	if (vd->is_spoof)
 		v->n_spoof++;
+	else if (vd->check[0] | vd->check[1] | vd->check[2] | vd->check[3])
+		v->n_consistent++;
+	else
+		v->n_unknown++;
 	return true;
 }
 
@@ -520,6 +524,8 @@ verdict_stats(const struct verdict_ctx *v, FILE *fp)
 {
 	fprintf(fp, "verdicts=%" PRIu64 "\n", v->n_verdicts);
 	fprintf(fp, "verdicts_spoof=%" PRIu64 "\n", v->n_spoof);
+	fprintf(fp, "verdicts_consistent=%" PRIu64 "\n", v->n_consistent);
+	fprintf(fp, "verdicts_unknown=%" PRIu64 "\n", v->n_unknown);
 	fprintf(fp, "verdict_ua_cache_lookups=%" PRIu64 "\n", v->n_ua_lookups);
 	fprintf(fp, "verdict_ua_cache_hits=%" PRIu64 "\n", v->n_ua_hits);
 	fprintf(fp, "clients_lookups=%" PRIu64 "\n", v->clients.n_lookups);

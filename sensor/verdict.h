@@ -26,7 +26,7 @@ struct model;
 #define VERDICT_SPOOF_MILLI	500	/* spoof when the score reaches it */
 
 enum verdict_result {
-	VERDICT_UNKNOWN,
+	VERDICT_UNKNOWN = 0,	/* stays 0: counting ORs the results */
 	VERDICT_CONSISTENT,
 	VERDICT_INCONSISTENT,
 };
@@ -53,9 +53,12 @@ struct verdict_ctx {
 	uint64_t		 versions_generation;	/* of versions_json */
 	char			 versions_json[1024];
 	size_t			 versions_len;
-	/* Counters for --stats. */
+	/* Counters for --stats: verdicts by outcome (spoof; else
+	 * consistent when any check could be made; else unknown). */
 	uint64_t		 n_verdicts;
 	uint64_t		 n_spoof;
+	uint64_t		 n_consistent;
+	uint64_t		 n_unknown;
 	uint64_t		 n_ua_lookups;
 	uint64_t		 n_ua_hits;
 };

@@ -309,6 +309,10 @@ test_verdict_checks(const struct rules *r)
 	CHECK(verdict_eval(&v, &ev, &f, &vd));
 	CHECK_EQ_U(vd.check[VERDICT_UA_VS_HTTP], VERDICT_CONSISTENT);
 	CHECK(!vd.is_spoof);
+	CHECK_EQ_U(v.n_verdicts, 4);
+	CHECK_EQ_U(v.n_spoof, 2);
+	CHECK_EQ_U(v.n_consistent, 1);
+	CHECK_EQ_U(v.n_unknown, 1);
 	/* No evidence, or no rules: no verdict. */
 	memset(&ev, 0, sizeof(ev));
 	CHECK(!verdict_eval(&v, &ev, &f, &vd));
