@@ -374,7 +374,7 @@ record_verdict(struct pipeline *p, const struct flow *f, struct json *j)
 			    &ev);
 	if (!verdict_eval(&p->verdict, &ev, f, &vd))
 		return;
-	verdict_json(&p->verdict, &vd, &ev, j);
+	verdict_json(&p->verdict, &vd, j);
 	verdict_remember(&p->verdict, &vd, f);
 }
 

@@ -135,8 +135,10 @@ eval_own(struct verdict_ctx *v, const struct evidence *ev, struct verdict *vd)
 	const char *fam;
 
 	if ((ev->have & EV_TLS) && (c = rules_tls_find(r, ev->ja4.s,
-	    ev->ja4.len, ev->ja3_hash.s, ev->ja3_hash.len)) != NULL)
+	    ev->ja4.len, ev->ja3_hash.s, ev->ja3_hash.len)) != NULL) {
 		part_client(&vd->client, c, "tls");
+		vd->client.field = c->is_ja3 ? "tls.ja3_hash" : "tls.ja4";
+	}
 	if ((ev->have & EV_HTTP) && (c = rules_http_find(r,
 	    ev->header_order.s, ev->header_order.len)) != NULL)
 		part_client(&vd->http, c, "http");
@@ -352,12 +354,11 @@ json_part(struct json *j, const char *key, const struct verdict_part *p,
 
 /* Which record fields the verdict rests on. */
 static void
-json_fields(struct json *j, const struct verdict *vd, const struct evidence *ev)
+json_fields(struct json *j, const struct verdict *vd)
 {
 	json_arr_open(j, "fields");
-	if (vd->client.is_set && vd->client.from_flow == 0)
-		json_str(j, NULL, vd->client.library == NULL &&
-		    ev->ja4.len == 0 ? "tls.ja3_hash" : "tls.ja4");
+	if (vd->client.field != NULL)
+		json_str(j, NULL, vd->client.field);
 	if (vd->http.is_set)
 		json_str(j, NULL, "http.header_order");
 	if (vd->os.is_set && vd->os.from_flow == 0)
@@ -369,8 +370,7 @@ json_fields(struct json *j, const struct verdict *vd, const struct evidence *ev)
 }
 
 static void
-json_evidence(struct json *j, const struct verdict *vd,
-    const struct evidence *ev)
+json_evidence(struct json *j, const struct verdict *vd)
 {
 	const char *ids[] = { vd->client.rule, vd->http.rule, vd->os.rule,
 	    vd->claim.rule, vd->claim.from_flow == 0 ? vd->claim_os_rule :
@@ -382,7 +382,7 @@ json_evidence(struct json *j, const struct verdict *vd,
 		if (ids[i] != NULL)
 			json_str(j, NULL, ids[i]);
 	json_arr_close(j);
-	json_fields(j, vd, ev);
+	json_fields(j, vd);
 	json_obj_close(j);
 }
 
@@ -429,7 +429,7 @@ json_claims(struct json *j, const struct verdict *vd)
 
 void
 verdict_json(struct verdict_ctx *v, const struct verdict *vd,
-    const struct evidence *ev, struct json *j)
+    struct json *j)
 {
 	json_obj_open(j, "verdict");
 	if (vd->client.is_set)
@@ -456,7 +456,7 @@ verdict_json(struct verdict_ctx *v, const struct verdict *vd,
 	json_obj_close(j);
 	json_fixed(j, "spoof_score", vd->score_milli, 3);
 	json_bool(j, "spoof", vd->is_spoof);
-	json_evidence(j, vd, ev);
+	json_evidence(j, vd);
 	json_versions(v, j);
 	json_obj_close(j);
 }

@@ -81,6 +81,7 @@ struct verdict_part {
 	const char	*rule;		/* rule id, NULL: none */
 	const char	*source;	/* "rule", "p0f" */
 	const char	*via;		/* "tls", "http", "tcp", "useragent" */
+	const char	*field;		/* record member matched, own only */
 	uint64_t	 from_flow;
 	const struct rules_json *json;	/* the rule's members, own rule */
 	bool		 is_set;
@@ -109,7 +110,7 @@ bool	verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 
 /* Write the "verdict" member. */
 void	verdict_json(struct verdict_ctx *v, const struct verdict *vd,
-	    const struct evidence *ev, struct json *j);
+	    struct json *j);
 
 /* Keep what this flow showed for its client's later flows. */
 void	verdict_remember(struct verdict_ctx *v, const struct verdict *vd,

@@ -324,6 +324,45 @@ test_verdict_checks(const struct rules *r)
 	verdict_ctx_free(&v);
 }
 
+/* A ClientHello known by its JA3 only: the verdict says so. */
+static void
+test_ja3_verdict(void)
+{
+	static const char text[] = "version: \"j1\"\nrules:\n  - id: j\n"
+	    "    ja3: 0149f47eabf9a20d0893e2a44e5a6323\n"
+	    "    application: J\n    family: j\n    category: tool\n";
+	char err[512], buf[4096];
+	struct rules *r = rules_new();
+	struct verdict_ctx v;
+	struct evidence ev;
+	struct verdict vd;
+	struct flow f;
+	struct json j;
+	const char *path = put("tls.yaml", text, sizeof(text) - 1);
+
+	CHECK(rules_load_file(r, RULES_TLS, path, err, sizeof(err)) == 0);
+	unlink(path);
+	CHECK(verdict_ctx_init(&v, 0, 0, 1) == 0);
+	v.rules = r;
+	memset(&f, 0, sizeof(f));
+	f.id = 7;
+	memset(&ev, 0, sizeof(ev));
+	ev.have = EV_TLS;
+	set(&ev.ja4, "t13d0000h2_000000000000_000000000000");
+	set(&ev.ja3_hash, "0149f47eabf9a20d0893e2a44e5a6323");
+	CHECK(verdict_eval(&v, &ev, &f, &vd));
+	json_init(&j, buf, sizeof(buf));
+	json_obj_open(&j, NULL);
+	verdict_json(&v, &vd, &j);
+	json_obj_close(&j);
+	CHECK(json_finish(&j) > 0);
+	CHECK(strstr(buf, "\"fields\":[\"tls.ja3_hash\"]") != NULL);
+	CHECK(strstr(buf, "\"versions\":{\"tls\":\"j1\"}") != NULL);
+	CHECK(strstr(buf, "\"rule\":\"j\",\"application\":\"J\"") != NULL);
+	verdict_ctx_free(&v);
+	rules_free(r);
+}
+
 int
 main(void)
 {
@@ -336,6 +375,7 @@ main(void)
 	}
 	test_errors();
 	test_bad_input();
+	test_ja3_verdict();
 	rmdir(dir);
 	if ((r = load_project()) == NULL) {
 		CHECK(!"rules/ loads");
