@@ -324,6 +324,42 @@ test_verdict_checks(const struct rules *r)
 	verdict_ctx_free(&v);
 }
 
+/* The client table: bounded, least recent forgotten, window, own flow
+ * never counted. */
+static void
+test_clients(void)
+{
+	struct clients c;
+	struct client_fact x[CLIENT_N_KIND];
+	uint8_t a[3][16] = { { 1 }, { 2 }, { 3 } };
+	const struct client_entry *e;
+
+	CHECK(clients_init(&c, 2, 1000000, 5) == 0);
+	memset(x, 0, sizeof(x));
+	x[CLIENT_TCP].ts_us = 10;
+	x[CLIENT_TCP].flow_id = 1;
+	snprintf(x[CLIENT_TCP].family, sizeof(x[CLIENT_TCP].family), "linux");
+	clients_update(&c, 4, a[0], x);
+	clients_update(&c, 4, a[1], x);
+	CHECK(clients_find(&c, 4, a[0]) != NULL);
+	clients_update(&c, 4, a[0], x);		/* a[0] most recent again */
+	clients_update(&c, 4, a[2], x);		/* evicts a[1] */
+	CHECK_EQ_U(c.n_evicted, 1);
+	CHECK(clients_find(&c, 4, a[1]) == NULL);
+	CHECK(clients_find(&c, 6, a[0]) == NULL);
+	e = clients_find(&c, 4, a[0]);
+	CHECK(e != NULL);
+	CHECK(clients_fact(&c, e, CLIENT_TCP, 500, 2) != NULL);
+	CHECK(clients_fact(&c, e, CLIENT_TCP, 500, 1) == NULL);
+	CHECK(clients_fact(&c, e, CLIENT_TCP, 2000000, 2) == NULL);
+	CHECK(clients_fact(&c, e, CLIENT_TLS, 500, 2) == NULL);
+	clients_free(&c);
+	CHECK(clients_init(&c, 0, 1, 1) == 0);
+	clients_update(&c, 4, a[0], x);
+	CHECK(clients_find(&c, 4, a[0]) == NULL);
+	clients_free(&c);
+}
+
 /* A ClientHello known by its JA3 only: the verdict says so. */
 static void
 test_ja3_verdict(void)
@@ -376,6 +412,7 @@ main(void)
 	test_errors();
 	test_bad_input();
 	test_ja3_verdict();
+	test_clients();
 	rmdir(dir);
 	if ((r = load_project()) == NULL) {
 		CHECK(!"rules/ loads");
