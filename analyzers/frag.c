@@ -1,8 +1,6 @@
 /* analyzers/frag.c: record fragments in a slab. */
 #include "analyzers/frag.h"
 
-#include <string.h>
-
 bool
 frag_open(struct frag_pool *pool, struct frag *fr, struct json *j)
 {
@@ -41,23 +39,24 @@ frag_release(struct frag_pool *pool, struct frag *fr)
 }
 
 void
-frag_ref_last(const struct json *j, const char *s, size_t n,
-    struct frag_ref *r)
+frag_ref_last(const struct json *j, size_t n, struct frag_ref *r)
 {
 	size_t off;
+	char before;
 
 	r->off = r->len = 0;
-	/* Only printable ASCII without quote or backslash is written as is;
-	 * the value then ends just before the closing quote. */
-	if (j->overflow || n == 0 || n > UINT16_MAX || j->len < n + 2)
+	/* The value just written ends with its closing quote.  Escaping only
+	 * lengthens a string, and inside an escaped string every quote
+	 * follows a backslash; so a quote n bytes back that follows the
+	 * key's colon, a comma or a bracket opens the value, which then
+	 * went in as is. */
+	if (j->overflow || n == 0 || n > UINT16_MAX || j->len < n + 3 ||
+	    j->buf[j->len - 1] != '"')
 		return;
-	for (size_t i = 0; i < n; i++)
-		if ((uint8_t)s[i] < 0x20 || (uint8_t)s[i] > 0x7e ||
-		    s[i] == '"' || s[i] == '\\')
-			return;
 	off = j->len - 1 - n;
+	before = j->buf[off - 2];
 	if (off > UINT16_MAX || j->buf[off - 1] != '"' ||
-	    memcmp(j->buf + off, s, n) != 0)
+	    (before != ':' && before != ',' && before != '['))
 		return;
 	r->off = (uint16_t)off;
 	r->len = (uint16_t)n;

@@ -45,10 +45,9 @@ struct frag_ref {
 	uint16_t	 len;
 };
 
-/* Remember the string value j has just written, s[0..n), if it was
- * written as is (no escape), else leave *r empty. */
-void	frag_ref_last(const struct json *j, const char *s, size_t n,
-	    struct frag_ref *r);
+/* Remember where the string value of n bytes j has just written lies, if
+ * it was written as is (nothing escaped), else leave *r empty. */
+void	frag_ref_last(const struct json *j, size_t n, struct frag_ref *r);
 
 /* The bytes r names in fr, borrowed until the fragment is released;
  * NULL (and *len 0) when r or fr is empty. */

@@ -112,8 +112,7 @@ render_request(struct an_ctx *ctx, struct http_flow *st,
 		json_host(&j, ctx, req->host);
 	if (req->has_user_agent) {
 		json_str(&j, "user_agent", req->user_agent);
-		frag_ref_last(&j, req->user_agent, strlen(req->user_agent),
-		    &st->ua);
+		frag_ref_last(&j, strlen(req->user_agent), &st->ua);
 	}
 	if (req->has_accept_language)
 		json_str(&j, "accept_language", req->accept_language);
@@ -123,7 +122,7 @@ render_request(struct an_ctx *ctx, struct http_flow *st,
 	json_arr_close(&j);
 	http_header_order_hash(&req->hdrs, buf);
 	json_str(&j, "header_order", buf);
-	frag_ref_last(&j, buf, strlen(buf), &st->order);
+	frag_ref_last(&j, strlen(buf), &st->order);
 	json_bool(&j, "cookie", req->has_cookie);
 	json_bool(&j, "referer", req->has_referer);
 	if (p0f_http_request_sig(req, a->p0f_http, buf, sizeof(buf)) > 0) {
@@ -132,8 +131,7 @@ render_request(struct an_ctx *ctx, struct http_flow *st,
 		    p0f_http_match_request(a->p0f_http, req, &m) &&
 		    m.label != NULL) {
 			json_str(&j, "p0f_label", m.label);
-			frag_ref_last(&j, m.label, strlen(m.label),
-			    &st->p0f_label);
+			frag_ref_last(&j, strlen(m.label), &st->p0f_label);
 			if (m.is_dishonest)
 				json_bool(&j, "p0f_dishonest", true);
 		}

@@ -177,8 +177,7 @@ render_alpn(struct json *j, const char *key, const struct tls_alpn *a,
 	for (size_t i = 0; i < n; i++) {
 		json_strn(j, NULL, (const char *)a[i].name, a[i].len);
 		if (i == 0 && first != NULL)
-			frag_ref_last(j, (const char *)a[i].name, a[i].len,
-			    first);
+			frag_ref_last(j, a[i].len, first);
 	}
 	json_arr_close(j);
 }
@@ -219,15 +218,14 @@ tls_render_client(struct tls_ctx *t, struct tls_frags *fr,
 	json_strn(&j, "ja3", buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 	n = tls_fp_ja3_md5(ch, buf, sizeof(buf));
 	json_strn(&j, "ja3_hash", buf, n);
-	frag_ref_last(&j, buf, n, &fr->ja3_hash);
+	frag_ref_last(&j, n, &fr->ja3_hash);
 	fr->has_grease = ch->has_grease;
 	for (size_t i = 0; i < 4; i++) {
 		n = tls_fp_ja4(ch, proto, forms[i], buf, sizeof(buf));
 		n = n < sizeof(buf) ? n : sizeof(buf) - 1;
 		json_strn(&j, names[i], buf, n);
 		if (i < 2)
-			frag_ref_last(&j, buf, n, i == 0 ? &fr->ja4 :
-			    &fr->ja4_r);
+			frag_ref_last(&j, n, i == 0 ? &fr->ja4 : &fr->ja4_r);
 	}
 	t->n_client_hellos++;
 	return side_close(t, fr, 0, &j);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzers/frag.h"
 #include "sensor/verdict.h"
 #include "tests/test.h"
 
@@ -324,6 +325,37 @@ test_verdict_checks(const struct rules *r)
 	verdict_ctx_free(&v);
 }
 
+/* Evidence borrowed from a rendered fragment: only strings written as
+ * they are (nothing escaped) are found again. */
+static void
+test_frag_ref(void)
+{
+	static const char *const vals[] = { "curl/7.88.1", "a\"b", "x\\",
+	    "say \"hi\":\"", "\x01z", "", "caf\xc3\xa9" };
+	static const bool plain[] = { true, false, false, false, false, false,
+	    true };
+	char buf[512];
+	struct json j;
+	struct frag_ref r;
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		size_t n = strlen(vals[i]);
+
+		json_init_members(&j, buf, sizeof(buf));
+		json_str(&j, "k", "first");
+		json_str(&j, "user_agent", vals[i]);
+		frag_ref_last(&j, n, &r);
+		CHECK_EQ_U(r.len != 0, plain[i]);
+		if (r.len != 0)
+			CHECK(r.len == n && memcmp(buf + r.off, vals[i], n) == 0);
+		json_arr_open(&j, "alpn");
+		json_str(&j, NULL, vals[i]);
+		frag_ref_last(&j, n, &r);
+		CHECK_EQ_U(r.len != 0, plain[i]);
+		json_arr_close(&j);
+	}
+}
+
 /* The client table: bounded, least recent forgotten, window, own flow
  * never counted. */
 static void
@@ -413,6 +445,7 @@ main(void)
 	test_bad_input();
 	test_ja3_verdict();
 	test_clients();
+	test_frag_ref();
 	rmdir(dir);
 	if ((r = load_project()) == NULL) {
 		CHECK(!"rules/ loads");
