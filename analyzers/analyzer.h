@@ -8,6 +8,9 @@
  *   stream() with the reassembled bytes of one TCP direction from its first
  *            byte, each time that prefix grows, while it returns true;
  *   emit()   when the flow ends, to write the analyzer's part of the record;
+ *   evidence() if set, when the record is written (after emit()), to add
+ *            what the flow says about its client to the verdict's
+ *            struct evidence (analyzers/evidence.h);
  *   end()    last, if set, once per flow: its record is done (after emit(),
  *            whether or not anything was emitted or the record could be
  *            written) and no callback follows for this state, so give back
@@ -22,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzers/evidence.h"
 #include "json.h"
 #include "sensor/decode.h"
 #include "sensor/flow.h"
@@ -63,6 +67,8 @@ struct analyzer {
 	bool		(*has_output)(const void *state);
 	void		(*emit)(const void *state, const struct an_ctx *ctx,
 			    const struct flow *f, struct json *j);
+	void		(*evidence)(const void *state, const struct an_ctx *ctx,
+			    struct evidence *ev);		/* or NULL */
 	void		(*end)(void *state, struct an_ctx *ctx);	/* or NULL */
 };
 

@@ -38,6 +38,22 @@ bool	frag_close(struct frag_pool *pool, struct frag *fr,
 void	frag_emit(const struct frag_pool *pool, const struct frag *fr,
 	    struct json *j);
 
+/* Where one string value lies in a fragment, so that the verdict can read
+ * it back without a copy in the flow's state: len 0 means none. */
+struct frag_ref {
+	uint16_t	 off;
+	uint16_t	 len;
+};
+
+/* Remember where the string value of n bytes j has just written lies, if
+ * it was written as is (nothing escaped), else leave *r empty. */
+void	frag_ref_last(const struct json *j, size_t n, struct frag_ref *r);
+
+/* The bytes r names in fr, borrowed until the fragment is released;
+ * NULL (and *len 0) when r or fr is empty. */
+const char *frag_ref_get(const struct frag_pool *pool, const struct frag *fr,
+	    const struct frag_ref *r, size_t *len);
+
 /* Give the slot back; fr is empty afterwards. */
 void	frag_release(struct frag_pool *pool, struct frag *fr);
 

@@ -66,6 +66,9 @@ static const char *const http2_anom_names[] = {
 struct http_flow {
 	struct frag	 fr[3];		/* [0] first request, [1] response,
 					 * [2] later requests */
+	struct frag_ref	 ua;		/* where the verdict finds them in */
+	struct frag_ref	 order;		/* fr[0] */
+	struct frag_ref	 p0f_label;
 	uint32_t	 anomalies;	/* HTTP_ANOM_* */
 	uint32_t	 h2_anomalies;	/* HTTP2_ANOM_* */
 	uint32_t	 h2_slot;	/* struct http_h2, 0: none */
@@ -188,8 +191,10 @@ render_request(struct an_ctx *ctx, struct http_flow *st,
 	json_strn(&j, "version", ver, 3);
 	if (req->has_host)
 		json_host(&j, ctx, req->host);
-	if (req->has_user_agent)
+	if (req->has_user_agent) {
 		json_str(&j, "user_agent", req->user_agent);
+		frag_ref_last(&j, strlen(req->user_agent), &st->ua);
+	}
 	if (req->has_accept_language)
 		json_str(&j, "accept_language", req->accept_language);
 	json_arr_open(&j, "headers");
@@ -198,6 +203,7 @@ render_request(struct an_ctx *ctx, struct http_flow *st,
 	json_arr_close(&j);
 	http_header_order_hash(&req->hdrs, buf);
 	json_str(&j, "header_order", buf);
+	frag_ref_last(&j, strlen(buf), &st->order);
 	json_bool(&j, "cookie", req->has_cookie);
 	json_bool(&j, "referer", req->has_referer);
 	if (p0f_http_request_sig(req, a->p0f_http, buf, sizeof(buf)) > 0) {
@@ -206,6 +212,7 @@ render_request(struct an_ctx *ctx, struct http_flow *st,
 		    p0f_http_match_request(a->p0f_http, req, &m) &&
 		    m.label != NULL) {
 			json_str(&j, "p0f_label", m.label);
+			frag_ref_last(&j, strlen(m.label), &st->p0f_label);
 			if (m.is_dishonest)
 				json_bool(&j, "p0f_dishonest", true);
 		}
@@ -528,6 +535,29 @@ http_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 	json_obj_close(j);
 }
 
+/* The first request's User-Agent, header order and p0f label, borrowed
+ * from its fragment.  A User-Agent that had to be escaped is not given:
+ * no browser sends one. */
+static void
+http_evidence(const void *state, const struct an_ctx *ctx,
+    struct evidence *ev)
+{
+	const struct http_flow *st = state;
+	const struct frag *fr = &st->fr[0];
+	const char *s;
+	size_t n;
+
+	if (fr->slot == 0 || st->order.len == 0)
+		return;
+	ev->have |= EV_HTTP;
+	s = frag_ref_get(ctx->frags, fr, &st->ua, &n);
+	ev_str_set(&ev->user_agent, s, n);
+	s = frag_ref_get(ctx->frags, fr, &st->order, &n);
+	ev_str_set(&ev->header_order, s, n);
+	s = frag_ref_get(ctx->frags, fr, &st->p0f_label, &n);
+	ev_str_set(&ev->p0f_http, s, n);
+}
+
 static void
 http_end(void *state, struct an_ctx *ctx)
 {
@@ -542,6 +572,7 @@ http_end(void *state, struct an_ctx *ctx)
 		hpack_wipe(&h->dec);	/* it holds header values */
 		slab_release(&ctx->app->h2, &st->h2_slot);
 	}
+	st->ua.len = st->order.len = st->p0f_label.len = 0;
 }
 
 const struct analyzer http_analyzer = {
@@ -550,5 +581,6 @@ const struct analyzer http_analyzer = {
 	.stream = http_stream,
 	.has_output = http_has_output,
 	.emit = http_emit,
+	.evidence = http_evidence,
 	.end = http_end,
 };

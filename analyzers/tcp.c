@@ -1,6 +1,7 @@
 /* analyzers/tcp.c: TCP handshake analyzer glue. */
 #include "analyzers/tcp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "analyzers/p0f_db.h"
@@ -11,6 +12,11 @@
 #endif
 
 #define TCP_OPTS_MAX	40
+
+_Static_assert(EV_SIG_MAX >= TCP_SIG_STR_MAX, "evidence signature room");
+#ifdef FP_JA4PLUS
+_Static_assert(EV_JA4T_MAX >= JA4T_STR_MAX, "evidence JA4T room");
+#endif
 
 /* One fingerprinted handshake segment. */
 struct tcp_side {
@@ -193,10 +199,36 @@ tcp_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 	json_obj_close(j);
 }
 
+/* The client's SYN: signature, p0f label and JA4T, copied. */
+static void
+tcp_evidence(const void *state, const struct an_ctx *ctx, struct evidence *ev)
+{
+	const struct tcp_side *s = &((const struct tcp_state *)state)->side[0];
+	const struct p0f_label *l;
+
+	if (!s->present)
+		return;
+	ev->have |= EV_TCP;
+	tcp_sig_format(&s->sig, s->syn_mss, ev->tcp_sig, sizeof(ev->tcp_sig));
+	ev->tcp_p0f[0] = ev->tcp_p0f_class[0] = '\0';
+	if (ctx->p0f != NULL && s->label >= 0) {
+		l = &ctx->p0f->labels[s->label];
+		p0f_label_str(l, ev->tcp_p0f, sizeof(ev->tcp_p0f));
+		snprintf(ev->tcp_p0f_class, sizeof(ev->tcp_p0f_class), "%s",
+		    l->is_userland ? "!" : l->class_name);
+	}
+	ev->ja4t[0] = '\0';
+#ifdef FP_JA4PLUS
+	ja4t_format(s->sig.win, s->opts, s->opts_len, ev->ja4t,
+	    sizeof(ev->ja4t));
+#endif
+}
+
 const struct analyzer tcp_analyzer = {
 	.name = "tcp",
 	.state_size = sizeof(struct tcp_state),
 	.packet = tcp_packet,
 	.has_output = tcp_has_output,
 	.emit = tcp_emit,
+	.evidence = tcp_evidence,
 };

@@ -168,13 +168,17 @@ side_close(struct tls_ctx *t, struct tls_frags *fr, int side,
 	return frag_close(t->frags, &fr->side[side], j);
 }
 
+/* The ALPN list; where its first name lies goes to *first if not NULL. */
 static void
 render_alpn(struct json *j, const char *key, const struct tls_alpn *a,
-    size_t n)
+    size_t n, struct frag_ref *first)
 {
 	json_arr_open(j, key);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		json_strn(j, NULL, (const char *)a[i].name, a[i].len);
+		if (i == 0 && first != NULL)
+			frag_ref_last(j, a[i].len, first);
+	}
 	json_arr_close(j);
 }
 
@@ -192,7 +196,7 @@ tls_render_client(struct tls_ctx *t, struct tls_frags *fr,
 	if (ch->has_sni)
 		json_strn(&j, "sni", ch->sni, ch->sni_len);
 	if (ch->has_alpn)
-		render_alpn(&j, "alpn", ch->alpn, ch->n_alpn);
+		render_alpn(&j, "alpn", ch->alpn, ch->n_alpn, &fr->alpn);
 	json_version(&j, "legacy_version", ch->legacy_version);
 	if (ch->has_supported_versions) {
 		json_arr_open(&j, "supported_versions");
@@ -213,15 +217,21 @@ tls_render_client(struct tls_ctx *t, struct tls_frags *fr,
 	n = n < sizeof(buf) ? tls_fp_md5_hex(buf, n, hash, sizeof(hash)) :
 	    tls_fp_ja3_md5(ch, hash, sizeof(hash));
 	json_strn(&j, "ja3_hash", hash, n);
+	frag_ref_last(&j, n, &fr->ja3_hash);
+	fr->has_grease = ch->has_grease;
 	for (int orig = 0; orig < 2; orig++) {
 		size_t raw_n;
 
 		n = tls_fp_ja4_pair(ch, proto, orig, hash, sizeof(hash), buf,
 		    sizeof(buf), &raw_n);
-		json_strn(&j, orig ? "ja4_o" : "ja4", hash,
-		    n < sizeof(hash) ? n : sizeof(hash) - 1);
-		json_strn(&j, orig ? "ja4_ro" : "ja4_r", buf,
-		    raw_n < sizeof(buf) ? raw_n : sizeof(buf) - 1);
+		n = n < sizeof(hash) ? n : sizeof(hash) - 1;
+		raw_n = raw_n < sizeof(buf) ? raw_n : sizeof(buf) - 1;
+		json_strn(&j, orig ? "ja4_o" : "ja4", hash, n);
+		if (!orig)
+			frag_ref_last(&j, n, &fr->ja4);
+		json_strn(&j, orig ? "ja4_ro" : "ja4_r", buf, raw_n);
+		if (!orig)
+			frag_ref_last(&j, raw_n, &fr->ja4_r);
 	}
 	t->n_client_hellos++;
 	return side_close(t, fr, 0, &j);
@@ -241,7 +251,7 @@ tls_render_server(struct tls_ctx *t, struct tls_frags *fr,
 	    sh->selected_version : sh->legacy_version);
 	json_hex16(&j, "cipher", sh->cipher);
 	if (sh->has_alpn)
-		render_alpn(&j, "server_alpn", &sh->alpn, 1);
+		render_alpn(&j, "server_alpn", &sh->alpn, 1, NULL);
 	n = tls_fp_ja3s(sh, buf, sizeof(buf));
 	json_strn(&j, "ja3s", buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 	n = tls_fp_ja3s_md5(sh, buf, sizeof(buf));
@@ -330,10 +340,34 @@ tls_emit_frags(const struct tls_ctx *t, const struct tls_frags *fr,
 }
 
 void
+tls_frags_evidence(const struct tls_ctx *t, const struct tls_frags *fr,
+    struct evidence *ev)
+{
+	const struct frag *c = &fr->side[0];
+	size_t n;
+	const char *s;
+
+	if (t == NULL || c->slot == 0 || fr->ja4.len == 0)
+		return;
+	ev->have |= EV_TLS;
+	s = frag_ref_get(t->frags, c, &fr->ja4, &n);
+	ev_str_set(&ev->ja4, s, n);
+	s = frag_ref_get(t->frags, c, &fr->ja4_r, &n);
+	ev_str_set(&ev->ja4_r, s, n);
+	s = frag_ref_get(t->frags, c, &fr->ja3_hash, &n);
+	ev_str_set(&ev->ja3_hash, s, n);
+	s = frag_ref_get(t->frags, c, &fr->alpn, &n);
+	ev_str_set(&ev->alpn, s, n);
+	ev->tls_grease = fr->has_grease;
+}
+
+void
 tls_release_frags(struct tls_ctx *t, struct tls_frags *fr)
 {
 	frag_release(t->frags, &fr->side[0]);
 	frag_release(t->frags, &fr->side[1]);
+	memset(&fr->ja4, 0, sizeof(fr->ja4));
+	fr->ja4_r = fr->ja3_hash = fr->alpn = fr->ja4;
 }
 
 void
@@ -646,11 +680,20 @@ tls_end(void *state, struct an_ctx *ctx)
 		tls_release_frags(ctx->tls, &st->fr);
 }
 
+static void
+tls_evidence(const void *state, const struct an_ctx *ctx, struct evidence *ev)
+{
+	const struct tls_flow *st = state;
+
+	tls_frags_evidence(ctx->tls, &st->fr, ev);
+}
+
 const struct analyzer tls_analyzer = {
 	.name = "tls",
 	.state_size = sizeof(struct tls_flow),
 	.stream = tls_stream,
 	.has_output = tls_has_output,
 	.emit = tls_emit,
+	.evidence = tls_evidence,
 	.end = tls_end,
 };

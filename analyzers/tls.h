@@ -58,9 +58,15 @@ void		 tls_ctx_free(struct tls_ctx *t);
 /* Print the counters as key=value lines. */
 void		 tls_ctx_stats(const struct tls_ctx *t, FILE *fp);
 
-/* A flow's rendered fields: [0] the client's, [1] the server's. */
+/* A flow's rendered fields: [0] the client's, [1] the server's, and where
+ * the client's fingerprints lie in its fragment, for the verdict. */
 struct tls_frags {
 	struct frag	 side[2];
+	struct frag_ref	 ja4;
+	struct frag_ref	 ja4_r;
+	struct frag_ref	 ja3_hash;
+	struct frag_ref	 alpn;		/* the first protocol offered */
+	bool		 has_grease;
 };
 
 /* Render the client fields of ch (proto 't', 'q' or 'd') into the flow's
@@ -80,6 +86,11 @@ void		 tls_render_certs(struct tls_ctx *t, struct tls_frags *fr,
 void		 tls_emit_frags(const struct tls_ctx *t,
 		    const struct tls_frags *fr, struct json *j);
 void		 tls_release_frags(struct tls_ctx *t, struct tls_frags *fr);
+
+/* Add the client's fingerprints of fr to ev (EV_TLS), borrowed from its
+ * fragment. */
+void		 tls_frags_evidence(const struct tls_ctx *t,
+		    const struct tls_frags *fr, struct evidence *ev);
 
 /* Names of TLS_ANOM_* / TLS_REC_ANOM_* bits, for the record. */
 void		 tls_emit_anomalies(struct json *j, const char *key,

@@ -286,6 +286,14 @@ udp_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 }
 
 static void
+udp_evidence(const void *state, const struct an_ctx *ctx, struct evidence *ev)
+{
+	const struct tls_udp_flow *st = state;
+
+	tls_frags_evidence(ctx->tls, &st->fr, ev);
+}
+
+static void
 udp_end(void *state, struct an_ctx *ctx)
 {
 	struct tls_udp_flow *st = state;
@@ -302,5 +310,6 @@ const struct analyzer tls_udp_analyzer = {
 	.packet = udp_packet,
 	.has_output = udp_has_output,
 	.emit = udp_emit,
+	.evidence = udp_evidence,
 	.end = udp_end,
 };

@@ -367,19 +367,20 @@ cl_ssh() {
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 \
 		-o LogLevel=ERROR "root@$S4" true || log "ssh client exited non-zero (handshake still captured)"
 }
-cl_chromium() {
-	local prof
+cl_chromium() { # cl_chromium [URL [FLAG...]]
+	local prof url=${1:-https://$HOST/}
 	prof=$(mktemp -d "$WORK/chromium.XXXXXX")
+	[ $# -gt 0 ] && shift
 	HOME=$prof q nsc timeout 40 chromium --headless --no-sandbox --disable-gpu --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-default-apps --disable-breakpad --no-default-browser-check \
 		--user-data-dir="$prof" --ignore-certificate-errors \
-		--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE $HOST" \
-		--dump-dom "https://$HOST/" ||
+		--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE $HOST" "$@" \
+		--dump-dom "$url" ||
 		log "chromium exited non-zero"
 }
-cl_firefox() {
-	local prof
+cl_firefox() { # cl_firefox [URL]
+	local prof url=${1:-https://$HOST/}
 	prof=$(mktemp -d "$WORK/firefox.XXXXXX")
 	# trust the run-time CA in the fresh profile so the page really loads
 	if command -v certutil >/dev/null; then
@@ -412,10 +413,12 @@ cl_firefox() {
 		user_pref("services.settings.server", "http://127.0.0.1:9/");
 		user_pref("toolkit.telemetry.enabled", false);
 		user_pref("toolkit.telemetry.server", "");
+		user_pref("dom.security.https_first", false);
+		user_pref("dom.security.https_first_schemeless", false);
 	EOF
 	# (release builds ignore services.settings.server unless this is set)
 	HOME=$prof MOZ_REMOTE_SETTINGS_DEVTOOLS=1 q nsc timeout 60 firefox-esr --headless --no-remote --profile "$prof" \
-		--screenshot "$prof/shot.png" "https://$HOST/" || log "firefox exited non-zero"
+		--screenshot "$prof/shot.png" "$url" || log "firefox exited non-zero"
 }
 
 have_chromium() { command -v chromium >/dev/null; }
@@ -500,6 +503,70 @@ sc_firefox() {
 	have_firefox || { skip firefox "firefox-esr not installed"; return 0; }
 	cap_start firefox
 	cl_firefox
+	cap_stop 1
+}
+
+# Spoofed User-Agents (tests/spoof.sh): curl, wget and Python's urllib send
+# browser User-Agents, each one twice over plain HTTP (the User-Agent is on
+# the wire) then twice over HTTPS (it is not), all from the one client
+# address.  The strings follow the browsers' published User-Agent grammar.
+SPOOF_UAS=(
+	'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+	'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+	'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0'
+	'Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0'
+	'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15'
+	'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.51'
+)
+cl_spoof() { # cl_spoof curl|wget|python USER-AGENT http|https
+	case $1 in
+	curl) q nsc curl -sS --max-time 10 --cacert "$WORK/pki/ca.crt" -A "$2" -o /dev/null "$3://$HOST/" ;;
+	wget) q nsc wget -q -T 10 -t 1 --ca-certificate="$WORK/pki/ca.crt" -U "$2" -O /dev/null "$3://$HOST/" ;;
+	python) q nsc "$PY" -I -c '
+import ssl, sys, urllib.request
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+req = urllib.request.Request(sys.argv[1], headers={"User-Agent": sys.argv[2]})
+urllib.request.urlopen(req, context=ctx, timeout=10).read()
+' "$3://$HOST/" "$2" ;;
+	esac
+}
+spoof_capture() { # spoof_capture TOOL
+	local ua
+	cap_start "spoof_$1"
+	for ua in "${SPOOF_UAS[@]}"; do
+		cl_spoof "$1" "$ua" http
+		cl_spoof "$1" "$ua" http
+		cl_spoof "$1" "$ua" https
+		cl_spoof "$1" "$ua" https
+	done
+	cap_stop
+}
+sc_spoof_curl()   { spoof_capture curl; }
+sc_spoof_wget()   { spoof_capture wget; }
+sc_spoof_python() { spoof_capture python; }
+
+# Genuine browsers with their own User-Agents (tests/spoof.sh): chromium and
+# firefox-esr each load the page three times over plain HTTP (HTTPS
+# upgrades turned off, so the User-Agent is on the wire) and three times
+# over HTTPS, from the same client address.
+sc_browsers_ua() {
+	have_chromium || have_firefox || { skip browsers_ua "no chromium or firefox-esr"; return 0; }
+	local i
+	cap_start browsers_ua
+	if have_chromium; then
+		for i in 1 2 3; do
+			cl_chromium "http://$HOST/" --disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable
+			cl_chromium "https://$HOST/"
+		done
+	fi
+	if have_firefox; then
+		for i in 1 2 3; do
+			cl_firefox "http://$HOST/"
+			cl_firefox "https://$HOST/"
+		done
+	fi
 	cap_stop 1
 }
 
@@ -831,6 +898,7 @@ sc_bulk_https() { # TLS 1.3 (curl and nginx defaults; ALPN h2,http/1.1 offered)
 ALL_SCENARIOS=(demo curl_https curl_http wget_http openssl_tls12 openssl_tls13 gnutls
 	python_https python_http dtls_frag dig ssh chromium firefox ipv6 tcp_tuned frag4 frag6
 	sll sll2 null vlan qinq gre erspan geneve vxlan mpls raw
+	spoof_curl spoof_wget spoof_python browsers_ua
 	bulk_http bulk_https)
 
 # ----------------------------------------------------------------- summary

@@ -24,6 +24,7 @@
 #include "sensor/output_kafka.h"
 #include "sensor/output_tee.h"
 #include "sensor/pipeline.h"
+#include "sensor/rules.h"
 
 /* Exit codes, documented in fpsensor(8). */
 #define EXIT_DAMAGED	1	/* input damaged partway; records written */
@@ -33,6 +34,8 @@
 #define EXIT_USAGE	64	/* bad command line or configuration */
 
 #define DEFAULT_P0F_DB	"/etc/p0f/p0f.fp"
+#define DEFAULT_CLIENT_WINDOW	600u	/* seconds */
+#define DEFAULT_MAX_CLIENTS	8192u
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -43,6 +46,8 @@ struct options {
 	const char	*bpf;
 	const char	*p0f_path;
 	bool		 no_p0f;
+	const char	*rules_dir;	/* --rules, or the default found */
+	bool		 no_rules;
 	bool		 stats;
 	bool		 deterministic;
 	int		 ndpi;		/* --ndpi 1, --no-ndpi 0, default -1 */
@@ -97,6 +102,12 @@ usage(FILE *fp)
 "      --spool-dir DIR    keep undeliverable records here, send them later\n"
 "      --spool-max-bytes N  spool size cap; past it records are dropped\n"
 "                         and counted (default: 1 GiB)\n"
+"      --rules DIR        signature databases (tls.yaml, tcp.yaml, http.yaml,\n"
+"                         useragent.yaml) for the verdict (default: %s\n"
+"                         when it exists); SIGHUP reloads them\n"
+"      --no-rules         no verdicts\n"
+"      --client-window SEC  use a client's evidence from its other flows\n"
+"                         of the last SEC seconds (default: %u, 0: off)\n"
 "      --analyzers LIST   only these analyzers, comma-separated (default:\n"
 "                         all: tcp,tls,tls_udp,http,dns,ssh,ndpi)\n"
 "      --deterministic    no wall-clock fields (for golden tests)\n"
@@ -109,7 +120,8 @@ usage(FILE *fp)
 "were written), 2 input could not be read, 3 output failed, 4 Kafka: records\n"
 "left in the spool for the next run, 64 usage error.\n"
 "See fpsensor(8).\n",
-	    DEFAULT_P0F_DB, 65536u, 300u, 60u, 16384u, 4096u);
+	    DEFAULT_P0F_DB, 65536u, 300u, 60u, 16384u, 4096u,
+	    FP_DATADIR "/rules", DEFAULT_CLIENT_WINDOW);
 }
 
 static void
@@ -182,6 +194,7 @@ enum {
 	OPT_NDPI_PACKETS,
 	OPT_KAFKA_BROKERS, OPT_KAFKA_TOPIC, OPT_KAFKA_CONF, OPT_SENSOR_ID,
 	OPT_SPOOL_DIR, OPT_SPOOL_MAX_BYTES, OPT_KAFKA_FLUSH_TIMEOUT,
+	OPT_RULES, OPT_NO_RULES, OPT_CLIENT_WINDOW,
 };
 
 static const struct option long_opts[] = {
@@ -212,6 +225,9 @@ static const struct option long_opts[] = {
 	{ "sensor-id", required_argument, NULL, OPT_SENSOR_ID },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "no-rules", no_argument, NULL, OPT_NO_RULES },
+	{ "client-window", required_argument, NULL, OPT_CLIENT_WINDOW },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -253,6 +269,8 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pc.stream_slots = 4096;
 	o->pc.frag_slots = 32768;
 	o->pc.quic_slots = 512;
+	o->pc.client_window_us = DEFAULT_CLIENT_WINDOW * 1000000ull;
+	o->pc.max_clients = DEFAULT_MAX_CLIENTS;
 	while ((ch = getopt_long(argc, argv, "r:o:f:vVh", long_opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -321,6 +339,16 @@ parse_args(int argc, char **argv, struct options *o)
 			o->kafka.flush_timeout_ms = (uint32_t)opt_number(
 			    "kafka-flush-timeout", optarg, 0, 3600) * 1000;
 			break;
+		case OPT_RULES:
+			o->rules_dir = optarg;
+			break;
+		case OPT_NO_RULES: o->no_rules = true; break;
+		case OPT_CLIENT_WINDOW:
+			o->pc.client_window_us = opt_number("client-window",
+			    optarg, 0, 86400 * 7) * 1000000;
+			o->pc.max_clients = o->pc.client_window_us ?
+			    DEFAULT_MAX_CLIENTS : 0;
+			break;
 		case 'v': verbose++; break;
 		case 'V': version(); exit(0);
 		case 'h': usage(stdout); exit(0);
@@ -385,6 +413,44 @@ load_p0f(const struct options *o, struct p0f_http_db *http)
 	return db;
 }
 
+/*
+ * The signature databases: --rules DIR must load; by default the installed
+ * ones (FP_DATADIR/rules), else those of the source tree this fpsensor was
+ * built from, so that build/fpsensor shows verdicts; a missing default is
+ * silent.  NULL with --no-rules or when none is found.
+ */
+static struct rules *
+load_rules(struct options *o)
+{
+#ifdef FP_SRCDIR
+	static const char *const defaults[] = { FP_DATADIR "/rules",
+	    FP_SRCDIR "/rules" };
+#else
+	static const char *const defaults[] = { FP_DATADIR "/rules" };
+#endif
+	char err[1024];
+	struct rules *r;
+
+	if (o->no_rules)
+		return NULL;
+	if (o->rules_dir == NULL) {
+		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]);
+		    i++)
+			if (access(defaults[i], R_OK | X_OK) == 0) {
+				o->rules_dir = defaults[i];
+				break;
+			}
+		if (o->rules_dir == NULL)
+			return NULL;
+	}
+	if ((r = rules_load_dir(o->rules_dir, err, sizeof(err))) == NULL)
+		fatalx(EXIT_USAGE, "rules: %s", err);
+	log_info("rules %s: %zu TLS, %zu TCP, %zu HTTP, %zu+%zu User-Agent",
+	    o->rules_dir, r->n_tls, r->n_tcp, r->n_http, r->n_browsers,
+	    r->n_oses);
+	return r;
+}
+
 /* Where records go: stdout or -o FILE, Kafka, or both. */
 struct outputs {
 	struct output		 file;
@@ -443,7 +509,37 @@ struct replay {
 	const struct enrich_settings	*en;
 	uint64_t			 n_reloads;	/* SIGHUPs acted on */
 	uint64_t			 n_failed;	/* databases kept */
+	const char			*rules_dir;	/* NULL: no rules */
+	struct rules			*rules;		/* in use, owned */
+	uint64_t			 n_rules_reloads;
+	uint64_t			 n_rules_failed;
 };
+
+/*
+ * SIGHUP: load the rules directory again beside the rules in use; only a
+ * whole good set replaces them (one pointer), a bad file keeps the old set
+ * and its FILE:LINE:COL is logged.  The worker reads the rules between
+ * packets, so the old set is freed at once.
+ */
+static void
+reload_rules(struct replay *r)
+{
+	char err[1024];
+	struct rules *n;
+
+	if (r->rules_dir == NULL)
+		return;
+	r->n_rules_reloads++;
+	if ((n = rules_load_dir(r->rules_dir, err, sizeof(err))) == NULL) {
+		r->n_rules_failed++;
+		log_warnx("reload: %s; keeping the previous rules", err);
+		return;
+	}
+	r->p->verdict.rules = n;
+	rules_free(r->rules);
+	r->rules = n;
+	log_info("reloaded rules %s", r->rules_dir);
+}
 
 /*
  * SIGHUP: reopen every GeoIP database that is in use, from the same path.
@@ -482,8 +578,10 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 {
 	struct replay *r = arg;
 
-	if (reload_requested)
+	if (reload_requested) {
 		reload_geoip(r);
+		reload_rules(r);
+	}
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
 }
 
@@ -501,6 +599,7 @@ main(int argc, char **argv)
 	enum capture_result res;
 	struct sigaction sa;
 	struct replay rp;
+	struct rules *rules;
 	char err[1024];
 	int status = 0;
 
@@ -512,6 +611,8 @@ main(int argc, char **argv)
 	if (enrich_set_load(&es, &o.en, err, sizeof(err)) != 0)
 		fatalx(EXIT_USAGE, "%s", err);
 	o.pc.ndpi = es.ndpi;
+	rules = load_rules(&o);
+	o.pc.rules = rules;
 	o.pc.enrich = &es.enrich;
 
 	memset(&sa, 0, sizeof(sa));
@@ -527,6 +628,7 @@ main(int argc, char **argv)
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
+		rules_free(rules);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
@@ -534,7 +636,8 @@ main(int argc, char **argv)
 	if (pipeline_init(&p, &o.pc, outp) != 0)
 		fatal(EXIT_USAGE, "cannot allocate %u flows", o.pc.flow.max_flows);
 
-	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en };
+	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en,
+	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules };
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
 	if (res == CAPTURE_DAMAGED) {
 		log_errx("%s", cap.err);
@@ -551,11 +654,14 @@ main(int argc, char **argv)
 		stats_print(stderr, &p);
 	if (o.stats)
 		fprintf(stderr, "geoip_reloads=%" PRIu64 "\n"
-		    "geoip_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
-		    rp.n_failed);
+		    "geoip_reloads_failed=%" PRIu64 "\n"
+		    "rules_reloads=%" PRIu64 "\n"
+		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
+		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
 	if (o.stats && o.kafka.brokers != NULL)
 		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);
+	rules_free(rp.rules);
 	capture_close(&cap);
 	p0f_db_free(db);
 	p0f_http_db_free(&p0f_http);

@@ -59,12 +59,15 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 	}
 	if (slab_init(&p->frags.slab, cfg->frag_slots, FRAG_BYTES) != 0 ||
 	    (p->an.tls = tls_ctx_new(&p->frags, cfg->quic_slots)) == NULL ||
-	    (p->an.app = app_ctx_new(cfg->p0f_http)) == NULL) {
+	    (p->an.app = app_ctx_new(cfg->p0f_http)) == NULL ||
+	    verdict_ctx_init(&p->verdict, cfg->max_clients,
+	    cfg->client_window_us, cfg->hash_seed) != 0) {
 		int e = errno;
 		pipeline_free(p);
 		errno = e;
 		return -1;
 	}
+	p->verdict.rules = cfg->rules;
 	p->an.frags = &p->frags;
 	p->an.p0f = cfg->p0f;
 	p->an.ndpi = cfg->ndpi;
@@ -85,6 +88,7 @@ pipeline_free(struct pipeline *p)
 	app_ctx_free(p->an.app);
 	p->an.app = NULL;
 	slab_free(&p->frags.slab);
+	verdict_ctx_free(&p->verdict);
 	free(p->rec);
 	p->flows = NULL;
 	p->rec = NULL;
@@ -355,6 +359,25 @@ record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
 		json_bool(j, "midstream", true);
 }
 
+/* The "verdict" member: the analyzers' evidence, judged; then what it
+ * showed is kept for the client's later flows. */
+static void
+record_verdict(struct pipeline *p, const struct flow *f, struct json *j)
+{
+	struct evidence ev;
+	struct verdict vd;
+
+	memset(&ev, 0, sizeof(ev));
+	for (size_t i = 0; i < p->n_an; i++)
+		if (p->an_list[i]->evidence != NULL)
+			p->an_list[i]->evidence(an_state(p, f, i), &p->an,
+			    &ev);
+	if (!verdict_eval(&p->verdict, &ev, f, &vd))
+		return;
+	verdict_json(&p->verdict, &vd, j);
+	verdict_remember(&p->verdict, &vd, f);
+}
+
 /* Write f's record and give back what its analyzers hold. */
 static void
 pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
@@ -371,6 +394,8 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 		if (p->an_list[i]->has_output(st))
 			p->an_list[i]->emit(st, &p->an, f, &j);
 	}
+	if (p->verdict.rules != NULL)
+		record_verdict(p, f, &j);
 	if (!p->deterministic) {
 		struct timespec now;
 

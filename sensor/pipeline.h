@@ -17,6 +17,7 @@
 #include "sensor/output.h"
 #include "sensor/stats.h"
 #include "sensor/stream.h"
+#include "sensor/verdict.h"
 
 #define PIPELINE_MAX_ANALYZERS	16
 #define PIPELINE_RECORD_MAX	(64u * 1024)
@@ -35,6 +36,9 @@ struct pipeline_config {
 	const struct p0f_http_db *p0f_http;	/* borrowed, may be NULL */
 	struct fp_ndpi		*ndpi;		/* borrowed, NULL: no nDPI */
 	struct enrich		*enrich;	/* borrowed, may be NULL */
+	const struct rules	*rules;		/* borrowed, NULL: no verdicts */
+	uint32_t		 max_clients;	/* cross-flow client table */
+	uint64_t		 client_window_us;
 };
 
 struct pipeline {
@@ -47,6 +51,7 @@ struct pipeline {
 	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
 	struct output		*out;		/* borrowed */
 	struct fp_stats		 stats;
+	struct verdict_ctx	 verdict;	/* .rules swapped on reload */
 	char			*rec;		/* PIPELINE_RECORD_MAX */
 	bool			 deterministic;
 	uint64_t		 run_id;

@@ -54,4 +54,6 @@ stats_print(FILE *fp, const struct pipeline *p)
 		app_ctx_stats(p->an.app, fp);
 	enrich_stats_print(fp, p->an.enrich);
 	fp_ndpi_stats_print(fp, p->an.ndpi);
+	if (p->verdict.rules != NULL)
+		verdict_stats(&p->verdict, fp);
 }

@@ -1,0 +1,125 @@
+/* sensor/verdict.h: what a flow's client is, what it runs on and whether
+ * its User-Agent lies, from the flow's evidence (analyzers/evidence.h),
+ * the signature databases (sensor/rules.h) and what the same client
+ * showed in other recent flows (sensor/clients.h).
+ *
+ * One struct verdict_ctx per worker; verdict_eval() runs once per record
+ * and allocates nothing.  A model (models/model.h) plugs in through
+ * ctx->model: NULL today, the verdict then rests on rules alone. */
+#ifndef FP_SENSOR_VERDICT_H
+#define FP_SENSOR_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyzers/evidence.h"
+#include "json.h"
+#include "sensor/clients.h"
+#include "sensor/flow.h"
+#include "sensor/rules.h"
+
+struct model;
+
+#define VERDICT_UA_CACHE	256	/* parsed User-Agents, direct-mapped */
+#define VERDICT_REASON_MAX	112
+#define VERDICT_SPOOF_MILLI	500	/* spoof when the score reaches it */
+
+enum verdict_result {
+	VERDICT_UNKNOWN = 0,	/* stays 0: counting ORs the results */
+	VERDICT_CONSISTENT,
+	VERDICT_INCONSISTENT,
+};
+
+enum verdict_check {
+	VERDICT_UA_VS_TLS,	/* claimed browser vs TLS stack */
+	VERDICT_UA_VS_HTTP,	/* claimed browser vs header order */
+	VERDICT_UA_VS_TCP_OS,	/* claimed OS vs TCP stack */
+	VERDICT_TLS_VS_TCP_OS,	/* OS the TLS stack implies vs TCP stack */
+	VERDICT_N_CHECKS
+};
+
+struct verdict_ua_slot {
+	uint64_t		 hash;
+	uint64_t		 generation;	/* of the rules; 0: empty */
+	struct rules_ua_claim	 claim;
+};
+
+struct verdict_ctx {
+	const struct rules	*rules;		/* borrowed; NULL: no verdicts */
+	const struct model	*model;		/* borrowed; NULL: none yet */
+	struct clients		 clients;
+	struct verdict_ua_slot	*ua_cache;	/* VERDICT_UA_CACHE */
+	uint64_t		 versions_generation;	/* of versions_json */
+	char			 versions_json[1024];
+	size_t			 versions_len;
+	/* Counters for --stats: verdicts by outcome (spoof; else
+	 * consistent when any check could be made; else unknown). */
+	uint64_t		 n_verdicts;
+	uint64_t		 n_spoof;
+	uint64_t		 n_consistent;
+	uint64_t		 n_unknown;
+	uint64_t		 n_ua_lookups;
+	uint64_t		 n_ua_hits;
+};
+
+/* n_clients client entries (0: no cross-flow evidence), facts kept
+ * window_us.  Returns 0, or -1 with errno set. */
+int	verdict_ctx_init(struct verdict_ctx *v, uint32_t n_clients,
+	    uint64_t window_us, uint64_t seed);
+void	verdict_ctx_free(struct verdict_ctx *v);
+
+/* One piece of the verdict: what, from which rule, from which flow (0:
+ * this one). */
+struct verdict_part {
+	const char	*name;		/* application, OS family, browser */
+	const char	*family;
+	const char	*library;
+	const char	*category;
+	const char	*os;		/* OS it implies; claims: the OS */
+	const char	*extra;		/* claims: the version */
+	const char	*rule;		/* rule id, NULL: none */
+	const char	*source;	/* "rule", "p0f" */
+	const char	*via;		/* "tls", "http", "tcp", "useragent" */
+	const char	*field;		/* record member matched, own only */
+	uint64_t	 from_flow;
+	const struct rules_json *json;	/* the rule's members, own rule */
+	bool		 is_set;
+};
+
+/* A flow's verdict.  Strings are borrowed from the rules, the client
+ * table and the evidence: valid until the next verdict_remember(). */
+struct verdict {
+	struct verdict_part	 client;	/* TLS stack or header order */
+	struct verdict_part	 http;		/* header order, when TLS won */
+	struct verdict_part	 os;
+	struct verdict_part	 claim;		/* from the User-Agent */
+	const char		*claim_kernel;	/* TCP family the OS means */
+	const char		*claim_os_rule;
+	enum verdict_result	 check[VERDICT_N_CHECKS];
+	const char		*reason[VERDICT_N_CHECKS];	/* NUL-terminated */
+	char			 reason_buf[VERDICT_N_CHECKS][VERDICT_REASON_MAX];
+	unsigned		 score_milli;	/* 0..1000 */
+	bool			 is_spoof;
+};
+
+/* The verdict of flow f from its evidence.  False when there is nothing
+ * to say (no rules, or no evidence): no verdict object then. */
+bool	verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
+	    const struct flow *f, struct verdict *out);
+
+/* Write the "verdict" member. */
+void	verdict_json(struct verdict_ctx *v, const struct verdict *vd,
+	    struct json *j);
+
+/* Keep what this flow showed for its client's later flows. */
+void	verdict_remember(struct verdict_ctx *v, const struct verdict *vd,
+	    const struct flow *f);
+
+/* Canonical TCP stack family of a p0f OS label ("Linux 3.11 and newer"
+ * -> "linux"), NULL if none. */
+const char *verdict_p0f_family(const char *label);
+
+void	verdict_stats(const struct verdict_ctx *v, FILE *fp);
+
+#endif
