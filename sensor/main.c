@@ -385,6 +385,10 @@ parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
+	if (o->live.cap.method == CAPTURE_METHOD_PCAP &&
+	    o->live.cap.n_workers > 1)
+		fatalx(EXIT_USAGE, "--capture-method pcap reads with one "
+		    "worker: --workers 1, or afpacket");
 	o->live.cap.bpf = o->bpf;
 	o->live.cap.fanout_group = (uint16_t)getpid();
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ?
@@ -553,6 +557,7 @@ drop_privileges(const struct options *o)
 	uid_t uid;
 	gid_t gid;
 
+	privdrop_bounding();
 	if (o->user != NULL && (privdrop_lookup(o->user, &uid, &gid, err,
 	    sizeof(err)) != 0 || privdrop_user(uid, gid, err,
 	    sizeof(err)) != 0))

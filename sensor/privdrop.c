@@ -64,6 +64,17 @@ privdrop_user(uid_t uid, gid_t gid, char *err, size_t errsz)
 }
 
 #ifdef __linux__
+void
+privdrop_bounding(void)
+{
+	/* Needs CAP_SETPCAP (EPERM without); a capability number past the
+	 * kernel's last one is EINVAL. */
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+		    errno == EINVAL)
+			break;
+}
+
 int
 privdrop_caps(char *err, size_t errsz)
 {
@@ -71,12 +82,7 @@ privdrop_caps(char *err, size_t errsz)
 		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
-	/* Bounding set: needs CAP_SETPCAP, so it may already be gone
-	 * (EPERM); a cap number past the kernel's last one is EINVAL. */
-	for (int cap = 0; cap <= 63; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
-		    errno == EINVAL)
-			break;
+	privdrop_bounding();
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &hdr, data) != 0)
@@ -86,6 +92,11 @@ privdrop_caps(char *err, size_t errsz)
 	return 0;
 }
 #else
+void
+privdrop_bounding(void)
+{
+}
+
 int
 privdrop_caps(char *err, size_t errsz)
 {

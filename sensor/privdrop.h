@@ -21,6 +21,10 @@
 int	privdrop_lookup(const char *name, uid_t *uid, gid_t *gid, char *err,
 	    size_t errsz);
 
+/* Empty the capability bounding set (no later exec can gain any), as far
+ * as CAP_SETPCAP allows: call it before privdrop_user(), which loses it. */
+void	privdrop_bounding(void);
+
 /* Become uid/gid with only gid as group.  Returns 0, or -1 with the failed
  * step in err (the process must not go on then). */
 int	privdrop_user(uid_t uid, gid_t gid, char *err, size_t errsz);

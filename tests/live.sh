@@ -1,0 +1,111 @@
+#!/bin/bash
+# tests/live.sh: fpsensor -i on a veth pair between two network namespaces
+# the test makes and removes (tests/live_lib.sh): options, privilege drop,
+# idle timeout without packets, SIGHUP and SIGTERM in live mode, the pcap
+# method.  Needs root, ip netns and tcpreplay: exit 77 (skip) without.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/live_lib.sh"
+
+expect_exit "-r and -i together" 64 "$FPSENSOR" -r "$PCAPS/dig.pcap" -i lo
+check "  says why" contains "$TMP/err" "exclude each other"
+expect_exit "--capture-method bogus" 64 "$FPSENSOR" -i lo \
+    --capture-method bogus
+expect_exit "--cpu-pin 1-0" 64 "$FPSENSOR" -i lo --cpu-pin 1-0
+expect_exit "--workers 0" 64 "$FPSENSOR" -i lo --workers 0
+expect_exit "pcap method with two workers" 64 "$FPSENSOR" -i lo \
+    --capture-method pcap --workers 2
+expect_exit "--user unknown" 64 "$FPSENSOR" -i lo \
+    --user fpsensor-no-such-user-here
+netns_need
+[ -x "$FPSENSOR" ] || skip "no fpsensor at $FPSENSOR"
+netns_up || { fail "network namespaces set up"; finish; exit; }
+
+expect_exit "no such interface" 2 ip netns exec "$NS_CAP" "$FPSENSOR" \
+    -i fpsensor-none0
+check "  names it" contains "$TMP/err" "fpsensor-none0: no such interface"
+expect_exit "bad filter" 64 ip netns exec "$NS_CAP" "$FPSENSOR" \
+    -i "$VETH_CAP" -f "tcp port"
+check "  says filter" contains "$TMP/err" "filter 'tcp port'"
+
+for f in curl_https quic-go-v1-initial dig; do
+	netns_rewrite "$PCAPS/$f.pcap" "$TMP/$f.pcap" ||
+	    fail "tcprewrite $f"
+done
+# The first 4 packets of a TLS connection: it never closes.
+"$PYTHON" - "$TMP/curl_https.pcap" "$TMP/open.pcap" <<'PY'
+import struct, sys
+with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as o:
+    o.write(f.read(24))
+    for _ in range(4):
+        rec = f.read(16)
+        o.write(rec + f.read(struct.unpack("<I", rec[8:12])[0]))
+PY
+
+# --user nobody: no capabilities left, root cannot come back; idle UDP
+# flow ends by the clock with no packet arriving; SIGHUP while idle;
+# SIGTERM ends the open TCP flow as "shutdown".
+user=nobody
+id "$user" >/dev/null 2>&1 || user=
+live_start "$TMP/a.jsonl" "$TMP/a.err" --workers 2 --stats --deterministic \
+    --no-ndpi --udp-timeout 1 --geoip-city "$TMP/absent.mmdb" \
+    ${user:+--user $user} ||
+    fail "fpsensor -i starts: $(tail -n 3 "$TMP/a.err")"
+if [ -n "$user" ]; then
+	st=/proc/$LIVE_PID/status
+	check "--user: real and effective uid are $user's" \
+	    grep -Eq "^Uid:[[:space:]]+$(id -u $user)[[:space:]]+$(id -u $user)[[:space:]]+$(id -u $user)" "$st"
+	check "--user: supplementary groups dropped" \
+	    grep -Eq "^Groups:[[:space:]]*$(id -g $user)?[[:space:]]*\$" "$st"
+else
+	st=/proc/$LIVE_PID/status
+	echo "SKIP --user: no user nobody"
+fi
+check "no capabilities left (effective, permitted)" \
+    grep -Eq '^CapEff:[[:space:]]+0+$' "$st"
+check "no capabilities left (bounding set)" \
+    grep -Eq '^CapBnd:[[:space:]]+0+$' "$st"
+check "no_new_privs set" grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st"
+replay --pps 200 "$TMP/open.pcap" "$TMP/quic-go-v1-initial.pcap" >/dev/null
+sleep 3.5	# 1 s UDP timeout + 1 s clock lag + poll and output flush
+check "idle UDP flow written while no packet comes" "$PYTHON" -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert [x["end_reason"] for x in r] == ["idle", "idle"], r
+assert {x["proto"] for x in r} == {"udp"}, r' "$TMP/a.jsonl"
+kill -HUP "$LIVE_PID"
+sleep 0.5
+check "SIGHUP while idle: reload attempted" \
+    contains "$TMP/a.err" "keeping the previous city database"
+live_stop
+rc=$?
+check "SIGTERM: exit 0" test "$rc" = 0
+check "SIGTERM: the open TCP flow is written, end_reason shutdown" \
+    "$PYTHON" -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert sorted(x["end_reason"] for x in r) == ["idle", "idle", "shutdown"], r
+t = [x for x in r if x["end_reason"] == "shutdown"][0]
+assert t["tls"]["sni"] == "www.example.test", t' "$TMP/a.jsonl"
+check "--stats: one SIGHUP counted" contains "$TMP/a.err" "geoip_reloads=1"
+check "--stats: flows_ended_shutdown=1" contains "$TMP/a.err" \
+    "flows_ended_shutdown=1"
+check "--stats: per-worker kernel drops" grep -q '^worker1_kernel_drops=0$' \
+    "$TMP/a.err"
+check "--stats: records written" grep -q '^records_written=3$' "$TMP/a.err"
+
+# The libpcap method, with a filter: only DNS, same records as offline.
+"$FPSENSOR" -r "$TMP/dig.pcap" --deterministic --no-ndpi -f "udp port 53" \
+    >"$TMP/dig.off.jsonl" 2>/dev/null
+live_start "$TMP/p.jsonl" "$TMP/p.err" --capture-method pcap \
+    --deterministic --no-ndpi --stats -f "udp port 53" ||
+    fail "fpsensor -i --capture-method pcap starts"
+replay --pps 500 "$TMP/curl_https.pcap" "$TMP/dig.pcap" >/dev/null
+sleep 0.3
+live_stop
+check "pcap method: exit 0" test $? = 0
+check "pcap method with a filter: same fingerprints as offline" \
+    "$PYTHON" "$top_srcdir/tests/fp_multiset.py" "$TMP/dig.off.jsonl" \
+    "$TMP/p.jsonl"
+check "pcap method: kernel counters" grep -q '^kernel_packets=[1-9]' \
+    "$TMP/p.err"
+finish
