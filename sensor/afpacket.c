@@ -87,13 +87,27 @@ setup_ring(struct afpacket *a, uint32_t ring_mb)
 	return 0;
 }
 
+/* A filter that takes nothing, until the socket is in its fanout group:
+ * a bound socket outside the group would queue a copy of every packet. */
+static int
+attach_none(struct afpacket *a)
+{
+	struct sock_filter ret0 = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fp = { .len = 1, .filter = &ret0 };
+
+	return setsockopt(a->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp,
+	    sizeof(fp));
+}
+
 static int
 attach_filter(struct afpacket *a, const struct bpf_program *prog)
 {
 	struct sock_fprog fp;
+	int none = 0;
 
 	if (prog == NULL)
-		return 0;
+		return setsockopt(a->fd, SOL_SOCKET, SO_DETACH_FILTER, &none,
+		    sizeof(none));
 	/* libpcap's struct bpf_insn and the kernel's sock_filter are the
 	 * same classic BPF instruction. */
 	_Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
@@ -126,7 +140,7 @@ afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
 	a->is_raw = a->dlt == DLT_RAW;
 	if (setup_ring(a, ring_mb) != 0)
 		return fail(a, err, errsz, iface, "TPACKET_V3 ring");
-	if (attach_filter(a, prog) != 0)
+	if (attach_none(a) != 0)
 		return fail(a, err, errsz, iface, "SO_ATTACH_FILTER");
 	memset(&ll, 0, sizeof(ll));
 	ll.sll_family = AF_PACKET;
@@ -145,6 +159,8 @@ afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
 	if (n_members > 1 && setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT,
 	    &fanout, sizeof(fanout)) != 0)
 		return fail(a, err, errsz, iface, "PACKET_FANOUT");
+	if (attach_filter(a, prog) != 0)
+		return fail(a, err, errsz, iface, "SO_ATTACH_FILTER");
 	if ((a->vlan_buf = malloc(AFPACKET_BLOCK_BYTES + 4)) == NULL)
 		return fail(a, err, errsz, iface, "buffer");
 	return 0;

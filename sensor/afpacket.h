@@ -6,8 +6,9 @@
  * PACKET_FANOUT_FLAG_DEFRAG: the kernel hashes each packet's flow
  * symmetrically (both directions of a connection give the same hash, and
  * IP fragments are reassembled before hashing), so a flow is always seen
- * whole by one worker and no worker's state is shared.  The BPF filter is
- * attached to each socket before it is bound, so nothing unfiltered is
+ * whole by one worker and no worker's state is shared.  A socket takes no
+ * packet (a drop-all filter) until it is bound and in its group; then the
+ * BPF filter replaces that, so nothing unfiltered or duplicated is
  * queued.  Packets are read in place from the ring, one block at a time;
  * a block is given back to the kernel once every packet in it has been
  * handed to the callback.

@@ -3,7 +3,7 @@
  * libpcap live handle (portable, one worker).
  *
  * The BPF filter is compiled by libpcap on a dead handle and attached to
- * every worker's socket before it is bound.  Opening needs the
+ * every worker's socket (sensor/afpacket.h says when).  Opening needs the
  * privileges of a packet capture (CAP_NET_RAW, CAP_NET_ADMIN on Linux);
  * reading, polling and the counters need none, so privileges can be dropped
  * after capture_live_open(). */
