@@ -125,7 +125,8 @@ afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
 {
 	struct sockaddr_ll ll;
 	struct packet_mreq mr;
-	int ifindex, fanout;
+	uint32_t fanout;
+	int ifindex;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
@@ -155,7 +156,8 @@ afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
 	    sizeof(mr)) != 0)
 		return fail(a, err, errsz, iface, "promiscuous mode (needs "
 		    "CAP_NET_ADMIN)");
-	fanout = group | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	fanout = group | (uint32_t)(PACKET_FANOUT_HASH |
+	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
 	if (n_members > 1 && setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT,
 	    &fanout, sizeof(fanout)) != 0)
 		return fail(a, err, errsz, iface, "PACKET_FANOUT");

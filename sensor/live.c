@@ -196,6 +196,8 @@ worker_main(void *arg)
 	char err[512];
 	int n;
 
+	snprintf(err, sizeof(err), "fpsensor-w%u", w->index);
+	pthread_setname_np(pthread_self(), err);	/* ps, top; 15 chars */
 	if (l->n_cpus > 0)
 		pin_self(w->index, l->cpus[w->index % l->n_cpus]);
 	while (!atomic_load_explicit(&l->stop, memory_order_acquire)) {
@@ -249,6 +251,7 @@ output_main(void *arg)
 	struct timespec nap = { 0, LIVE_OUT_NAP_NS };
 	bool is_dirty = false;
 
+	pthread_setname_np(pthread_self(), "fpsensor-out");
 	for (;;) {
 		bool all_done = true;
 		unsigned n = 0;

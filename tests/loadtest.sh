@@ -62,7 +62,9 @@ if [ "$full" = 1 ]; then
 	fi
 	pcap_head "${LOADTEST_PACKETS:-200000}" "$corpus" "$TMP/in.pcap"
 	inputs="$TMP/in.pcap"
+	preload=--preload-pcap
 else
+	preload=
 	STEPS=${LOADTEST_STEPS:-2000 topspeed}
 	inputs="$PCAPS/bulk_https.pcap $PCAPS/curl_https.pcap $PCAPS/dig.pcap"
 fi
@@ -101,8 +103,12 @@ for step in $STEPS; do
 		continue
 	fi
 	# shellcheck disable=SC2086
-	replay "$rate" $files >"$TMP/replay.$step"
+	replay $preload "$rate" $files >"$TMP/replay.$step"
 	sleep 0.5		# the last ring blocks retire (10 ms)
+	# CPU seconds of each worker thread (named fpsensor-wN).
+	for t in /proc/"$LIVE_PID"/task/*; do
+		echo "$(cat "$t/comm") $(cut -d' ' -f14,15 "$t/stat")"
+	done >"$TMP/cpu.$step" 2>/dev/null
 	live_stop
 	rc=$?
 	[ "$rc" = 0 ] || fail "step $step: fpsensor exit $rc: $(tail -n 2 "$err")"
@@ -122,9 +128,15 @@ for step in $STEPS; do
 	    "${mbps:-?}" "${sent:-?}" "${got:-?}" "${drops:-?}" "${recs:-?}" \
 	    "$(echo "$cmp" | head -n 1)"
 	for w in $(seq 0 $((WORKERS - 1))); do
-		printf '%-10s   worker%s: packets=%s kernel_drops=%s\n' "" "$w" \
-		    "$(stat_of "$err" "worker${w}_packets")" \
-		    "$(stat_of "$err" "worker${w}_kernel_drops")"
+		wp=$(stat_of "$err" "worker${w}_packets")
+		printf '%-10s   worker%s: packets=%s kernel_drops=%s cpu_s=%s' \
+		    "" "$w" "$wp" "$(stat_of "$err" "worker${w}_kernel_drops")" \
+		    "$(awk -v n="fpsensor-w$w" -v hz="$(getconf CLK_TCK)" \
+		    '$1 == n { printf "%.2f", ($2 + $3) / hz }' "$TMP/cpu.$step")"
+		awk -v n="fpsensor-w$w" -v hz="$(getconf CLK_TCK)" -v p="${wp:-0}" \
+		    '$1 == n { s = ($2 + $3) / hz
+		    if (s > 0) printf " (%.0f packets per CPU second)", p / s }
+		    END { print "" }' "$TMP/cpu.$step"
 	done
 	if [ "${drops:-1}" = 0 ] && [ "${got:-0}" = "$sent" ] &&
 	    [ "$sent" -gt 0 ]; then
