@@ -38,6 +38,8 @@ stats_print(FILE *fp, const struct pipeline *p)
 	P("flows_evicted", t->n_ended[FLOW_END_EVICTED]);
 	P("flow_table_flows", t->cfg.max_flows);
 	P("flow_table_bytes", flow_table_bytes(t));
+	P("flow_entry_bytes", sizeof(struct flow));
+	P("flow_state_bytes", t->state_size);
 	P("flow_table_bytes_per_flow", (flow_table_bytes(t) +
 	    t->cfg.max_flows - 1) / t->cfg.max_flows);
 	P("stream_buffers_exhausted", p->streams.n_exhausted);
