@@ -41,15 +41,21 @@ with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as o:
         o.write(rec + f.read(struct.unpack("<I", rec[8:12])[0]))
 PY
 
-# --user nobody: no capabilities left, root cannot come back; idle UDP
-# flow ends by the clock with no packet arriving; SIGHUP while idle;
-# SIGTERM ends the open TCP flow as "shutdown".
+# --user nobody: no capabilities left, root cannot come back; workers
+# pinned; idle UDP flows end by the clock with no packet arriving; SIGHUP
+# while idle, first with the GeoIP database absent (kept as it was), then
+# present (loaded, used by the next records); SIGTERM ends the open TCP
+# flow as "shutdown".
+have_mmdb=0
+mkdir -p "$TMP/db"
+perl "$top_srcdir/tests/fixtures/geoip/make_mmdb.pl" "$TMP/db" bench \
+    >/dev/null 2>&1 && have_mmdb=1
 user=nobody
 id "$user" >/dev/null 2>&1 || user=
 # LeakSanitizer cannot inspect a process that gave up root (not dumpable).
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 live_start "$TMP/a.jsonl" "$TMP/a.err" --workers 2 --stats --deterministic \
-    --no-ndpi --udp-timeout 1 --geoip-city "$TMP/absent.mmdb" \
+    --no-ndpi --udp-timeout 1 --geoip-city "$TMP/city.mmdb" --cpu-pin 0 \
     ${user:+--user $user} ||
     fail "fpsensor -i starts: $(tail -n 3 "$TMP/a.err")"
 if [ -n "$user" ]; then
@@ -67,6 +73,14 @@ check "no capabilities left (effective, permitted)" \
 check "no capabilities left (bounding set)" \
     grep -Eq '^CapBnd:[[:space:]]+0+$' "$st"
 check "no_new_privs set" grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st"
+pinned=0
+for t in /proc/"$LIVE_PID"/task/*; do
+	case $(cat "$t/comm") in
+	fpsensor-w*) grep -Eq '^Cpus_allowed_list:[[:space:]]+0$' "$t/status" &&
+	    pinned=$((pinned + 1)) ;;
+	esac
+done
+check "--cpu-pin 0: both workers on CPU 0" test "$pinned" = 2
 replay --pps 200 "$TMP/open.pcap" "$TMP/quic-go-v1-initial.pcap" >/dev/null
 sleep 3.5	# 1 s UDP timeout + 1 s clock lag + poll and output flush
 check "idle UDP flow written while no packet comes" "$PYTHON" -c '
@@ -76,8 +90,19 @@ assert [x["end_reason"] for x in r] == ["idle", "idle"], r
 assert {x["proto"] for x in r} == {"udp"}, r' "$TMP/a.jsonl"
 kill -HUP "$LIVE_PID"
 sleep 0.5
-check "SIGHUP while idle: reload attempted" \
+check "SIGHUP while idle, no database: the previous one kept" \
     contains "$TMP/a.err" "keeping the previous city database"
+if [ "$have_mmdb" = 1 ]; then
+	cp "$TMP/db/bench-city.mmdb" "$TMP/city.mmdb"
+	chmod a+r "$TMP/city.mmdb"
+	chmod a+x "$TMP"
+	kill -HUP "$LIVE_PID"
+	sleep 0.5
+	check "SIGHUP while idle: database loaded" \
+	    contains "$TMP/a.err" "reloaded city database"
+	replay --pps 200 "$TMP/dig.pcap" >/dev/null
+	sleep 0.3
+fi
 live_stop
 rc=$?
 check "SIGTERM: exit 0" test "$rc" = 0
@@ -85,15 +110,29 @@ check "SIGTERM: the open TCP flow is written, end_reason shutdown" \
     "$PYTHON" -c '
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
-assert sorted(x["end_reason"] for x in r) == ["idle", "idle", "shutdown"], r
-t = [x for x in r if x["end_reason"] == "shutdown"][0]
-assert t["tls"]["sni"] == "www.example.test", t' "$TMP/a.jsonl"
-check "--stats: one SIGHUP counted" contains "$TMP/a.err" "geoip_reloads=1"
+t = [x for x in r if x["end_reason"] == "shutdown"]
+assert len(t) == 1, [x["end_reason"] for x in r]
+assert t[0]["tls"]["sni"] == "www.example.test", t' "$TMP/a.jsonl"
+if [ "$have_mmdb" = 1 ]; then
+	check "records after the reload carry GeoIP fields" "$PYTHON" -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+dns = [x for x in r if "dns" in x and x["ip_version"] == 4]
+assert dns and all("geo" in x["client"] for x in dns), "no geo after"
+quic = [x for x in r if x.get("tls", {}).get("transport") == "quic"]
+assert quic and not any("geo" in x["client"] for x in quic), "geo before"' \
+	    "$TMP/a.jsonl"
+	check "--stats: two SIGHUPs, one failed" grep -q \
+	    '^geoip_reloads_failed=1$' "$TMP/a.err"
+else
+	echo "SKIP GeoIP reload: make_mmdb.pl failed (no MaxMind::DB::Writer)"
+fi
 check "--stats: flows_ended_shutdown=1" contains "$TMP/a.err" \
     "flows_ended_shutdown=1"
 check "--stats: per-worker kernel drops" grep -q '^worker1_kernel_drops=0$' \
     "$TMP/a.err"
-check "--stats: records written" grep -q '^records_written=3$' "$TMP/a.err"
+check "--stats: records written" grep -q "^records_written=$(wc -l \
+    <"$TMP/a.jsonl")\$" "$TMP/a.err"
 
 # The libpcap method, with a filter: only DNS, same records as offline.
 "$FPSENSOR" -r "$TMP/dig.pcap" --deterministic --no-ndpi -f "udp port 53" \
