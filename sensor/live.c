@@ -86,6 +86,9 @@ open_worker(struct live *l, struct live_worker *w,
 {
 	if (capture_live_open(&w->cap, &cfg->cap, err, errsz) != 0)
 		return -1;
+	/* Each worker numbers its flows from 1: its own run id keeps the
+	 * event ids (run id, flow number) unique. */
+	pc.run_id += w->index;
 	if (w->index > 0) {
 		if (enrich_worker_init(&w->en, es, en, err, errsz) != 0)
 			return -1;

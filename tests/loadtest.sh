@@ -141,6 +141,10 @@ for step in $STEPS; do
 	if [ "${drops:-1}" = 0 ] && [ "${got:-0}" = "$sent" ] &&
 	    [ "$sent" -gt 0 ]; then
 		best="$step (${pps:-?} pps, ${mbps:-?} Mbps)"
+		check "step $step: event ids unique across workers" "$PYTHON" -c '
+import json, sys
+ids = [json.loads(l)["event_id"] for l in open(sys.argv[1])]
+sys.exit(len(ids) != len(set(ids)))' "$out"
 		if [ "$same" = 0 ]; then
 			pass "step $step: no loss, same fingerprints as offline ($n_off records)"
 		else
