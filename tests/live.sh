@@ -149,4 +149,30 @@ check "pcap method with a filter: same fingerprints as offline" \
     "$TMP/p.jsonl"
 check "pcap method: kernel counters" grep -q '^kernel_packets=[1-9]' \
     "$TMP/p.err"
+
+# Kafka through the output thread: librdkafka's mock cluster runs on the
+# capture namespace's loopback; every record is delivered by the exit.
+broker=$top_builddir/tests/kafka/mock_broker
+if [ -x "$broker" ]; then
+	ip netns exec "$NS_CAP" "$broker" -t fp >"$TMP/broker.out" \
+	    2>"$TMP/broker.err" &
+	bpid=$!
+	trap 'kill $bpid 2>/dev/null; netns_down; rm -rf "$TMP"' EXIT
+	for _ in $(seq 50); do [ -s "$TMP/broker.out" ] && break; sleep 0.1; done
+	live_start "$TMP/k.jsonl" "$TMP/k.err" --workers 2 --stats \
+	    --kafka-brokers "$(head -n 1 "$TMP/broker.out")" \
+	    --kafka-topic fp ||
+	    fail "fpsensor -i --kafka-brokers starts: $(tail -n 2 "$TMP/k.err")"
+	replay --pps 500 "$TMP/dig.pcap" "$TMP/curl_https.pcap" >/dev/null
+	sleep 0.3
+	live_stop
+	check "Kafka: exit 0" test $? = 0
+	n=$(stat_of "$TMP/k.err" records_written)
+	check "Kafka: every record delivered ($n)" test "${n:-0}" -gt 0 -a \
+	    "$(stat_of "$TMP/k.err" kafka_delivered)" = "$n"
+	kill "$bpid" 2>/dev/null
+	wait "$bpid" 2>/dev/null
+else
+	echo "SKIP Kafka: mock_broker not built"
+fi
 finish
