@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LIVE_PCAP_TIMEOUT_MS	50
+#define LIVE_PCAP_TIMEOUT_MS	10	/* libpcap's ring block timeout */
 
 static const char *const method_names[] = {
 	[CAPTURE_METHOD_AUTO] = "auto",

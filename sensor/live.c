@@ -21,6 +21,8 @@
 #define LIVE_OUT_NAP_NS		1000000L
 #define LIVE_OUT_BATCH		256	/* records per queue per turn */
 #define LIVE_STATS_KEYS		256
+#define LIVE_DRAIN_MS		25	/* > the ring's block retire time */
+#define LIVE_DRAIN_ROUNDS	8
 
 static uint64_t
 wall_us(void)
@@ -219,6 +221,13 @@ worker_main(void *arg)
 		if (now - last_kstats >= 1000000)
 			last_kstats = now;
 	}
+	/* What the kernel queued before the stop is read, not left behind
+	 * uncounted: the blocks ready within a retire period, a few rounds
+	 * at most on a busy link. */
+	for (int i = 0; i < LIVE_DRAIN_ROUNDS && !w->has_failed &&
+	    capture_live_poll(&w->cap, LIVE_DRAIN_MS, on_packet, w, err,
+	    sizeof(err)) > 0; i++)
+		continue;
 	pipeline_shutdown(&w->p);
 	publish_stats(w, true);
 	output_close(&w->qout);		/* closes the queue */

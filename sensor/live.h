@@ -15,8 +15,9 @@
  * reload swaps the new database in, waits until every worker has passed
  * one (live_grace()) and only then frees the old one.
  *
- * live_stop() asks the workers to stop; each ends its open flows (reason
- * "shutdown"), closes its queue and exits; the output thread writes what
+ * live_stop() asks the workers to stop; each reads what its ring still
+ * holds, ends its open flows (reason "shutdown"), closes its queue and
+ * exits; the output thread writes what
  * is queued and exits when every queue is closed and empty. */
 #ifndef FP_SENSOR_LIVE_H
 #define FP_SENSOR_LIVE_H

@@ -82,23 +82,22 @@ for t in /proc/"$LIVE_PID"/task/*; do
 done
 check "--cpu-pin 0: both workers on CPU 0" test "$pinned" = 2
 replay --pps 200 "$TMP/open.pcap" "$TMP/quic-go-v1-initial.pcap" >/dev/null
-sleep 3.5	# 1 s UDP timeout + 1 s clock lag + poll and output flush
+# 1 s UDP timeout + 1 s clock lag + poll and output flush: about 2.2 s.
+wait_until 20 test "$(wc -l <"$TMP/a.jsonl")" -ge 2
 check "idle UDP flow written while no packet comes" "$PYTHON" -c '
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 assert [x["end_reason"] for x in r] == ["idle", "idle"], r
 assert {x["proto"] for x in r} == {"udp"}, r' "$TMP/a.jsonl"
 kill -HUP "$LIVE_PID"
-sleep 0.5
-check "SIGHUP while idle, no database: the previous one kept" \
+check "SIGHUP while idle, no database: the previous one kept" wait_until 10 \
     contains "$TMP/a.err" "keeping the previous city database"
 if [ "$have_mmdb" = 1 ]; then
 	cp "$TMP/db/bench-city.mmdb" "$TMP/city.mmdb"
 	chmod a+r "$TMP/city.mmdb"
 	chmod a+x "$TMP"
 	kill -HUP "$LIVE_PID"
-	sleep 0.5
-	check "SIGHUP while idle: database loaded" \
+	check "SIGHUP while idle: database loaded" wait_until 10 \
 	    contains "$TMP/a.err" "reloaded city database"
 	replay --pps 200 "$TMP/dig.pcap" >/dev/null
 	sleep 0.3
@@ -163,10 +162,13 @@ if [ -x "$broker" ]; then
 	    --kafka-brokers "$(head -n 1 "$TMP/broker.out")" \
 	    --kafka-topic fp ||
 	    fail "fpsensor -i --kafka-brokers starts: $(tail -n 2 "$TMP/k.err")"
-	replay --pps 500 "$TMP/dig.pcap" "$TMP/curl_https.pcap" >/dev/null
-	sleep 0.3
-	live_stop
+	replay --pps 500 "$TMP/dig.pcap" "$TMP/curl_https.pcap" >"$TMP/k.replay"
+	live_stop	# at once
 	check "Kafka: exit 0" test $? = 0
+	check "stopped right after the replay: every packet read" test \
+	    "$(stat_of "$TMP/k.err" packets)" = "$(sed -n \
+	    's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' \
+	    "$TMP/k.replay")"
 	n=$(stat_of "$TMP/k.err" records_written)
 	check "Kafka: every record delivered ($n)" test "${n:-0}" -gt 0 -a \
 	    "$(stat_of "$TMP/k.err" kafka_delivered)" = "$n"

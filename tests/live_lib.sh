@@ -97,6 +97,18 @@ replay() {
 	ip netns exec "$NS_TX" tcpreplay -i "$VETH_TX" "$@" 2>&1
 }
 
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds; fails
+# when it has not after SECONDS.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@" 2>/dev/null; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # stat_of FILE KEY: KEY's value in --stats output FILE.
 stat_of() {
 	sed -n "s/^$2=\([0-9][0-9]*\)\$/\1/p" "$1" | head -n 1

@@ -104,7 +104,7 @@ for step in $STEPS; do
 	fi
 	# shellcheck disable=SC2086
 	replay $preload "$rate" $files >"$TMP/replay.$step"
-	sleep 0.5		# the last ring blocks retire (10 ms)
+	sleep 0.5	# the workers are done: their CPU seconds count it all
 	# CPU seconds of each worker thread (named fpsensor-wN).
 	for t in /proc/"$LIVE_PID"/task/*; do
 		echo "$(cat "$t/comm") $(cut -d' ' -f14,15 "$t/stat")"
