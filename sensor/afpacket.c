@@ -120,8 +120,7 @@ attach_filter(struct afpacket *a, const struct bpf_program *prog)
 
 int
 afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
-    const struct bpf_program *prog, uint16_t group, unsigned n_members,
-    char *err, size_t errsz)
+    const struct bpf_program *prog, uint16_t group, char *err, size_t errsz)
 {
 	struct sockaddr_ll ll;
 	struct packet_mreq mr;
@@ -158,8 +157,9 @@ afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
 		    "CAP_NET_ADMIN)");
 	fanout = group | (uint32_t)(PACKET_FANOUT_HASH |
 	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
-	if (n_members > 1 && setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT,
-	    &fanout, sizeof(fanout)) != 0)
+	/* Also with one worker: the same defragmentation either way. */
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &fanout,
+	    sizeof(fanout)) != 0)
 		return fail(a, err, errsz, iface, "PACKET_FANOUT");
 	if (attach_filter(a, prog) != 0)
 		return fail(a, err, errsz, iface, "SO_ATTACH_FILTER");
@@ -283,10 +283,9 @@ afpacket_iface_dlt(const char *iface)
 
 int
 afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
-    const struct bpf_program *prog, uint16_t group, unsigned n_members,
-    char *err, size_t errsz)
+    const struct bpf_program *prog, uint16_t group, char *err, size_t errsz)
 {
-	(void)ring_mb, (void)prog, (void)group, (void)n_members;
+	(void)ring_mb, (void)prog, (void)group;
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
 	snprintf(err, errsz, "%s: AF_PACKET needs Linux (use "

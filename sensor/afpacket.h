@@ -50,13 +50,14 @@ struct afpacket {
 int	afpacket_iface_dlt(const char *iface);
 
 /* Open a socket on iface with a ring of ring_mb MiB (at least one block),
- * attach the compiled filter prog (NULL: none), join fanout group `group`
- * (a 16-bit id shared by all workers of one process; n_members 1 joins no
- * group) and turn promiscuous mode on.  Returns 0, or -1 with a message
- * naming the interface and the failed step in err. */
+ * join fanout group `group` (a 16-bit id shared by all workers of one
+ * process; joined with one worker too, so IPv4 fragments are reassembled
+ * by the kernel either way), attach the compiled filter prog (NULL: none)
+ * and turn promiscuous mode on.  Returns 0, or -1 with a message naming
+ * the interface and the failed step in err. */
 int	afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
-	    const struct bpf_program *prog, uint16_t group, unsigned n_members,
-	    char *err, size_t errsz);
+	    const struct bpf_program *prog, uint16_t group, char *err,
+	    size_t errsz);
 
 /* Wait up to timeout_ms for a ready block, then hand each of its packets to
  * fn (timestamps in microseconds) and give the block back.  Returns the

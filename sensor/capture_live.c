@@ -74,8 +74,7 @@ open_afpacket(struct capture_live *c, const struct capture_live_config *cfg,
 			return -1;
 	}
 	rc = afpacket_open(&c->af, cfg->iface, cfg->ring_mb,
-	    has_prog ? &prog : NULL, cfg->fanout_group, cfg->n_workers, err,
-	    errsz);
+	    has_prog ? &prog : NULL, cfg->fanout_group, err, errsz);
 	if (has_prog)
 		pcap_freecode(&prog);
 	return rc;

@@ -27,7 +27,7 @@ expect_exit "bad filter" 64 ip netns exec "$NS_CAP" "$FPSENSOR" \
     -i "$VETH_CAP" -f "tcp port"
 check "  says filter" contains "$TMP/err" "filter 'tcp port'"
 
-for f in curl_https quic-go-v1-initial dig; do
+for f in curl_https quic-go-v1-initial dig frag4; do
 	netns_rewrite "$PCAPS/$f.pcap" "$TMP/$f.pcap" ||
 	    fail "tcprewrite $f"
 done
@@ -148,6 +148,27 @@ check "pcap method with a filter: same fingerprints as offline" \
     "$TMP/p.jsonl"
 check "pcap method: kernel counters" grep -q '^kernel_packets=[1-9]' \
     "$TMP/p.err"
+
+# IPv4 fragments are reassembled by the kernel (fanout defragmentation,
+# one worker too): the DNS answer replay sees only the first fragment of
+# is read whole.
+"$FPSENSOR" -r "$TMP/frag4.pcap" --deterministic --no-ndpi \
+    >"$TMP/f.off.jsonl" 2>/dev/null
+live_start "$TMP/f.jsonl" "$TMP/f.err" --deterministic --no-ndpi ||
+    fail "fpsensor -i starts"
+replay --pps 500 "$TMP/frag4.pcap" >/dev/null
+live_stop
+check "fragmented DNS answer: replay sees no response, live reads it" \
+    "$PYTHON" -c '
+import json, sys
+off = [json.loads(l) for l in open(sys.argv[1])]
+live = [json.loads(l) for l in open(sys.argv[2])]
+big = lambda r: [x["dns"] for x in r if x.get("dns", {}).get("qname") ==
+                 "big.example.test"]
+assert big(off) and big(off)[0]["responses"] == 0, big(off)
+assert big(live) and big(live)[0]["responses"] == 1 and \
+    len(big(live)[0]["answers"]) > 1, big(live)' "$TMP/f.off.jsonl" \
+    "$TMP/f.jsonl"
 
 # Kafka through the output thread: librdkafka's mock cluster runs on the
 # capture namespace's loopback; every record is delivered by the exit.
