@@ -178,18 +178,36 @@ publish_stats(struct live_worker *w, bool with_kernel)
 	ST_SET(if_drops, w->cap.if_drops);
 }
 
+/* Pin the calling worker to cpu and name its thread (ps, top). */
 static void
 pin_self(unsigned index, int cpu)
 {
+#ifdef __linux__
 	cpu_set_t set;
 	int rc;
 
+	if (cpu < 0)
+		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if ((rc = pthread_setaffinity_np(pthread_self(), sizeof(set),
 	    &set)) != 0)
 		log_warnx("worker %u: cannot pin to CPU %d: %s", index, cpu,
 		    strerror(rc));
+#else
+	if (cpu >= 0)
+		log_warnx("worker %u: --cpu-pin needs Linux", index);
+#endif
+}
+
+static void
+name_self(const char *name)
+{
+#ifdef __linux__
+	pthread_setname_np(pthread_self(), name);	/* 15 characters */
+#else
+	(void)name;
+#endif
 }
 
 static void *
@@ -202,9 +220,9 @@ worker_main(void *arg)
 	int n;
 
 	snprintf(err, sizeof(err), "fpsensor-w%u", w->index);
-	pthread_setname_np(pthread_self(), err);	/* ps, top; 15 chars */
-	if (l->n_cpus > 0)
-		pin_self(w->index, l->cpus[w->index % l->n_cpus]);
+	name_self(err);
+	pin_self(w->index, l->n_cpus > 0 ? l->cpus[w->index % l->n_cpus] :
+	    -1);
 	while (!atomic_load_explicit(&l->stop, memory_order_acquire)) {
 		atomic_store(&w->quiescent, atomic_load(&l->epoch));
 		n = capture_live_poll(&w->cap, LIVE_POLL_MS, on_packet, w, err,
@@ -263,7 +281,7 @@ output_main(void *arg)
 	struct timespec nap = { 0, LIVE_OUT_NAP_NS };
 	bool is_dirty = false;
 
-	pthread_setname_np(pthread_self(), "fpsensor-out");
+	name_self("fpsensor-out");
 	for (;;) {
 		bool all_done = true;
 		unsigned n = 0;
