@@ -39,8 +39,8 @@ struct capture_live {
 	struct afpacket		 af;
 	int			 pcap_fd;	/* selectable, for poll() */
 	uint64_t		 k_packets;	/* kernel: received */
-	uint64_t		 k_drops;	/* kernel: dropped (ring full) */
-	uint64_t		 k_freezes;	/* afpacket: ring-full episodes */
+	uint64_t		 k_drops;	/* kernel: lost, ring full */
+	uint64_t		 k_freezes;	/* afpacket: ring-full times */
 	uint64_t		 if_drops;	/* pcap: dropped by the NIC */
 };
 

@@ -178,7 +178,7 @@ publish_stats(struct live_worker *w, bool with_kernel)
 	ST_SET(if_drops, w->cap.if_drops);
 }
 
-/* Pin the calling worker to cpu and name its thread (ps, top). */
+/* Pin the calling worker to cpu (-1: leave it). */
 static void
 pin_self(unsigned index, int cpu)
 {
@@ -200,6 +200,7 @@ pin_self(unsigned index, int cpu)
 #endif
 }
 
+/* Name the calling thread, as ps and top show it. */
 static void
 name_self(const char *name)
 {

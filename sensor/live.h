@@ -45,8 +45,8 @@ struct live_worker_stats {
 	_Atomic uint64_t	 records;	/* queued for the output */
 	_Atomic uint64_t	 kernel_packets; /* kernel: passed the filter */
 	_Atomic uint64_t	 kernel_drops;	/* kernel: ring full, lost */
-	_Atomic uint64_t	 kernel_freezes; /* afpacket: ring-full episodes */
-	_Atomic uint64_t	 if_drops;	/* pcap: dropped by the interface */
+	_Atomic uint64_t	 kernel_freezes; /* afpacket: ring-full times */
+	_Atomic uint64_t	 if_drops;	/* pcap: lost by the NIC */
 	_Atomic uint64_t	 queue_waits;	/* record queue was full */
 	_Atomic uint64_t	 flows_active;
 	_Atomic uint64_t	 flows_evicted;
@@ -72,7 +72,7 @@ struct live_worker {
 	struct enrich_worker	 en;		/* not worker 0: enrich_set's */
 	struct recq		 q;
 	struct output		 qout;		/* pushes into q */
-	_Atomic uint64_t	 quiescent;	/* last epoch seen between polls */
+	_Atomic uint64_t	 quiescent;	/* epoch seen between polls */
 	struct live_worker_stats st;
 	bool			 has_failed;	/* capture error, see log */
 };
@@ -80,7 +80,7 @@ struct live_worker {
 struct live {
 	struct live_worker	*w;
 	unsigned		 n;
-	struct output		*out;		/* borrowed; output thread only */
+	struct output		*out;		/* borrowed; output thread's */
 	int			 cpus[LIVE_MAX_WORKERS];
 	unsigned		 n_cpus;
 	pthread_t		 out_thread;

@@ -76,7 +76,7 @@ usage(FILE *fp)
 "\n"
 "  -r, --read FILE        pcap or pcapng capture to replay ('-' for stdin)\n"
 "  -i, --interface IFACE  capture live on IFACE until SIGINT or SIGTERM\n"
-"      --workers N        live: worker threads, flows spread by hash (default 1)\n"
+"      --workers N        live: threads, flows spread by hash (default 1)\n"
 "      --capture-method M live: auto (afpacket on Linux), afpacket or pcap\n"
 "      --ring-mb N        live: kernel ring MiB per worker (default: %u)\n"
 "      --cpu-pin LIST     live: pin worker i to the i-th CPU of LIST (0,2-3)\n"
