@@ -16,7 +16,7 @@ libxgboost-dev librdkafka-dev libhiredis-dev libpq-dev
 kcat postgresql-15 redis-server redis-tools
 p0f python3 python3-jsonschema
 libmaxmind-db-writer-perl python3-cryptography libndpi-bin tshark
-prometheus yamllint python3-yaml"
+prometheus yamllint python3-yaml tcpreplay iproute2 time"
 
 install_missing() {
 	local missing=()

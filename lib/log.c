@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@ static enum log_level log_max = LOG_LEVEL_WARN;
 static time_t log_window;
 static unsigned log_in_window;
 static unsigned long log_suppressed;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;	/* the
+					 * burst window: live capture workers
+					 * log from their own threads */
 
 static const char *const log_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -36,14 +40,10 @@ log_set_level(enum log_level level)
 }
 
 static int
-log_allowed(enum log_level level)
+log_allowed_locked(void)
 {
 	time_t now;
 
-	if (level > log_max)
-		return 0;
-	if (level <= LOG_LEVEL_ERROR || level == LOG_LEVEL_DEBUG)
-		return 1;
 	now = time(NULL);
 	if (now != log_window) {
 		if (log_suppressed)
@@ -59,6 +59,21 @@ log_allowed(enum log_level level)
 	}
 	log_in_window++;
 	return 1;
+}
+
+static int
+log_allowed(enum log_level level)
+{
+	int ok;
+
+	if (level > log_max)
+		return 0;
+	if (level <= LOG_LEVEL_ERROR || level == LOG_LEVEL_DEBUG)
+		return 1;
+	pthread_mutex_lock(&log_lock);
+	ok = log_allowed_locked();
+	pthread_mutex_unlock(&log_lock);
+	return ok;
 }
 
 /* Message text is quoted; embedded quotes and newlines are escaped. */

@@ -215,3 +215,49 @@ enrich_set_free(struct enrich_set *es)
 	anon_free(es->anon);
 	memset(es, 0, sizeof(*es));
 }
+
+int
+enrich_worker_init(struct enrich_worker *w, const struct enrich_set *es,
+    const struct enrich_settings *s, char *err, size_t errsz)
+{
+	uint8_t key[ANON_KEY_LEN];
+	char why[448];
+
+	memset(w, 0, sizeof(*w));
+	if (s->anon_key_path != NULL) {
+		if (anon_key_load(s->anon_key_path, key, why,
+		    sizeof(why)) != 0) {
+			snprintf(err, errsz, "--anonymize-key %s", why);
+			return -1;
+		}
+		w->anon = anon_new(key, why, sizeof(why));
+		explicit_bzero(key, sizeof(key));
+		if (w->anon == NULL) {
+			snprintf(err, errsz, "--anonymize-key %s", why);
+			return -1;
+		}
+	}
+	if (es->ndpi != NULL &&
+	    (w->ndpi = fp_ndpi_new(&s->ndpi, why, sizeof(why))) == NULL) {
+		snprintf(err, errsz, "nDPI: %s", why);
+		goto fail;
+	}
+	if (enrich_init(&w->enrich, w->anon, &es->geoip,
+	    s->geoip.cache_entries) != 0) {
+		snprintf(err, errsz, "GeoIP cache: %s", strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	enrich_worker_free(w);
+	return -1;
+}
+
+void
+enrich_worker_free(struct enrich_worker *w)
+{
+	enrich_free(&w->enrich);
+	fp_ndpi_free(w->ndpi);
+	anon_free(w->anon);
+	memset(w, 0, sizeof(*w));
+}

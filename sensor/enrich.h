@@ -67,7 +67,8 @@ struct enrich_settings {
 };
 
 /* What the settings load into: the pseudonymizer, the databases, the nDPI
- * module and the (single) worker's struct enrich over them. */
+ * module and the first worker's struct enrich over them.  Other workers
+ * get their own (struct enrich_worker); the databases are shared. */
 struct enrich_set {
 	struct anon		*anon;
 	struct geoip		 geoip;
@@ -83,5 +84,21 @@ int	enrich_set_load(struct enrich_set *es, const struct enrich_settings *s,
 
 /* Free what enrich_set_load() loaded (after the pipeline using it). */
 void	enrich_set_free(struct enrich_set *es);
+
+/* One more worker's share: its own pseudonymizer (a cipher context; the
+ * key file is read again), nDPI module and GeoIP cache, over es's GeoIP
+ * databases, which every worker reads (immutable, swapped atomically). */
+struct enrich_worker {
+	struct anon		*anon;
+	struct fp_ndpi		*ndpi;
+	struct enrich		 enrich;
+};
+
+/* Load worker w's share of s over es, before privileges are dropped (the
+ * key file is read).  All or nothing, like enrich_set_load(). */
+int	enrich_worker_init(struct enrich_worker *w, const struct enrich_set *es,
+	    const struct enrich_settings *s, char *err, size_t errsz)
+	    FP_WARN_UNUSED;
+void	enrich_worker_free(struct enrich_worker *w);
 
 #endif

@@ -13,6 +13,7 @@ static const char *const flow_end_names[FLOW_N_END] = {
 	[FLOW_END_EOF] = "eof",
 	[FLOW_END_REUSED] = "reused",
 	[FLOW_END_DONE] = "done",
+	[FLOW_END_SHUTDOWN] = "shutdown",
 };
 
 const char *
@@ -314,4 +315,12 @@ flow_flush(struct flow_table *t, enum flow_end why)
 		flow_end(t, best, best->list == FLOW_LIST_CLOSING ?
 		    closing_reason(best) : why);
 	}
+}
+
+size_t
+flow_table_bytes(const struct flow_table *t)
+{
+	return sizeof(*t) + (size_t)t->cfg.max_flows * (sizeof(struct flow) +
+	    t->state_size) + ((size_t)t->bucket_mask + 1) *
+	    sizeof(*t->buckets);
 }

@@ -36,6 +36,7 @@ enum flow_end {
 	FLOW_END_EOF,		/* still open when the input ended */
 	FLOW_END_REUSED,	/* a new SYN reused the tuple */
 	FLOW_END_DONE,		/* the protocol finished (DNS answered) */
+	FLOW_END_SHUTDOWN,	/* still open when live capture stopped */
 	FLOW_N_END
 };
 
@@ -150,5 +151,9 @@ flow_state(const struct flow_table *t, const struct flow *f)
 }
 
 const char		*flow_end_name(enum flow_end why);
+
+/* Bytes the table allocated: entries, analyzer state and buckets (what
+ * --max-flows buys, before any flow exists). */
+size_t			 flow_table_bytes(const struct flow_table *t);
 
 #endif

@@ -119,7 +119,8 @@ const char	*geoip_db_type(const struct geoip_db *db);
 
 /* Put db in place of g's database of kind k (db may be NULL to drop it)
  * and return the one it replaces, which the caller frees once no lookup
- * can still be using it (single worker: at once). */
+ * can still be using it (single worker: at once; live capture: after
+ * live_grace(), sensor/live.h). */
 struct geoip_db	*geoip_swap(struct geoip *g, enum geoip_kind k,
 		    struct geoip_db *db);
 

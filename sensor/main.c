@@ -20,11 +20,13 @@
 #include "opt.h"
 #include "sensor/capture.h"
 #include "sensor/enrich.h"
+#include "sensor/live.h"
 #include "sensor/output.h"
 #include "sensor/output_kafka.h"
 #include "sensor/output_tee.h"
 #include "sensor/pipeline.h"
 #include "sensor/rules.h"
+#include "sensor/privdrop.h"
 
 /* Exit codes, documented in fpsensor(8). */
 #define EXIT_DAMAGED	1	/* input damaged partway; records written */
@@ -36,6 +38,7 @@
 #define DEFAULT_P0F_DB	"/etc/p0f/p0f.fp"
 #define DEFAULT_CLIENT_WINDOW	600u	/* seconds */
 #define DEFAULT_MAX_CLIENTS	8192u
+#define LIVE_DEFAULT_RING_MB	64u
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -54,6 +57,8 @@ struct options {
 	struct enrich_settings en;
 	struct kafka_config kafka;	/* used when kafka.brokers is set */
 	struct pipeline_config pc;
+	struct live_config live;	/* used when live.cap.iface is set */
+	const char	*user;		/* --user: switch to it after opening */
 };
 
 static void
@@ -69,18 +74,24 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-"usage: fpsensor -r FILE [options]\n"
+"usage: fpsensor -r FILE | -i IFACE [options]\n"
 "\n"
 "Passive network fingerprinting: reads a capture and prints one JSON object\n"
 "per flow (TCP/IP p0f signature and OS label, JA4T with JA4+ builds).\n"
 "\n"
 "  -r, --read FILE        pcap or pcapng capture to replay ('-' for stdin)\n"
+"  -i, --interface IFACE  capture live on IFACE until SIGINT or SIGTERM\n"
+"      --workers N        live: threads, flows spread by hash (default 1)\n"
+"      --capture-method M live: auto (afpacket on Linux), afpacket or pcap\n"
+"      --ring-mb N        live: kernel ring MiB per worker (default: %u)\n"
+"      --cpu-pin LIST     live: pin worker i to the i-th CPU of LIST (0,2-3)\n"
+"      --user NAME        live: switch to this user once the capture is open\n"
 "  -o, --output FILE      write JSON lines to FILE (default: stdout)\n"
 "  -f, --filter BPF       only packets matching the BPF expression\n"
 "      --p0f-db PATH      p0f.fp signature database (default: %s\n"
 "                         when it exists)\n"
 "      --no-p0f           no OS labels, signatures only\n"
-"      --max-flows N      flow table capacity (default: %u)\n"
+"      --max-flows N      flow table capacity, per worker (default: %u)\n"
 "      --tcp-timeout SEC  idle timeout of TCP flows (default: %u)\n"
 "      --udp-timeout SEC  idle timeout of UDP flows (default: %u)\n"
 "      --stream-bytes N   bytes kept per TCP direction (default: %u)\n"
@@ -120,8 +131,8 @@ usage(FILE *fp)
 "were written), 2 input could not be read, 3 output failed, 4 Kafka: records\n"
 "left in the spool for the next run, 64 usage error.\n"
 "See fpsensor(8).\n",
-	    DEFAULT_P0F_DB, 65536u, 300u, 60u, 16384u, 4096u,
-	    FP_DATADIR "/rules", DEFAULT_CLIENT_WINDOW);
+	    LIVE_DEFAULT_RING_MB, DEFAULT_P0F_DB, 65536u, 300u, 60u, 16384u,
+	    4096u, FP_DATADIR "/rules", DEFAULT_CLIENT_WINDOW);
 }
 
 static void
@@ -195,10 +206,17 @@ enum {
 	OPT_KAFKA_BROKERS, OPT_KAFKA_TOPIC, OPT_KAFKA_CONF, OPT_SENSOR_ID,
 	OPT_SPOOL_DIR, OPT_SPOOL_MAX_BYTES, OPT_KAFKA_FLUSH_TIMEOUT,
 	OPT_RULES, OPT_NO_RULES, OPT_CLIENT_WINDOW,
+	OPT_WORKERS, OPT_CAPTURE_METHOD, OPT_RING_MB, OPT_CPU_PIN, OPT_USER,
 };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "capture-method", required_argument, NULL, OPT_CAPTURE_METHOD },
+	{ "ring-mb", required_argument, NULL, OPT_RING_MB },
+	{ "cpu-pin", required_argument, NULL, OPT_CPU_PIN },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "output", required_argument, NULL, 'o' },
 	{ "filter", required_argument, NULL, 'f' },
 	{ "p0f-db", required_argument, NULL, OPT_P0F_DB },
@@ -271,10 +289,36 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pc.quic_slots = 512;
 	o->pc.client_window_us = DEFAULT_CLIENT_WINDOW * 1000000ull;
 	o->pc.max_clients = DEFAULT_MAX_CLIENTS;
-	while ((ch = getopt_long(argc, argv, "r:o:f:vVh", long_opts,
+	o->live.cap.n_workers = 1;
+	o->live.cap.ring_mb = LIVE_DEFAULT_RING_MB;
+	while ((ch = getopt_long(argc, argv, "r:i:o:f:vVh", long_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r': o->read_path = optarg; break;
+		case 'i': o->live.cap.iface = optarg; break;
+		case OPT_WORKERS:
+			o->live.cap.n_workers = (unsigned)opt_number("workers",
+			    optarg, 1, LIVE_MAX_WORKERS);
+			break;
+		case OPT_CAPTURE_METHOD:
+			if (capture_method_parse(optarg,
+			    &o->live.cap.method) != 0)
+				fatalx(EXIT_USAGE, "--capture-method: '%s': "
+				    "auto, afpacket or pcap", optarg);
+			break;
+		case OPT_RING_MB:
+			o->live.cap.ring_mb = (uint32_t)opt_number("ring-mb",
+			    optarg, 1, 16384);
+			break;
+		case OPT_CPU_PIN: {
+			char err[256];
+
+			if (live_parse_cpus(&o->live, optarg, err,
+			    sizeof(err)) != 0)
+				fatalx(EXIT_USAGE, "%s", err);
+			break;
+		}
+		case OPT_USER: o->user = optarg; break;
 		case 'o': o->out_path = optarg; break;
 		case 'f': o->bpf = optarg; break;
 		case OPT_P0F_DB: o->p0f_path = optarg; break;
@@ -361,11 +405,19 @@ parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
-	if (o->read_path == NULL) {
-		fprintf(stderr, "fpsensor: nothing to read: give -r FILE\n");
+	if ((o->read_path == NULL) == (o->live.cap.iface == NULL)) {
+		fprintf(stderr, "fpsensor: %s\n", o->read_path == NULL ?
+		    "nothing to read: give -r FILE or -i IFACE" :
+		    "-r and -i exclude each other");
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
+	if (o->live.cap.method == CAPTURE_METHOD_PCAP &&
+	    o->live.cap.n_workers > 1)
+		fatalx(EXIT_USAGE, "--capture-method pcap reads with one "
+		    "worker: --workers 1, or afpacket");
+	o->live.cap.bpf = o->bpf;
+	o->live.cap.fanout_group = (uint16_t)getpid();
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	check_kafka_args(o);
@@ -513,13 +565,16 @@ struct replay {
 	struct rules			*rules;		/* in use, owned */
 	uint64_t			 n_rules_reloads;
 	uint64_t			 n_rules_failed;
+	struct live			*live;		/* live: workers to wait
+							 * for before a free */
 };
 
 /*
  * SIGHUP: load the rules directory again beside the rules in use; only a
  * whole good set replaces them (one pointer), a bad file keeps the old set
- * and its FILE:LINE:COL is logged.  The worker reads the rules between
- * packets, so the old set is freed at once.
+ * and its FILE:LINE:COL is logged.  A replay reads the rules between
+ * packets, so the old set is freed at once; live workers take the new set
+ * between polls, and the old one is freed once all of them have.
  */
 static void
 reload_rules(struct replay *r)
@@ -535,7 +590,10 @@ reload_rules(struct replay *r)
 		log_warnx("reload: %s; keeping the previous rules", err);
 		return;
 	}
-	r->p->verdict.rules = n;
+	if (r->live != NULL)
+		live_set_rules(r->live, n);
+	else
+		r->p->verdict.rules = n;
 	rules_free(r->rules);
 	r->rules = n;
 	log_info("reloaded rules %s", r->rules_dir);
@@ -546,7 +604,8 @@ reload_rules(struct replay *r)
  * Each one is opened and checked whole before it replaces the old one; a
  * database that fails keeps the last good one and the reason is logged.
  * Records written from then on use the new databases (the per-worker
- * lookup cache drops entries of an older generation).
+ * lookup cache drops entries of an older generation).  In live capture the
+ * old database is freed once every worker has passed a quiescent point.
  */
 static void
 reload_geoip(struct replay *r)
@@ -561,8 +620,13 @@ reload_geoip(struct replay *r)
 
 		if (path == NULL)
 			continue;
-		if (geoip_reload(&r->es->geoip, k, path, err,
-		    sizeof(err)) == 0) {
+		struct geoip_db *db = geoip_db_open(path, k, err, sizeof(err));
+
+		if (db != NULL) {
+			db = geoip_swap(&r->es->geoip, k, db);
+			if (r->live != NULL)
+				live_grace(r->live);
+			geoip_db_free(db);
 			log_info("reloaded %s database %s", kind[k], path);
 		} else {
 			r->n_failed++;
@@ -583,6 +647,85 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 		reload_rules(r);
 	}
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
+}
+
+/* Switch user (--user) and give up every capability: the sockets are
+ * open and nothing else needs privileges. */
+static void
+drop_privileges(const struct options *o)
+{
+	char err[512];
+	uid_t uid;
+	gid_t gid;
+
+	privdrop_bounding();
+	if (o->user != NULL && (privdrop_lookup(o->user, &uid, &gid, err,
+	    sizeof(err)) != 0 || privdrop_user(uid, gid, err,
+	    sizeof(err)) != 0))
+		fatalx(EXIT_USAGE, "%s", err);
+	if (privdrop_caps(err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "%s", err);
+	if (o->user != NULL)
+		log_info("running as %s (uid %u): no capabilities left",
+		    o->user, (unsigned)getuid());
+}
+
+/* Live capture: every worker's socket opened, outputs opened, privileges
+ * dropped, then capture until SIGINT or SIGTERM, SIGHUP reloading the
+ * GeoIP databases meanwhile.  Returns the exit status. */
+static int
+run_live(struct options *o, struct enrich_set *es)
+{
+	struct timespec nap = { 0, 100000000L };
+	struct outputs outs;
+	struct output *outp;
+	struct live live;
+	struct replay rp = { .es = es, .en = &o->en, .live = &live,
+	    .rules_dir = o->pc.rules != NULL ? o->rules_dir : NULL,
+	    .rules = (struct rules *)o->pc.rules };
+	char err[1024];
+	int status = 0;
+
+	if (live_open(&live, &o->live, &o->pc, es, &o->en, NULL, err,
+	    sizeof(err)) != 0) {
+		log_errx("%s", err);
+		return strncmp(err, "filter", 6) == 0 ? EXIT_USAGE :
+		    EXIT_NOINPUT;
+	}
+	live.out = outp = open_outputs(o, &outs);
+	drop_privileges(o);
+	if (live_start(&live, err, sizeof(err)) != 0)
+		fatalx(EXIT_NOINPUT, "%s", err);
+	log_info("capturing on %s: %u workers, %s", o->live.cap.iface,
+	    live.n, capture_method_name(live.w[0].cap.method));
+	while (!stop_requested && live_running(&live) > 0) {
+		if (reload_requested) {
+			reload_geoip(&rp);
+			reload_rules(&rp);
+		}
+		nanosleep(&nap, NULL);
+	}
+	if (live_join(&live) > 0)
+		status = EXIT_DAMAGED;
+	if (output_close(outp) != 0 || live.n_write_errors > 0) {
+		log_errx("writing records to %s failed", outp->name);
+		status = EXIT_OUTPUT;
+	}
+	if (o->kafka.brokers != NULL && status != EXIT_OUTPUT)
+		status = kafka_exit_status(&o->kafka, &outs.ks, status);
+	if (o->stats) {
+		live_stats_print(stderr, &live);
+		fprintf(stderr, "geoip_reloads=%" PRIu64 "\n"
+		    "geoip_reloads_failed=%" PRIu64 "\n"
+		    "rules_reloads=%" PRIu64 "\n"
+		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
+		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+		if (o->kafka.brokers != NULL)
+			kafka_stats_print(stderr, &outs.ks);
+	}
+	live_close(&live);
+	rules_free(rp.rules);
+	return status;
 }
 
 int
@@ -623,6 +766,13 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o.live.cap.iface != NULL) {
+		status = run_live(&o, &es);
+		p0f_db_free(db);
+		p0f_http_db_free(&p0f_http);
+		enrich_set_free(&es);
+		return status;
+	}
 	if (capture_open_offline(&cap, o.read_path, o.bpf) != 0) {
 		log_errx("%s", cap.err);
 		p0f_db_free(db);

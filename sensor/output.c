@@ -29,6 +29,18 @@ file_write(struct output *o, const char *rec, size_t len)
 }
 
 static int
+file_flush(struct output *o)
+{
+	struct output_file *of = o->impl;
+
+	if (of->failed || fflush(of->fp) != 0) {
+		of->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+static int
 file_close(struct output *o)
 {
 	struct output_file *of = o->impl;
@@ -70,6 +82,7 @@ output_file_open(struct output *o, const char *path)
 	o->impl = of;
 	o->write = file_write;
 	o->close = file_close;
+	o->flush = file_flush;
 	return 0;
 }
 
@@ -82,6 +95,14 @@ output_write(struct output *o, const char *rec, size_t len)
 	}
 	o->n_records++;
 	return 0;
+}
+
+int
+output_flush(struct output *o)
+{
+	if (o->impl == NULL || o->flush == NULL)
+		return 0;
+	return o->flush(o);
 }
 
 int

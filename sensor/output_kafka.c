@@ -439,6 +439,22 @@ kafka_write(struct output *o, const char *rec, size_t len)
 	return spool_put(ko, rec, len);
 }
 
+/* Idle (live capture): serve delivery reports and send the spool, at most
+ * every 100 ms. */
+static int
+kafka_flush(struct output *o)
+{
+	struct output_kafka *ko = o->impl;
+	uint64_t now = now_ms();
+
+	if (now - ko->last_poll_ms >= 100) {
+		ko->last_poll_ms = now;
+		rd_kafka_poll(ko->rk, 0);
+		drain(ko);
+	}
+	return 0;
+}
+
 /* Wait (bounded) for the queue and the spool to empty; then whatever is
  * still queued is purged, its reports putting it in the spool. */
 static int
@@ -579,6 +595,7 @@ output_kafka_open(struct output *o, const struct kafka_config *cfg,
 	o->impl = ko;
 	o->write = kafka_write;
 	o->close = kafka_close;
+	o->flush = kafka_flush;
 	return 0;
 fail:
 	if (ko->rkt != NULL)

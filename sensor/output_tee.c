@@ -21,6 +21,16 @@ tee_write(struct output *o, const char *rec, size_t len)
 }
 
 static int
+tee_flush(struct output *o)
+{
+	struct output_tee *t = o->impl;
+	int ra = output_flush(t->a);
+	int rb = output_flush(t->b);
+
+	return ra == 0 && rb == 0 ? 0 : -1;
+}
+
+static int
 tee_close(struct output *o)
 {
 	struct output_tee *t = o->impl;
@@ -46,5 +56,6 @@ output_tee_open(struct output *o, struct output *a, struct output *b)
 	o->impl = t;
 	o->write = tee_write;
 	o->close = tee_close;
+	o->flush = tee_flush;
 	return 0;
 }

@@ -295,6 +295,21 @@ pipeline_finish(struct pipeline *p)
 	flow_flush(p->flows, FLOW_END_EOF);
 }
 
+void
+pipeline_tick(struct pipeline *p, uint64_t now_us)
+{
+	if (now_us <= p->now_us)
+		return;
+	p->now_us = now_us;
+	flow_expire(p->flows, now_us);
+}
+
+void
+pipeline_shutdown(struct pipeline *p)
+{
+	flow_flush(p->flows, FLOW_END_SHUTDOWN);
+}
+
 /* An endpoint: its address (pseudonymized with a key) and port, then the
  * GeoIP/ASN of the real address. */
 static void

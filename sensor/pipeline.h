@@ -70,6 +70,14 @@ void	pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 /* End every open flow (records written, reason "eof"). */
 void	pipeline_finish(struct pipeline *p);
 
+/* Live capture: time is now_us although no packet came (the wall clock,
+ * read when a poll found nothing), so idle flows still time out.  Time
+ * never goes back: an earlier now_us does nothing. */
+void	pipeline_tick(struct pipeline *p, uint64_t now_us);
+
+/* Live capture stopped: end every open flow, reason "shutdown". */
+void	pipeline_shutdown(struct pipeline *p);
+
 void	pipeline_free(struct pipeline *p);
 
 #endif

@@ -36,6 +36,12 @@ stats_print(FILE *fp, const struct pipeline *p)
 		fprintf(fp, "flows_ended_%s=%" PRIu64 "\n",
 		    flow_end_name((enum flow_end)i), t->n_ended[i]);
 	P("flows_evicted", t->n_ended[FLOW_END_EVICTED]);
+	P("flow_table_flows", t->cfg.max_flows);
+	P("flow_table_bytes", flow_table_bytes(t));
+	P("flow_entry_bytes", sizeof(struct flow));
+	P("flow_state_bytes", t->state_size);
+	P("flow_table_bytes_per_flow", (flow_table_bytes(t) +
+	    t->cfg.max_flows - 1) / t->cfg.max_flows);
 	P("stream_buffers_exhausted", p->streams.n_exhausted);
 	P("stream_buffers_max_used", p->streams.max_used);
 	P("stream_segments_retransmitted", p->streams.n_retransmitted);

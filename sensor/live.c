@@ -1,0 +1,488 @@
+/* sensor/live.c: live capture workers, their queues and the output
+ * thread. */
+#include "sensor/live.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyzers/tls_fp.h"
+#include "log.h"
+#include "sensor/stats.h"
+
+#define LIVE_TICK_LAG_US	1000000	/* wall clock minus this: packets
+					 * still in an unretired ring block
+					 * are not made to go back in time */
+#define LIVE_OUT_NAP_NS		1000000L
+#define LIVE_OUT_BATCH		256	/* records per queue per turn */
+#define LIVE_STATS_KEYS		256
+#define LIVE_DRAIN_MS		25	/* > the ring's block retire time */
+#define LIVE_DRAIN_ROUNDS	8
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int
+parse_cpu(const char **p, int *cpu)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(*p, &end, 10);
+	if (end == *p || errno != 0 || v < 0 || v >= CPU_SETSIZE)
+		return -1;
+	*cpu = (int)v;
+	*p = end;
+	return 0;
+}
+
+int
+live_parse_cpus(struct live_config *cfg, const char *list, char *err,
+    size_t errsz)
+{
+	const char *p = list;
+	int lo, hi;
+
+	cfg->n_cpus = 0;
+	while (*p != '\0') {
+		if (parse_cpu(&p, &lo) != 0)
+			goto bad;
+		hi = lo;
+		if (*p == '-' && (p++, parse_cpu(&p, &hi) != 0 || hi < lo))
+			goto bad;
+		for (int c = lo; c <= hi; c++) {
+			if (cfg->n_cpus == LIVE_MAX_WORKERS)
+				goto bad;
+			cfg->cpus[cfg->n_cpus++] = c;
+		}
+		if (*p == ',' && p[1] != '\0')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+	}
+	if (cfg->n_cpus > 0)
+		return 0;
+bad:
+	snprintf(err, errsz, "--cpu-pin: '%s' is not a CPU list (e.g. "
+	    "0,1 or 2-5; at most %d CPUs)", list, LIVE_MAX_WORKERS);
+	return -1;
+}
+
+static int
+open_worker(struct live *l, struct live_worker *w,
+    const struct live_config *cfg, struct pipeline_config pc,
+    struct enrich_set *es, const struct enrich_settings *en, char *err,
+    size_t errsz)
+{
+	if (capture_live_open(&w->cap, &cfg->cap, err, errsz) != 0)
+		return -1;
+	/* Each worker numbers its flows from 1: its own run id keeps the
+	 * event ids (run id, flow number) unique. */
+	pc.run_id += w->index;
+	if (w->index > 0) {
+		if (enrich_worker_init(&w->en, es, en, err, errsz) != 0)
+			return -1;
+		pc.ndpi = w->en.ndpi;
+		pc.enrich = &w->en.enrich;
+	}
+	if (recq_init(&w->q, cfg->queue_bytes ? cfg->queue_bytes :
+	    RECQ_DEFAULT_BYTES) != 0) {
+		snprintf(err, errsz, "record queue: %s", strerror(errno));
+		return -1;
+	}
+	recq_output_init(&w->qout, &w->q);
+	if (pipeline_init(&w->p, &pc, &w->qout) != 0) {
+		snprintf(err, errsz, "worker %u: cannot allocate %u flows: %s",
+		    w->index, pc.flow.max_flows, strerror(errno));
+		return -1;
+	}
+	w->has_pipeline = true;
+	w->live = l;
+	atomic_init(&w->quiescent, 0);
+	return 0;
+}
+
+int
+live_open(struct live *l, const struct live_config *cfg,
+    const struct pipeline_config *pc, struct enrich_set *es,
+    const struct enrich_settings *en, struct output *out, char *err,
+    size_t errsz)
+{
+	unsigned n = cfg->cap.n_workers ? cfg->cap.n_workers : 1;
+
+	memset(l, 0, sizeof(*l));
+	atomic_init(&l->stop, false);
+	atomic_init(&l->epoch, 1);
+	atomic_init(&l->n_running, 0);
+	atomic_init(&l->rules, pc->rules);
+	l->out = out;
+	memcpy(l->cpus, cfg->cpus, sizeof(l->cpus));
+	l->n_cpus = cfg->n_cpus;
+	if ((l->w = calloc(n, sizeof(*l->w))) == NULL) {
+		snprintf(err, errsz, "workers: %s", strerror(errno));
+		return -1;
+	}
+	l->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		l->w[i].index = i;
+		l->w[i].cap.af.fd = -1;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (open_worker(l, &l->w[i], cfg, *pc, es, en, err,
+		    errsz) != 0) {
+			live_close(l);
+			return -1;
+		}
+	return 0;
+}
+
+static void
+on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
+    uint32_t caplen, uint32_t wire_len)
+{
+	struct live_worker *w = arg;
+
+	pipeline_packet(&w->p, dlt, ts_us, data, caplen, wire_len);
+}
+
+#define ST_SET(f, v)	atomic_store_explicit(&w->st.f, (v), \
+			    memory_order_relaxed)
+
+static void
+publish_stats(struct live_worker *w, bool with_kernel)
+{
+	ST_SET(packets, w->p.stats.packets);
+	ST_SET(bytes, w->p.stats.bytes);
+	ST_SET(records, w->p.stats.records);
+	ST_SET(flows_active, w->p.flows->n_active);
+	ST_SET(flows_evicted, w->p.flows->n_ended[FLOW_END_EVICTED]);
+	ST_SET(queue_waits, atomic_load_explicit(&w->q.n_full_waits,
+	    memory_order_relaxed));
+	if (!with_kernel)
+		return;
+	capture_live_update_stats(&w->cap);
+	ST_SET(kernel_packets, w->cap.k_packets);
+	ST_SET(kernel_drops, w->cap.k_drops);
+	ST_SET(kernel_freezes, w->cap.k_freezes);
+	ST_SET(if_drops, w->cap.if_drops);
+}
+
+/* Pin the calling worker to cpu (-1: leave it). */
+static void
+pin_self(unsigned index, int cpu)
+{
+#ifdef __linux__
+	cpu_set_t set;
+	int rc;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if ((rc = pthread_setaffinity_np(pthread_self(), sizeof(set),
+	    &set)) != 0)
+		log_warnx("worker %u: cannot pin to CPU %d: %s", index, cpu,
+		    strerror(rc));
+#else
+	if (cpu >= 0)
+		log_warnx("worker %u: --cpu-pin needs Linux", index);
+#endif
+}
+
+/* Name the calling thread, as ps and top show it. */
+static void
+name_self(const char *name)
+{
+#ifdef __linux__
+	pthread_setname_np(pthread_self(), name);	/* 15 characters */
+#else
+	(void)name;
+#endif
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct live_worker *w = arg;
+	struct live *l = w->live;
+	uint64_t last_kstats = 0, now;
+	char err[512];
+	int n;
+
+	snprintf(err, sizeof(err), "fpsensor-w%u", w->index);
+	name_self(err);
+	pin_self(w->index, l->n_cpus > 0 ? l->cpus[w->index % l->n_cpus] :
+	    -1);
+	while (!atomic_load_explicit(&l->stop, memory_order_acquire)) {
+		uint64_t epoch = atomic_load(&l->epoch);
+
+		w->p.verdict.rules = atomic_load(&l->rules);
+		atomic_store(&w->quiescent, epoch);
+		n = capture_live_poll(&w->cap, LIVE_POLL_MS, on_packet, w, err,
+		    sizeof(err));
+		if (n < 0) {
+			log_errx("worker %u: %s", w->index, err);
+			w->has_failed = true;
+			break;
+		}
+		now = wall_us();
+		if (n == 0 && now > LIVE_TICK_LAG_US)
+			pipeline_tick(&w->p, now - LIVE_TICK_LAG_US);
+		publish_stats(w, now - last_kstats >= 1000000);
+		if (now - last_kstats >= 1000000)
+			last_kstats = now;
+	}
+	/* What the kernel queued before the stop is read, not left behind
+	 * uncounted: the blocks ready within a retire period, a few rounds
+	 * at most on a busy link. */
+	for (int i = 0; i < LIVE_DRAIN_ROUNDS && !w->has_failed &&
+	    capture_live_poll(&w->cap, LIVE_DRAIN_MS, on_packet, w, err,
+	    sizeof(err)) > 0; i++)
+		continue;
+	pipeline_shutdown(&w->p);
+	publish_stats(w, true);
+	output_close(&w->qout);		/* closes the queue */
+	atomic_store(&w->quiescent, UINT64_MAX);
+	atomic_fetch_sub(&l->n_running, 1);
+	tls_fp_thread_cleanup();
+	return NULL;
+}
+
+/* Write up to LIVE_OUT_BATCH records of q; returns how many. */
+static unsigned
+drain_queue(struct live *l, struct recq *q)
+{
+	const void *rec;
+	size_t len;
+	unsigned n = 0;
+
+	while (n < LIVE_OUT_BATCH && (rec = recq_peek(q, &len)) != NULL) {
+		if (output_write(l->out, rec, len) != 0)
+			l->n_write_errors++;
+		else
+			l->n_written++;
+		recq_pop(q);
+		n++;
+	}
+	return n;
+}
+
+static void *
+output_main(void *arg)
+{
+	struct live *l = arg;
+	struct timespec nap = { 0, LIVE_OUT_NAP_NS };
+	bool is_dirty = false;
+
+	name_self("fpsensor-out");
+	for (;;) {
+		bool all_done = true;
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < l->n; i++) {
+			n += drain_queue(l, &l->w[i].q);
+			if (!recq_is_done(&l->w[i].q))
+				all_done = false;
+		}
+		if (n > 0) {
+			is_dirty = true;
+			continue;
+		}
+		if (is_dirty && output_flush(l->out) != 0)
+			l->n_write_errors++;
+		is_dirty = false;
+		if (all_done)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	tls_fp_thread_cleanup();
+	return NULL;
+}
+
+int
+live_start(struct live *l, char *err, size_t errsz)
+{
+	sigset_t all, old;
+	int rc = 0;
+
+	/* Threads inherit the mask: signals go to the caller's thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < l->n && rc == 0; i++) {
+		struct live_worker *w = &l->w[i];
+
+		atomic_fetch_add(&l->n_running, 1);
+		if ((rc = pthread_create(&w->thread, NULL, worker_main,
+		    w)) != 0) {
+			atomic_fetch_sub(&l->n_running, 1);
+			snprintf(err, errsz, "worker %u: %s", i, strerror(rc));
+		} else
+			w->is_started = true;
+	}
+	if (rc == 0 && (rc = pthread_create(&l->out_thread, NULL, output_main,
+	    l)) != 0)
+		snprintf(err, errsz, "output thread: %s", strerror(rc));
+	else if (rc == 0)
+		l->is_out_started = true;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? 0 : -1;
+}
+
+void
+live_stop(struct live *l)
+{
+	atomic_store(&l->stop, true);
+}
+
+unsigned
+live_running(struct live *l)
+{
+	return atomic_load(&l->n_running);
+}
+
+void
+live_grace(struct live *l)
+{
+	struct timespec nap = { 0, 5000000L };
+	uint64_t e = atomic_fetch_add(&l->epoch, 1) + 1;
+
+	for (unsigned i = 0; i < l->n; i++) {
+		if (!l->w[i].is_started)
+			continue;
+		while (atomic_load(&l->w[i].quiescent) < e)
+			nanosleep(&nap, NULL);
+	}
+}
+
+void
+live_set_rules(struct live *l, const struct rules *rules)
+{
+	atomic_store(&l->rules, rules);
+	live_grace(l);
+}
+
+unsigned
+live_join(struct live *l)
+{
+	unsigned n_failed = 0;
+
+	live_stop(l);
+	for (unsigned i = 0; i < l->n; i++) {
+		struct live_worker *w = &l->w[i];
+
+		if (w->is_started)
+			pthread_join(w->thread, NULL);
+		else
+			recq_close(&w->q);	/* never ran: nothing queued */
+		w->is_started = false;
+		n_failed += w->has_failed;
+	}
+	if (l->is_out_started)
+		pthread_join(l->out_thread, NULL);
+	l->is_out_started = false;
+	return n_failed;
+}
+
+/* The pipeline's --stats lines of every worker, summed key by key (every
+ * worker prints the same keys in the same order). */
+static void
+print_totals(FILE *fp, struct live *l)
+{
+	char *key[LIVE_STATS_KEYS];
+	uint64_t sum[LIVE_STATS_KEYS];
+	size_t n_keys = 0;
+
+	for (unsigned i = 0; i < l->n; i++) {
+		char *buf = NULL, *line, *save = NULL;
+		size_t len = 0, k = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (m == NULL)
+			return;
+		stats_print(m, &l->w[i].p);
+		fclose(m);
+		for (line = strtok_r(buf, "\n", &save); line != NULL &&
+		    k < LIVE_STATS_KEYS; line = strtok_r(NULL, "\n", &save)) {
+			char *eq = strchr(line, '=');
+
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			if (i == 0) {
+				key[k] = strdup(line);
+				sum[k] = 0;
+				n_keys = k + 1;
+			}
+			if (k < n_keys && key[k] != NULL &&
+			    strcmp(key[k], line) == 0)
+				sum[k] += strtoull(eq + 1, NULL, 10);
+			k++;
+		}
+		free(buf);
+	}
+	for (size_t k = 0; k < n_keys; k++) {
+		if (key[k] != NULL)
+			fprintf(fp, "%s=%" PRIu64 "\n", key[k], sum[k]);
+		free(key[k]);
+	}
+}
+
+void
+live_stats_print(FILE *fp, struct live *l)
+{
+	static const char *const names[] = { "packets", "bytes", "records",
+	    "kernel_packets", "kernel_drops", "kernel_freezes", "if_drops",
+	    "queue_waits", "flows_active", "flows_evicted" };
+	uint64_t total[sizeof(names) / sizeof(*names)] = { 0 };
+
+	print_totals(fp, l);
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct live_worker_stats *st = &l->w[i].st;
+		const _Atomic uint64_t *v[] = { &st->packets, &st->bytes,
+		    &st->records, &st->kernel_packets, &st->kernel_drops,
+		    &st->kernel_freezes, &st->if_drops, &st->queue_waits,
+		    &st->flows_active, &st->flows_evicted };
+
+		for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+			uint64_t x = atomic_load(v[k]);
+
+			fprintf(fp, "worker%u_%s=%" PRIu64 "\n", i, names[k],
+			    x);
+			total[k] += x;
+		}
+	}
+	for (size_t k = 3; k < 8; k++)
+		fprintf(fp, "%s=%" PRIu64 "\n", names[k], total[k]);
+	fprintf(fp, "workers=%u\n", l->n);
+	fprintf(fp, "records_written=%" PRIu64 "\n", l->n_written);
+	fprintf(fp, "records_write_errors=%" PRIu64 "\n", l->n_write_errors);
+}
+
+void
+live_close(struct live *l)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		struct live_worker *w = &l->w[i];
+
+		if (w->has_pipeline)
+			pipeline_free(&w->p);
+		recq_free(&w->q);
+		enrich_worker_free(&w->en);
+		capture_live_close(&w->cap);
+	}
+	free(l->w);
+	l->w = NULL;
+	l->n = 0;
+}
