@@ -15,7 +15,8 @@ libpcap-dev libssl-dev libyaml-dev libndpi-dev libmaxminddb-dev
 libxgboost-dev librdkafka-dev libhiredis-dev libpq-dev
 kcat postgresql-15 redis-server redis-tools
 p0f python3 python3-jsonschema
-libmaxmind-db-writer-perl python3-cryptography libndpi-bin"
+libmaxmind-db-writer-perl python3-cryptography libndpi-bin
+prometheus"
 
 install_missing() {
 	local missing=()

@@ -42,6 +42,7 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 		if (cfg->analyzer_mask & (1u << i))
 			p->an_list[p->n_an++] = analyzers[i];
 	for (size_t i = 0; i < p->n_an; i++) {
+		p->an_type[i] = stats_rec_type_of(p->an_list[i]->name);
 		p->an_offset[i] = total;
 		total += (p->an_list[i]->state_size + 7) & ~(size_t)7;
 	}
@@ -361,6 +362,7 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 {
 	struct json j;
 	size_t len;
+	enum fp_rec_type type = FP_REC_OTHER;
 
 	json_init(&j, p->rec, PIPELINE_RECORD_MAX);
 	json_obj_open(&j, NULL);
@@ -368,8 +370,11 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 	for (size_t i = 0; i < p->n_an; i++) {
 		const void *st = an_state(p, f, i);
 
-		if (p->an_list[i]->has_output(st))
-			p->an_list[i]->emit(st, &p->an, f, &j);
+		if (!p->an_list[i]->has_output(st))
+			continue;
+		p->an_list[i]->emit(st, &p->an, f, &j);
+		if (p->an_type[i] > type)
+			type = p->an_type[i];
 	}
 	if (!p->deterministic) {
 		struct timespec now;
@@ -392,10 +397,12 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 		p->stats.records_too_big++;
 		return;
 	}
-	if (output_write(p->out, p->rec, len) != 0)
+	if (output_write(p->out, p->rec, len) != 0) {
 		p->stats.records_failed++;
-	else
+	} else {
 		p->stats.records++;
+		p->stats.records_type[type]++;
+	}
 }
 
 /* The flow table lets a flow go: write its record unless that was done

@@ -45,6 +45,7 @@ struct pipeline {
 	const struct analyzer	*an_list[PIPELINE_MAX_ANALYZERS];
 	size_t			 n_an;		/* analyzers running */
 	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
+	uint8_t			 an_type[PIPELINE_MAX_ANALYZERS]; /* rec type */
 	struct output		*out;		/* borrowed */
 	struct fp_stats		 stats;
 	char			*rec;		/* PIPELINE_RECORD_MAX */
