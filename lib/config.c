@@ -1,6 +1,7 @@
 /* lib/config.c: the option table applied to argv and to a YAML file. */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,7 +14,7 @@
 #include "config_yaml.h"
 #include "opt.h"
 
-#define CFG_LONG_BASE	1000	/* getopt values of long-only options */
+#define CFG_LONG_BASE	1000	/* getopt value of long-only option 0 */
 
 void
 cfg_init(struct cfg *c, const char *prog, const struct cfg_option *opts,
@@ -26,6 +27,16 @@ cfg_init(struct cfg *c, const char *prog, const struct cfg_option *opts,
 	c->last = calloc(n, sizeof(*c->last));
 	if (c->last == NULL)
 		fatal(CFG_EXIT_USAGE, "config");
+	/* A table whose field cannot hold its range is a programming
+	 * error: refuse it at once, not when a value arrives. */
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_option *o = &opts[i];
+		size_t sz = o->field_size;
+
+		assert(sz == 0 || o->type != CFG_NUMBER || sz >= 8 ||
+		    o->max < (UINT64_C(1) << (sz * 8)));
+		assert(o->name != NULL && o->name[0] != '\0');
+	}
 }
 
 void
@@ -120,6 +131,18 @@ cfg_where(const struct cfg *c, const char *name)
 	}
 	snprintf(buf, sizeof(buf), "--%s", name);
 	return buf;
+}
+
+/* The unsigned integer of size bytes at p. */
+static uint64_t
+cfg_field_u(const unsigned char *p, size_t size)
+{
+	switch (size) {
+	case 8: return *(const uint64_t *)(const void *)p;
+	case 4: return *(const uint32_t *)(const void *)p;
+	case 2: return *(const uint16_t *)(const void *)p;
+	default: return *p;
+	}
 }
 
 static size_t
@@ -288,19 +311,66 @@ cfg_load_file(struct cfg *c, const char *path, char *err, size_t errsz)
 	return rc;
 }
 
+/* A CFG_FIELD option: its value into its field of the struct at base. */
+static void
+cfg_store(void *base, const struct cfg_value *v)
+{
+	const struct cfg_option *o = v->opt;
+	unsigned char *dst = (unsigned char *)base + o->field_off;
+	uint64_t n = v->num;
+
+	switch (o->type) {
+	case CFG_FLAG:
+		if (o->field_size != sizeof(bool))
+			break;
+		*(bool *)(void *)dst = true;
+		return;
+	case CFG_COUNT:
+	case CFG_NUMBER:
+		if (o->type == CFG_COUNT)
+			n += cfg_field_u(dst, o->field_size);
+		if (o->field_size == 8)
+			*(uint64_t *)(void *)dst = n;
+		else if (o->field_size == 4 && n <= UINT32_MAX)
+			*(uint32_t *)(void *)dst = (uint32_t)n;
+		else if (o->field_size == 2 && n <= UINT16_MAX)
+			*(uint16_t *)(void *)dst = (uint16_t)n;
+		else if (o->field_size == 1 && n <= UINT8_MAX)
+			*dst = (uint8_t)n;
+		else
+			break;
+		return;
+	case CFG_KV:
+		break;
+	default:
+		if (o->field_size != sizeof(const char *))
+			break;
+		*(const char **)(void *)dst = v->str;
+		return;
+	}
+	cfg_die(v, "option table: field of %zu bytes does not fit",
+	    o->field_size);
+}
+
 void
 cfg_apply(struct cfg *c, cfg_apply_fn *apply, void *arg)
 {
 	char err[1400];
 
-	if (c->config_path != NULL && c->n_file == 0 &&
-	    cfg_load_file(c, c->config_path, err, sizeof(err)) != 0)
-		fatalx(CFG_EXIT_USAGE, "%s", err);
+	if (c->config_path != NULL && !c->file_loaded) {
+		c->file_loaded = true;
+		if (cfg_load_file(c, c->config_path, err, sizeof(err)) != 0)
+			fatalx(CFG_EXIT_USAGE, "%s", err);
+	}
 	for (size_t i = 0; i < c->n_vals; i++) {
 		const struct cfg_value *v = &c->vals[i];
 
 		c->last[v->opt - c->opts] = v;
-		if (!(v->opt->flags & CFG_F_NOW))
+		if (v->opt->flags & CFG_F_NOW)
+			continue;
+		if (v->opt->field_size != 0)
+			cfg_store(arg, v);
+		else
 			apply(arg, v);
 	}
 }

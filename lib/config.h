@@ -2,14 +2,19 @@
  * the configuration file (YAML, libyaml) and their validation, for fpsensor
  * and fpsink.
  *
- * A program declares each option ONCE, as a line of a const table:
+ * A program declares each option ONCE, as a line of a const table.  An
+ * option that only sets a field of the program's options struct names the
+ * field and needs nothing else:
  *
- *	{ "max-flows", 0, CFG_NUMBER, OPT_MAX_FLOWS, 1, 1u << 26 },
+ *	{ "workers", 0, CFG_NUMBER, 0, 1, 64, 0, CFG_FIELD(struct options, workers) },
+ *	{ "rules", 0, CFG_PATH, 0, 0, 0, 0, CFG_FIELD(struct options, rules_dir) },
  *
- * and handles its id in one apply function.  Adding an option (say
- * `--workers N`) is that one table line plus one case in apply(); getopt,
- * the YAML key, type and range checks and the error messages come from the
- * table.  Keys of the file are the long option names; see fpsensor.yaml(5).
+ * so adding `--workers N` or `--rules DIR` is that ONE line (and the field);
+ * getopt, the YAML key, the type and range checks, the error messages and
+ * --check-config's file checks come from the table.  An option that needs
+ * code (a unit, a list to parse, a side effect) gives an id instead of
+ * CFG_FIELD and is handled in the program's apply function.  Keys of the
+ * file are the long option names; see fpsensor.yaml(5).
  *
  * Order of application: every value of the file first, then every value of
  * the command line, each in its order, so a flag overrides the file whatever
@@ -17,7 +22,7 @@
  *
  * Errors exit 64 (EX_USAGE) with "FILE:LINE:COL: key 'x': why" for values
  * of the file and "--x: why" for the command line.  Strings handed to
- * apply() live until cfg_free(). */
+ * apply() or stored in fields live until cfg_free(). */
 #ifndef FP_LIB_CONFIG_H
 #define FP_LIB_CONFIG_H
 
@@ -41,7 +46,7 @@ enum cfg_type {
 	CFG_KV,		/* KEY=VALUE, repeatable; YAML mapping */
 };
 
-#define CFG_F_CLI_ONLY	0x01u	/* not a key of the file (config, help) */
+#define CFG_F_CLI_ONLY	0x01u	/* not a key of the file (help) */
 #define CFG_F_NOW	0x02u	/* applied while parsing argv (help) */
 #define CFG_F_DASH	0x04u	/* CFG_FILE: "-" (stdin) is fine */
 
@@ -49,10 +54,18 @@ struct cfg_option {
 	const char	*name;		/* long option and YAML key */
 	int		 short_name;	/* 'r', or 0 */
 	enum cfg_type	 type;
-	int		 id;		/* the program's, passed to apply() */
+	int		 id;		/* the program's, for apply() */
 	uint64_t	 min, max;	/* CFG_NUMBER, CFG_COUNT */
 	unsigned	 flags;		/* CFG_F_* */
+	size_t		 field_off;	/* with field_size: stored there */
+	size_t		 field_size;	/* 0: apply() handles id */
 };
+
+/* The field of the struct given to cfg_apply() that an option sets:
+ * const char * for strings, paths and lists, bool for flags, an unsigned
+ * integer of 1 to 8 bytes for numbers (a count is added to it). */
+#define CFG_FIELD(type, member)	\
+	offsetof(type, member), sizeof(((type *)0)->member)
 
 /* One value given for an option, where it was given. */
 struct cfg_value {
@@ -67,14 +80,15 @@ struct cfg {
 	const struct cfg_option	*opts;
 	size_t			 n_opts;
 	const char		*prog;
-	struct cfg_value	*vals;	/* file values, then argv values */
+	struct cfg_value	*vals;	/* the file's, then argv's */
 	size_t			 n_vals, cap_vals;
-	size_t			 n_file;	/* of vals, from the file */
+	size_t			 n_file;	/* of vals, the file's */
 	char			**strs;	/* owned copies */
 	size_t			 n_strs, cap_strs;
 	const char		*config_path;	/* --config */
 	bool			 check_only;	/* --check-config */
-	const struct cfg_value	**last;	/* per option: last applied */
+	const struct cfg_value	**last;	/* per option: the last */
+	bool			 file_loaded;
 };
 
 /* Called for each value in order; reports its own errors with
@@ -98,8 +112,9 @@ void	cfg_parse_argv(struct cfg *c, int argc, char **argv,
 int	cfg_load_file(struct cfg *c, const char *path, char *err,
 	    size_t errsz) FP_WARN_UNUSED;
 
-/* Load c->config_path (if any; exits 64 on error), then call apply for
- * every value: the file's first, then argv's. */
+/* Load c->config_path (if any; exits 64 on error), then set every value:
+ * the file's first, then argv's; a CFG_FIELD option into its field of the
+ * struct at arg, any other through apply(arg, value). */
 void	cfg_apply(struct cfg *c, cfg_apply_fn *apply, void *arg);
 
 /* Where the option name was last set, for a message: "FILE:L:C: key 'x'"

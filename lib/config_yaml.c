@@ -18,7 +18,7 @@
 
 #include "opt.h"
 
-#define CFG_MAX_VALUES	4096	/* a hostile file cannot grow c forever */
+#define CFG_MAX_VALUES	4096	/* a hostile file cannot grow c */
 
 struct yreader {
 	struct cfg	*c;
@@ -279,8 +279,8 @@ settings(struct yreader *r, const struct cfg_option *o)
 		km = r->ev.start_mark;
 		if (r->ev.type != YAML_SCALAR_EVENT ||
 		    r->ev.data.scalar.value[0] == '\0')
-			return key_err(r, &km, o, "expected a setting name, got "
-			    "%s", shape(r->ev.type));
+			return key_err(r, &km, o, "expected a setting name, "
+			    "got %s", shape(r->ev.type));
 		n = snprintf(kv, sizeof(kv), "%s=",
 		    (const char *)r->ev.data.scalar.value);
 		if (next(r) != 0)

@@ -27,7 +27,7 @@ struct conn {
 	struct prom_buf	 out;		/* response being written */
 	size_t		 out_off;
 	bool		 is_writing;
-	bool		 is_draining;	/* answered: read to EOF, then close */
+	bool		 is_draining;	/* answered: read to EOF */
 };
 
 struct collector {

@@ -25,7 +25,8 @@ struct prom_buf {
 void	prom_buf_init(struct prom_buf *b, size_t max);
 void	prom_buf_free(struct prom_buf *b);
 void	prom_buf_reset(struct prom_buf *b);
-void	prom_printf(struct prom_buf *b, const char *fmt, ...) FP_PRINTF(2, 3);
+void	prom_printf(struct prom_buf *b, const char *fmt, ...)
+	    FP_PRINTF(2, 3);
 
 /* "# HELP name help" and "# TYPE name type" (counter, gauge, histogram). */
 void	prom_family(struct prom_buf *b, const char *name, const char *type,

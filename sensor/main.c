@@ -53,9 +53,9 @@ struct options {
 	struct pipeline_config pc;
 	const char	*metrics_addr;	/* --metrics ADDR:PORT */
 	uint32_t	 metrics_linger_s;
-	int		 verbose;
+	unsigned	 verbose;
 	bool		 check_only;	/* --check-config */
-	struct cfg	 cfg;		/* owns the strings of the file */
+	struct cfg	 cfg;		/* owns the file's strings */
 };
 
 static void
@@ -188,57 +188,61 @@ parse_analyzers(const struct cfg_value *v)
 }
 
 enum {
-	OPT_P0F_DB = 256, OPT_NO_P0F, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT,
-	OPT_UDP_TIMEOUT, OPT_STREAM_BYTES, OPT_STREAM_BUFFERS,
-	OPT_DETERMINISTIC, OPT_STATS, OPT_ANALYZERS,
-	OPT_GEOIP_CITY, OPT_GEOIP_ASN, OPT_ANON_KEY, OPT_NDPI, OPT_NO_NDPI,
-	OPT_NDPI_PACKETS,
-	OPT_KAFKA_BROKERS, OPT_KAFKA_TOPIC, OPT_KAFKA_CONF, OPT_SENSOR_ID,
-	OPT_SPOOL_DIR, OPT_SPOOL_MAX_BYTES, OPT_KAFKA_FLUSH_TIMEOUT,
-	OPT_CONFIG, OPT_CHECK_CONFIG, OPT_METRICS, OPT_METRICS_LINGER,
+	OPT_TCP_TIMEOUT = 256, OPT_UDP_TIMEOUT, OPT_ANALYZERS, OPT_GEOIP_CITY,
+	OPT_GEOIP_ASN, OPT_NDPI, OPT_NO_NDPI, OPT_KAFKA_CONF,
+	OPT_KAFKA_FLUSH_TIMEOUT,
 };
 
 /* Every option, once: getopt_long, the keys of fpsensor.yaml and their
- * checks come from here (lib/config.h).  A new option is one line here and
- * one case in apply_option(). */
+ * checks come from here (lib/config.h).  An option that sets a field is one
+ * line with OPT(field); one that needs code has an OPT_ id and a case in
+ * apply_option(). */
+#define OPT(field)	CFG_FIELD(struct options, field)
 static const struct cfg_option sensor_opts[] = {
-	{ "read", 'r', CFG_FILE, 'r', 0, 0, CFG_F_DASH },
-	{ "output", 'o', CFG_STRING, 'o', 0, 0, 0 },
-	{ "filter", 'f', CFG_STRING, 'f', 0, 0, 0 },
-	{ "p0f-db", 0, CFG_FILE, OPT_P0F_DB, 0, 0, 0 },
-	{ "no-p0f", 0, CFG_FLAG, OPT_NO_P0F, 0, 0, 0 },
-	{ "max-flows", 0, CFG_NUMBER, OPT_MAX_FLOWS, 1, 1u << 26, 0 },
-	{ "tcp-timeout", 0, CFG_NUMBER, OPT_TCP_TIMEOUT, 1, 86400, 0 },
-	{ "udp-timeout", 0, CFG_NUMBER, OPT_UDP_TIMEOUT, 1, 86400, 0 },
-	{ "stream-bytes", 0, CFG_NUMBER, OPT_STREAM_BYTES, 256, 65536, 0 },
-	{ "stream-buffers", 0, CFG_NUMBER, OPT_STREAM_BUFFERS, 0, 1u << 22, 0 },
-	{ "deterministic", 0, CFG_FLAG, OPT_DETERMINISTIC, 0, 0, 0 },
-	{ "stats", 0, CFG_FLAG, OPT_STATS, 0, 0, 0 },
-	{ "analyzers", 0, CFG_LIST, OPT_ANALYZERS, 0, 0, 0 },
-	{ "geoip-city", 0, CFG_PATH, OPT_GEOIP_CITY, 0, 0, 0 },
-	{ "geoip-asn", 0, CFG_PATH, OPT_GEOIP_ASN, 0, 0, 0 },
-	{ "anonymize-key", 0, CFG_FILE, OPT_ANON_KEY, 0, 0, 0 },
-	{ "ndpi", 0, CFG_FLAG, OPT_NDPI, 0, 0, 0 },
-	{ "no-ndpi", 0, CFG_FLAG, OPT_NO_NDPI, 0, 0, 0 },
-	{ "ndpi-packets", 0, CFG_NUMBER, OPT_NDPI_PACKETS,
-	    1, FP_NDPI_PACKETS_MAX, 0 },
-	{ "kafka-brokers", 0, CFG_STRING, OPT_KAFKA_BROKERS, 0, 0, 0 },
-	{ "kafka-topic", 0, CFG_STRING, OPT_KAFKA_TOPIC, 0, 0, 0 },
-	{ "kafka-conf", 0, CFG_KV, OPT_KAFKA_CONF, 0, 0, 0 },
-	{ "kafka-flush-timeout", 0, CFG_NUMBER, OPT_KAFKA_FLUSH_TIMEOUT,
-	    0, 3600, 0 },
-	{ "sensor-id", 0, CFG_STRING, OPT_SENSOR_ID, 0, 0, 0 },
-	{ "spool-dir", 0, CFG_PATH, OPT_SPOOL_DIR, 0, 0, 0 },
-	{ "spool-max-bytes", 0, CFG_NUMBER, OPT_SPOOL_MAX_BYTES,
-	    4096, UINT64_MAX / 2, 0 },
-	{ "metrics", 0, CFG_STRING, OPT_METRICS, 0, 0, 0 },
-	{ "metrics-linger", 0, CFG_NUMBER, OPT_METRICS_LINGER, 0, 86400, 0 },
-	{ "verbose", 'v', CFG_COUNT, 'v', 0, 3, 0 },
-	{ "config", 0, CFG_FILE, OPT_CONFIG, 0, 0, CFG_F_CLI_ONLY },
-	{ "check-config", 0, CFG_FLAG, OPT_CHECK_CONFIG, 0, 0, CFG_F_CLI_ONLY },
-	{ "version", 'V', CFG_FLAG, 'V', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW },
-	{ "help", 'h', CFG_FLAG, 'h', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW },
+	{ "read", 'r', CFG_FILE, 0, 0, 0, CFG_F_DASH, OPT(read_path) },
+	{ "output", 'o', CFG_STRING, 0, 0, 0, 0, OPT(out_path) },
+	{ "filter", 'f', CFG_STRING, 0, 0, 0, 0, OPT(bpf) },
+	{ "p0f-db", 0, CFG_FILE, 0, 0, 0, 0, OPT(p0f_path) },
+	{ "no-p0f", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_p0f) },
+	{ "max-flows", 0, CFG_NUMBER, 0, 1, 1u << 26, 0,
+	    OPT(pc.flow.max_flows) },
+	{ "tcp-timeout", 0, CFG_NUMBER, OPT_TCP_TIMEOUT, 1, 86400, 0, 0, 0 },
+	{ "udp-timeout", 0, CFG_NUMBER, OPT_UDP_TIMEOUT, 1, 86400, 0, 0, 0 },
+	{ "stream-bytes", 0, CFG_NUMBER, 0, 256, 65536, 0,
+	    OPT(pc.stream_bytes) },
+	{ "stream-buffers", 0, CFG_NUMBER, 0, 0, 1u << 22, 0,
+	    OPT(pc.stream_slots) },
+	{ "deterministic", 0, CFG_FLAG, 0, 0, 0, 0, OPT(deterministic) },
+	{ "stats", 0, CFG_FLAG, 0, 0, 0, 0, OPT(stats) },
+	{ "analyzers", 0, CFG_LIST, OPT_ANALYZERS, 0, 0, 0, 0, 0 },
+	{ "geoip-city", 0, CFG_PATH, OPT_GEOIP_CITY, 0, 0, 0, 0, 0 },
+	{ "geoip-asn", 0, CFG_PATH, OPT_GEOIP_ASN, 0, 0, 0, 0, 0 },
+	{ "anonymize-key", 0, CFG_FILE, 0, 0, 0, 0, OPT(en.anon_key_path) },
+	{ "ndpi", 0, CFG_FLAG, OPT_NDPI, 0, 0, 0, 0, 0 },
+	{ "no-ndpi", 0, CFG_FLAG, OPT_NO_NDPI, 0, 0, 0, 0, 0 },
+	{ "ndpi-packets", 0, CFG_NUMBER, 0, 1, FP_NDPI_PACKETS_MAX, 0,
+	    OPT(en.ndpi.max_packets) },
+	{ "kafka-brokers", 0, CFG_STRING, 0, 0, 0, 0, OPT(kafka.brokers) },
+	{ "kafka-topic", 0, CFG_STRING, 0, 0, 0, 0, OPT(kafka.topic) },
+	{ "kafka-conf", 0, CFG_KV, OPT_KAFKA_CONF, 0, 0, 0, 0, 0 },
+	{ "kafka-flush-timeout", 0, CFG_NUMBER, OPT_KAFKA_FLUSH_TIMEOUT, 0,
+	    3600, 0, 0, 0 },
+	{ "sensor-id", 0, CFG_STRING, 0, 0, 0, 0, OPT(kafka.sensor_id) },
+	{ "spool-dir", 0, CFG_PATH, 0, 0, 0, 0, OPT(kafka.spool_dir) },
+	{ "spool-max-bytes", 0, CFG_NUMBER, 0, 4096, UINT64_MAX / 2, 0,
+	    OPT(kafka.spool_max_bytes) },
+	{ "metrics", 0, CFG_STRING, 0, 0, 0, 0, OPT(metrics_addr) },
+	{ "metrics-linger", 0, CFG_NUMBER, 0, 0, 86400, 0,
+	    OPT(metrics_linger_s) },
+	{ "verbose", 'v', CFG_COUNT, 0, 0, 3, 0, OPT(verbose) },
+	{ "config", 0, CFG_FILE, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "check-config", 0, CFG_FLAG, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "version", 'V', CFG_FLAG, 'V', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0,
+	    0 },
+	{ "help", 'h', CFG_FLAG, 'h', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0, 0 },
 };
+#undef OPT
+
 
 /* The Kafka options hang together; defaults for the ones not given. */
 static void
@@ -265,55 +269,35 @@ usage_err(void)
 	usage(stderr);
 }
 
-/* One value of the command line or the file, checked by the table. */
+/* One value of the command line or the file, checked by the table, for
+ * the options that are more than a field. */
 static void
 apply_option(void *arg, const struct cfg_value *v)
 {
 	struct options *o = arg;
-	const char *a = v->str;
 	char err[512];
 
 	switch (v->opt->id) {
-	case 'r': o->read_path = a; break;
-	case 'o': o->out_path = a; break;
-	case 'f': o->bpf = a; break;
-	case OPT_P0F_DB: o->p0f_path = a; break;
-	case OPT_NO_P0F: o->no_p0f = true; break;
-	case OPT_MAX_FLOWS: o->pc.flow.max_flows = (uint32_t)v->num; break;
 	case OPT_TCP_TIMEOUT: o->pc.flow.tcp_idle_us = v->num * 1000000; break;
 	case OPT_UDP_TIMEOUT: o->pc.flow.udp_idle_us = v->num * 1000000; break;
-	case OPT_STREAM_BYTES: o->pc.stream_bytes = (uint32_t)v->num; break;
-	case OPT_STREAM_BUFFERS: o->pc.stream_slots = (uint32_t)v->num; break;
-	case OPT_DETERMINISTIC: o->deterministic = true; break;
-	case OPT_STATS: o->stats = true; break;
 	case OPT_ANALYZERS: o->pc.analyzer_mask = parse_analyzers(v); break;
 	case OPT_GEOIP_CITY:
-		o->en.geoip.path[GEOIP_CITY] = a;
+		o->en.geoip.path[GEOIP_CITY] = v->str;
 		o->en.geoip.absent_ok[GEOIP_CITY] = true;
 		break;
 	case OPT_GEOIP_ASN:
-		o->en.geoip.path[GEOIP_ASN] = a;
+		o->en.geoip.path[GEOIP_ASN] = v->str;
 		o->en.geoip.absent_ok[GEOIP_ASN] = true;
 		break;
-	case OPT_ANON_KEY: o->en.anon_key_path = a; break;
 	case OPT_NDPI: o->ndpi = 1; break;
 	case OPT_NO_NDPI: o->ndpi = 0; break;
-	case OPT_NDPI_PACKETS: o->en.ndpi.max_packets = (uint32_t)v->num; break;
-	case OPT_KAFKA_BROKERS: o->kafka.brokers = a; break;
-	case OPT_KAFKA_TOPIC: o->kafka.topic = a; break;
 	case OPT_KAFKA_CONF:
-		if (kafka_config_add(&o->kafka, a, err, sizeof(err)) != 0)
+		if (kafka_config_add(&o->kafka, v->str, err, sizeof(err)) != 0)
 			cfg_die(v, "%s", err);
 		break;
-	case OPT_SENSOR_ID: o->kafka.sensor_id = a; break;
-	case OPT_SPOOL_DIR: o->kafka.spool_dir = a; break;
-	case OPT_SPOOL_MAX_BYTES: o->kafka.spool_max_bytes = v->num; break;
 	case OPT_KAFKA_FLUSH_TIMEOUT:
 		o->kafka.flush_timeout_ms = (uint32_t)v->num * 1000;
 		break;
-	case OPT_METRICS: o->metrics_addr = a; break;
-	case OPT_METRICS_LINGER: o->metrics_linger_s = (uint32_t)v->num; break;
-	case 'v': o->verbose += (int)v->num; break;
 	case 'V': version(); exit(0);
 	case 'h': usage(stdout); exit(0);
 	}

@@ -50,8 +50,8 @@ struct sensor_counters {
 struct metrics_source {
 	const struct pipeline		*p;
 	const struct kafka_stats	*ks;		/* NULL: no Kafka */
-	const uint64_t			*reloads;	/* SIGHUPs acted on */
-	const uint64_t			*reloads_failed;	/* databases kept */
+	const uint64_t			*reloads;	/* SIGHUPs */
+	const uint64_t			*reloads_failed; /* kept old */
 };
 
 struct metrics_feed {

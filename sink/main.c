@@ -53,8 +53,8 @@ struct sink {
 	struct metrics_http *mh;	/* NULL: no endpoint */
 	struct sink_metrics met;
 	struct sink_batch_hist hist;
-	int		 verbose;
-	struct cfg	 opts;		/* owns the strings of the file */
+	unsigned	 verbose;
+	struct cfg	 opts;		/* owns the file's strings */
 };
 
 static void
@@ -143,43 +143,49 @@ usage(FILE *fp)
 }
 
 enum {
-	OPT_GROUP = 256, OPT_CONF, OPT_DLQ, OPT_PG, OPT_REDIS, OPT_REDIS_TTL,
-	OPT_RETENTION, OPT_BATCH_SIZE, OPT_BATCH_MS, OPT_MAX_MSG, OPT_SINK_ID,
-	OPT_IDLE_EXIT, OPT_MIGRATE_ONLY, OPT_STATS, OPT_TEST_DELAY,
-	OPT_REDIS_AUTH, OPT_PRECREATE, OPT_CONFIG, OPT_CHECK_CONFIG,
-	OPT_METRICS,
+	OPT_CONF = 256, OPT_REDIS, OPT_REDIS_AUTH,
 };
 
 /* Every option, once: getopt_long, the keys of fpsink.yaml and their
- * checks come from here (lib/config.h).  A new option is one line here and
- * one case in apply_option(). */
+ * checks come from here (lib/config.h).  An option that sets a field is one
+ * line with OPT(field); one that needs code has an OPT_ id and a case in
+ * apply_option(). */
+#define OPT(field)	CFG_FIELD(struct sink, field)
 static const struct cfg_option sink_opts[] = {
-	{ "kafka-brokers", 'b', CFG_STRING, 'b', 0, 0, 0 },
-	{ "kafka-topic", 't', CFG_STRING, 't', 0, 0, 0 },
-	{ "kafka-group", 0, CFG_STRING, OPT_GROUP, 0, 0, 0 },
-	{ "kafka-conf", 0, CFG_KV, OPT_CONF, 0, 0, 0 },
-	{ "dlq-topic", 0, CFG_STRING, OPT_DLQ, 0, 0, 0 },
-	{ "pg", 0, CFG_STRING, OPT_PG, 0, 0, 0 },
-	{ "redis", 0, CFG_STRING, OPT_REDIS, 0, 0, 0 },
-	{ "redis-ttl", 0, CFG_NUMBER, OPT_REDIS_TTL, 1, 365u * 86400, 0 },
-	{ "redis-auth-file", 0, CFG_FILE, OPT_REDIS_AUTH, 0, 0, 0 },
-	{ "precreate-days", 0, CFG_NUMBER, OPT_PRECREATE, 0, 366, 0 },
-	{ "retention-days", 0, CFG_NUMBER, OPT_RETENTION, 0, 36500, 0 },
-	{ "batch-size", 0, CFG_NUMBER, OPT_BATCH_SIZE, 1, 100000, 0 },
-	{ "batch-ms", 0, CFG_NUMBER, OPT_BATCH_MS, 1, 60000, 0 },
-	{ "max-message-bytes", 0, CFG_NUMBER, OPT_MAX_MSG, 1024, 64u << 20, 0 },
-	{ "sink-id", 0, CFG_STRING, OPT_SINK_ID, 0, 0, 0 },
-	{ "idle-exit", 0, CFG_NUMBER, OPT_IDLE_EXIT, 1, 86400, 0 },
-	{ "migrate-only", 0, CFG_FLAG, OPT_MIGRATE_ONLY, 0, 0, 0 },
-	{ "stats", 0, CFG_FLAG, OPT_STATS, 0, 0, 0 },
-	{ "test-commit-delay-ms", 0, CFG_NUMBER, OPT_TEST_DELAY, 0, 600000, 0 },
-	{ "metrics", 0, CFG_STRING, OPT_METRICS, 0, 0, 0 },
-	{ "verbose", 'v', CFG_COUNT, 'v', 0, 3, 0 },
-	{ "config", 0, CFG_FILE, OPT_CONFIG, 0, 0, CFG_F_CLI_ONLY },
-	{ "check-config", 0, CFG_FLAG, OPT_CHECK_CONFIG, 0, 0, CFG_F_CLI_ONLY },
-	{ "version", 'V', CFG_FLAG, 'V', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW },
-	{ "help", 'h', CFG_FLAG, 'h', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW },
+	{ "kafka-brokers", 'b', CFG_STRING, 0, 0, 0, 0, OPT(cfg.brokers) },
+	{ "kafka-topic", 't', CFG_STRING, 0, 0, 0, 0, OPT(cfg.topic) },
+	{ "kafka-group", 0, CFG_STRING, 0, 0, 0, 0, OPT(cfg.group) },
+	{ "kafka-conf", 0, CFG_KV, OPT_CONF, 0, 0, 0, 0, 0 },
+	{ "dlq-topic", 0, CFG_STRING, 0, 0, 0, 0, OPT(cfg.dlq_topic) },
+	{ "pg", 0, CFG_STRING, 0, 0, 0, 0, OPT(cfg.pg_conninfo) },
+	{ "redis", 0, CFG_STRING, OPT_REDIS, 0, 0, 0, 0, 0 },
+	{ "redis-ttl", 0, CFG_NUMBER, 0, 1, 365u * 86400, 0,
+	    OPT(cfg.redis_ttl_s) },
+	{ "redis-auth-file", 0, CFG_FILE, OPT_REDIS_AUTH, 0, 0, 0, 0, 0 },
+	{ "precreate-days", 0, CFG_NUMBER, 0, 0, 366, 0,
+	    OPT(cfg.precreate_days) },
+	{ "retention-days", 0, CFG_NUMBER, 0, 0, 36500, 0,
+	    OPT(cfg.retention_days) },
+	{ "batch-size", 0, CFG_NUMBER, 0, 1, 100000, 0, OPT(cfg.batch_size) },
+	{ "batch-ms", 0, CFG_NUMBER, 0, 1, 60000, 0, OPT(cfg.batch_ms) },
+	{ "max-message-bytes", 0, CFG_NUMBER, 0, 1024, 64u << 20, 0,
+	    OPT(cfg.max_message_bytes) },
+	{ "sink-id", 0, CFG_STRING, 0, 0, 0, 0, OPT(sink_id) },
+	{ "idle-exit", 0, CFG_NUMBER, 0, 1, 86400, 0, OPT(cfg.idle_exit_s) },
+	{ "migrate-only", 0, CFG_FLAG, 0, 0, 0, 0, OPT(cfg.migrate_only) },
+	{ "stats", 0, CFG_FLAG, 0, 0, 0, 0, OPT(stats) },
+	{ "test-commit-delay-ms", 0, CFG_NUMBER, 0, 0, 600000, 0,
+	    OPT(cfg.test_commit_delay_ms) },
+	{ "metrics", 0, CFG_STRING, 0, 0, 0, 0, OPT(metrics_addr) },
+	{ "verbose", 'v', CFG_COUNT, 0, 0, 3, 0, OPT(verbose) },
+	{ "config", 0, CFG_FILE, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "check-config", 0, CFG_FLAG, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "version", 'V', CFG_FLAG, 'V', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0,
+	    0 },
+	{ "help", 'h', CFG_FLAG, 'h', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0, 0 },
 };
+#undef OPT
+
 
 /* The first line of path, for a password: a loader-side failure. */
 static const char *
@@ -229,7 +235,8 @@ usage_err(void)
 	usage(stderr);
 }
 
-/* One value of the command line or the file, checked by the table. */
+/* One value of the command line or the file, checked by the table, for
+ * the options that are more than a field. */
 static void
 apply_option(void *arg, const struct cfg_value *v)
 {
@@ -238,9 +245,6 @@ apply_option(void *arg, const struct cfg_value *v)
 	const char *a = v->str;
 
 	switch (v->opt->id) {
-	case 'b': cfg->brokers = a; break;
-	case 't': cfg->topic = a; break;
-	case OPT_GROUP: cfg->group = a; break;
 	case OPT_CONF:
 		if (strchr(a, '=') == NULL || a[0] == '=')
 			cfg_die(v, "'%s': expected KEY=VALUE", a);
@@ -248,25 +252,8 @@ apply_option(void *arg, const struct cfg_value *v)
 			cfg_die(v, "more than %d", SINK_MAX_CONF);
 		cfg->conf[cfg->n_conf++] = a;
 		break;
-	case OPT_DLQ: cfg->dlq_topic = a; break;
-	case OPT_PG: cfg->pg_conninfo = a; break;
 	case OPT_REDIS: parse_redis(v, cfg); break;
-	case OPT_REDIS_TTL: cfg->redis_ttl_s = (uint32_t)v->num; break;
 	case OPT_REDIS_AUTH: cfg->redis_password = read_secret(v); break;
-	case OPT_PRECREATE: cfg->precreate_days = (uint32_t)v->num; break;
-	case OPT_RETENTION: cfg->retention_days = (uint32_t)v->num; break;
-	case OPT_BATCH_SIZE: cfg->batch_size = (uint32_t)v->num; break;
-	case OPT_BATCH_MS: cfg->batch_ms = (uint32_t)v->num; break;
-	case OPT_MAX_MSG: cfg->max_message_bytes = (uint32_t)v->num; break;
-	case OPT_SINK_ID: s->sink_id = a; break;
-	case OPT_IDLE_EXIT: cfg->idle_exit_s = (uint32_t)v->num; break;
-	case OPT_MIGRATE_ONLY: cfg->migrate_only = true; break;
-	case OPT_STATS: s->stats = true; break;
-	case OPT_TEST_DELAY:
-		cfg->test_commit_delay_ms = (uint32_t)v->num;
-		break;
-	case OPT_METRICS: s->metrics_addr = a; break;
-	case 'v': s->verbose += (int)v->num; break;
 	case 'V':
 		printf("fpsink %s\n", PACKAGE_VERSION);
 		exit(0);

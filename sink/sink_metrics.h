@@ -43,6 +43,7 @@ void	sink_metrics_publish(struct sink_metrics *m,
 	    struct consumer *kc);
 
 /* Add fpsink's collector to the endpoint (m must outlive it). */
-int	sink_metrics_register(struct metrics_http *h, struct sink_metrics *m);
+int	sink_metrics_register(struct metrics_http *h,
+	    struct sink_metrics *m);
 
 #endif
