@@ -44,7 +44,12 @@ metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 	c->flows_evicted = p->flows->n_ended[FLOW_END_EVICTED];
 	memcpy(c->records_type, s->records_type, sizeof(c->records_type));
 	c->records_failed = s->records_failed + s->records_too_big;
-	c->anomalies = p->an.n_anomalies;
+	c->n_an = p->n_an < FP_METRICS_MAX_AN ? (unsigned)p->n_an :
+	    FP_METRICS_MAX_AN;
+	for (unsigned i = 0; i < c->n_an; i++) {
+		c->an_names[i] = p->an_list[i]->name;
+		c->anomalies[i] = p->an_anomalies[i];
+	}
 	c->geoip_reloads_ok = *src->reloads - *src->reloads_failed;
 	c->geoip_reloads_failed = *src->reloads_failed;
 	if (ks == NULL)
@@ -189,9 +194,12 @@ render_totals(struct prom_buf *b, const struct sensor_counters *t)
 	    "Records lost: refused by the output or too big.");
 	prom_u64(b, "fpsensor_records_failed_total", NULL, t->records_failed);
 	prom_family(b, "fpsensor_anomalies_total", "counter",
-	    "Malformed protocol input seen by the analyzers.");
-	prom_u64(b, "fpsensor_anomalies_total", "analyzer=\"all\"",
-	    t->anomalies);
+	    "Anomalies the analyzers named in records (oddities of the "
+	    "protocol input), by analyzer.");
+	for (unsigned i = 0; i < t->n_an; i++) {
+		snprintf(lab, sizeof(lab), "analyzer=\"%s\"", t->an_names[i]);
+		prom_u64(b, "fpsensor_anomalies_total", lab, t->anomalies[i]);
+	}
 	prom_family(b, "fpsensor_reloads_total", "counter",
 	    "Reloads (SIGHUP), by what and result.");
 	prom_u64(b, "fpsensor_reloads_total", "what=\"geoip\",result=\"ok\"",
@@ -244,6 +252,8 @@ sum_into(struct sensor_counters *t, const struct sensor_counters *c)
 	for (size_t i = 0; i < n; i++)
 		dst[i] += src[i];
 	t->has_kafka |= c->has_kafka;
+	t->n_an = c->n_an;		/* every worker runs the same ones */
+	memcpy(t->an_names, c->an_names, sizeof(t->an_names));
 	t->kafka_queue_depth += c->kafka_queue_depth;
 	t->kafka_delivered += c->kafka_delivered;
 	t->kafka_errors += c->kafka_errors;

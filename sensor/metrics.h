@@ -32,6 +32,8 @@
 struct pipeline;
 struct kafka_stats;
 
+#define FP_METRICS_MAX_AN	16
+
 /* What one worker exposes, copied whole. */
 struct sensor_counters {
 	uint64_t	 packets, bytes, kernel_drops;
@@ -39,11 +41,13 @@ struct sensor_counters {
 	uint64_t	 flows_active, flows_evicted;
 	uint64_t	 records_type[FP_REC_N_TYPES];
 	uint64_t	 records_failed;	/* refused or too big */
-	uint64_t	 anomalies;
+	uint64_t	 anomalies[FP_METRICS_MAX_AN];	/* by an_names */
 	uint64_t	 geoip_reloads_ok, geoip_reloads_failed;
 	bool		 has_kafka;
 	uint64_t	 kafka_queue_depth, kafka_delivered, kafka_errors;
 	uint64_t	 kafka_spool_bytes, kafka_spool_dropped;
+	const char	*an_names[FP_METRICS_MAX_AN];	/* running analyzers */
+	unsigned	 n_an;
 };
 
 /* Where a worker's counters live; all borrowed, read by collect. */

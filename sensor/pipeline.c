@@ -356,6 +356,27 @@ record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
 		json_bool(j, "midstream", true);
 }
 
+/* The anomaly names an analyzer wrote into rec[from..to): the elements of
+ * its "anomalies" array (names hold no comma). */
+static uint64_t
+count_anomalies(const char *rec, size_t from, size_t to)
+{
+	static const char key[] = "\"anomalies\":[";
+	const char *p = rec + from, *end = rec + to;
+	uint64_t n = 0;
+
+	for (; (size_t)(end - p) >= sizeof(key) - 1; p++) {
+		if (memcmp(p, key, sizeof(key) - 1) != 0)
+			continue;
+		p += sizeof(key) - 1;
+		if (p < end && *p != ']')
+			n++;
+		for (; p < end && *p != ']'; p++)
+			n += *p == ',';
+	}
+	return n;
+}
+
 /* Write f's record and give back what its analyzers hold. */
 static void
 pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
@@ -369,10 +390,16 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 	record_flow(p, f, why, &j);
 	for (size_t i = 0; i < p->n_an; i++) {
 		const void *st = an_state(p, f, i);
+		size_t at = j.len;
+		uint64_t n;
 
 		if (!p->an_list[i]->has_output(st))
 			continue;
 		p->an_list[i]->emit(st, &p->an, f, &j);
+		if ((n = count_anomalies(p->rec, at, j.len)) != 0) {
+			p->an_anomalies[i] += n;
+			p->an.n_anomalies += n;
+		}
 		if (p->an_type[i] > type)
 			type = p->an_type[i];
 	}

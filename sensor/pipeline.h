@@ -46,6 +46,7 @@ struct pipeline {
 	size_t			 n_an;		/* analyzers running */
 	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
 	uint8_t			 an_type[PIPELINE_MAX_ANALYZERS]; /* rec type */
+	uint64_t		 an_anomalies[PIPELINE_MAX_ANALYZERS]; /* named */
 	struct output		*out;		/* borrowed */
 	struct fp_stats		 stats;
 	char			*rec;		/* PIPELINE_RECORD_MAX */

@@ -160,6 +160,28 @@ kill -TERM "$LING"
 wait "$LING"
 check "linger: SIGTERM ends it, exit 0" test $? = 0
 
+# Anomalies: the names the records carry, counted by analyzer.
+Q="$PCAPS/quic-go-v1-initial.pcap"
+"$FPSENSOR" -r "$Q" --no-p0f -o "$TMP/q.jsonl" -v --metrics 127.0.0.1:0 \
+    --metrics-linger 60 2>"$TMP/q.err" &
+QP=$!
+PIDS="$PIDS $QP"
+PORT=$(port_of "$TMP/q.err")
+poll 10 grep -q 'input ended' "$TMP/q.err"
+WANT=$("$PYTHON" -c 'import json, sys
+def walk(v):
+    if isinstance(v, dict):
+        return sum(len(x) if k == "anomalies" and isinstance(x, list) else walk(x)
+                   for k, x in v.items())
+    return sum(walk(x) for x in v) if isinstance(v, list) else 0
+print(sum(walk(json.loads(l)) for l in open(sys.argv[1])))' "$TMP/q.jsonl")
+GOT=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" |
+    awk '/^fpsensor_anomalies_total\{/ { n += $2 } END { print n + 0 }')
+check "anomalies_total sums the records' anomaly names ($WANT)" test "$GOT" = "$WANT"
+check "  at least one in this capture" test "$WANT" -gt 0
+kill -TERM "$QP"
+wait "$QP"
+
 # Address errors.
 expect_exit "--metrics without a port" 64 "$FPSENSOR" -r "$SRC" --metrics 127.0.0.1
 expect_exit "--metrics with a name, not an address" 64 "$FPSENSOR" -r "$SRC" --metrics localhost:0
