@@ -145,6 +145,26 @@ cfg_field_u(const unsigned char *p, size_t size)
 	}
 }
 
+const char *
+cfg_where_quoted(const struct cfg *c, const char *name, const char *text)
+{
+	static char buf[1200];
+
+	for (size_t i = c->n_vals; i-- > 0;) {
+		const struct cfg_value *v = &c->vals[i];
+
+		if (strcmp(v->opt->name, name) != 0 || v->str == NULL ||
+		    strstr(text, v->str) == NULL)
+			continue;
+		if (v->file == NULL)
+			break;
+		snprintf(buf, sizeof(buf), "%s:%u:%u: key '%s'", v->file,
+		    v->line, v->col, name);
+		return buf;
+	}
+	return cfg_where(c, name);
+}
+
 static size_t
 edit_distance(const char *a, const char *b)
 {

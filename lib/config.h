@@ -121,6 +121,12 @@ void	cfg_apply(struct cfg *c, cfg_apply_fn *apply, void *arg);
  * or "--x"; "--x" too when it was not set.  Borrowed, static buffer. */
 const char	*cfg_where(const struct cfg *c, const char *name);
 
+/* The same for the value of option name that text quotes (a loader's
+ * message naming "key=value" of a repeatable option); cfg_where() when
+ * none does. */
+const char	*cfg_where_quoted(const struct cfg *c, const char *name,
+		    const char *text);
+
 /* Exit 64 with "<where v was given>: why". */
 _Noreturn void	cfg_die(const struct cfg_value *v, const char *fmt, ...)
 		    FP_PRINTF(2, 3);

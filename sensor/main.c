@@ -363,6 +363,19 @@ from_file(const struct options *o, const char *name)
 	return buf;
 }
 
+/* The location of the kafka-conf setting err names, as from_file(). */
+static const char *
+kafka_where(const struct options *o, const char *err)
+{
+	static char buf[1300];
+	const char *w = cfg_where_quoted(&o->cfg, "kafka-conf", err);
+
+	if (strncmp(w, "--", 2) == 0)
+		return "";
+	snprintf(buf, sizeof(buf), "%s: ", w);
+	return buf;
+}
+
 /* The p0f database: --p0f-db must load; the default is used if present.
  * Its [http:request] section goes to *http (empty when none). */
 static struct p0f_db *
@@ -535,8 +548,8 @@ check_config(struct options *o)
 		o->kafka.flush_timeout_ms = 0;
 		if (output_kafka_open(&outs.kafka, &o->kafka, &outs.ks, err,
 		    sizeof(err)) != 0)
-			fatalx(EXIT_USAGE, "%s%s", from_file(o,
-			    strstr(err, "spool") ? "spool-dir" : "kafka-conf"),
+			fatalx(EXIT_USAGE, "%s%s", strstr(err, "spool") ?
+			    from_file(o, "spool-dir") : kafka_where(o, err),
 			    err);
 		(void)output_close(&outs.kafka);
 	}

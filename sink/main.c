@@ -606,8 +606,8 @@ check_config(struct sink *s)
 		*eq = '\0';
 		if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof(err)) !=
 		    RD_KAFKA_CONF_OK)
-			fatalx(EXIT_USAGE, "%s--kafka-conf %s: %s",
-			    from_file(s, "kafka-conf"), kv, err);
+			fatalx(EXIT_USAGE, "%s: %s: %s", cfg_where_quoted(
+			    &s->opts, "kafka-conf", s->cfg.conf[i]), kv, err);
 	}
 	rd_kafka_conf_destroy(conf);
 	if ((pq = PQconninfoParse(s->cfg.pg_conninfo, &perr)) == NULL)

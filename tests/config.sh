@@ -247,7 +247,15 @@ check "  located in the file" contains "$TMP/err" "$TMP/cc.yaml:2:12: key 'geoip
 printf 'no-p0f: true\nmetrics: 127.0.0.1:99999\n' >"$TMP/cc.yaml"
 expect_exit "--check-config: bad metrics port" 64 "$FPSENSOR" --config "$TMP/cc.yaml" --check-config
 check "  located in the file" contains "$TMP/err" "$TMP/cc.yaml:2:10: key 'metrics': "
-if "$FPSENSOR" --version | grep -q . && [ "$(id -u)" != 0 ]; then
+printf 'no-p0f: true\nkafka-brokers: 127.0.0.1:1\nkafka-topic: t\nspool-dir: %s\n' \
+    "$TMP/key" >"$TMP/cc.yaml"
+expect_exit "--check-config: spool directory is a file" 64 "$FPSENSOR" --config "$TMP/cc.yaml" --check-config
+check "  located in the file" contains "$TMP/err" "$TMP/cc.yaml:4:12: key 'spool-dir': spool directory $TMP/key: Not a directory"
+printf 'no-p0f: true\nkafka-brokers: 127.0.0.1:1\nkafka-topic: t\nkafka-conf:\n  acks: all\n  no.such.property: 1\n  linger.ms: 5\n' \
+    >"$TMP/cc.yaml"
+expect_exit "--check-config: unknown librdkafka setting" 64 "$FPSENSOR" --config "$TMP/cc.yaml" --check-config
+check "  located at that setting" contains "$TMP/err" "$TMP/cc.yaml:6:3: key 'kafka-conf': kafka setting no.such.property=1: No such configuration property"
+if [ "$(id -u)" != 0 ]; then
 	mkdir -p "$TMP/ro" && chmod 555 "$TMP/ro"
 	printf 'no-p0f: true\nkafka-brokers: 127.0.0.1:1\nkafka-topic: t\nspool-dir: %s\n' \
 	    "$TMP/ro/spool" >"$TMP/cc.yaml"
@@ -259,7 +267,7 @@ if [ -x "$FPSINK" ]; then
 	expect_exit "fpsink --check-config ok" 0 "$FPSINK" --config "$TMP/sink.yaml" --check-config
 	printf 'pg: x\nkafka-brokers: b\nkafka-topic: t\nkafka-conf: {no.such.setting: 1}\n' >"$TMP/sink.yaml"
 	expect_exit "fpsink --check-config: bad librdkafka setting" 64 "$FPSINK" --config "$TMP/sink.yaml" --check-config
-	check "  located in the file" contains "$TMP/err" "$TMP/sink.yaml:4:14: key 'kafka-conf': --kafka-conf no.such.setting: "
+	check "  located in the file" contains "$TMP/err" "$TMP/sink.yaml:4:14: key 'kafka-conf': no.such.setting: "
 	printf 'pg: x\nkafka-brokers: b\nkafka-topic: t\nbatch-size: 0\n' >"$TMP/sink.yaml"
 	expect_exit "fpsink: out of range" 64 "$FPSINK" --config "$TMP/sink.yaml"
 	check "  located in the file" contains "$TMP/err" "$TMP/sink.yaml:4:13: key 'batch-size': '0' is not a number from 1 to 100000"
