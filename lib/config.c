@@ -308,8 +308,9 @@ cfg_parse_argv(struct cfg *c, int argc, char **argv, cfg_apply_fn *apply,
 	}
 }
 
-int
-cfg_load_file(struct cfg *c, const char *path, char *err, size_t errsz)
+static int
+cfg_load(struct cfg *c, const char *path, const uint8_t *buf, size_t len,
+    char *err, size_t errsz)
 {
 	size_t n_argv = c->n_vals;
 	struct cfg_value *argv_vals = NULL;
@@ -323,7 +324,7 @@ cfg_load_file(struct cfg *c, const char *path, char *err, size_t errsz)
 		memcpy(argv_vals, c->vals, n_argv * sizeof(*argv_vals));
 	}
 	c->n_vals = 0;
-	rc = cfg_yaml_read(c, path, err, errsz);
+	rc = cfg_yaml_read(c, path, buf, len, err, errsz);
 	c->n_file = c->n_vals;
 	for (size_t i = 0; i < n_argv; i++)
 		*cfg_push(c) = argv_vals[i];
@@ -370,6 +371,19 @@ cfg_store(void *base, const struct cfg_value *v)
 	}
 	cfg_die(v, "option table: field of %zu bytes does not fit",
 	    o->field_size);
+}
+
+int
+cfg_load_file(struct cfg *c, const char *path, char *err, size_t errsz)
+{
+	return cfg_load(c, path, NULL, 0, err, errsz);
+}
+
+int
+cfg_load_buffer(struct cfg *c, const char *name, const uint8_t *buf,
+    size_t len, char *err, size_t errsz)
+{
+	return cfg_load(c, name, buf, len, err, errsz);
 }
 
 void

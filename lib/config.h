@@ -112,6 +112,10 @@ void	cfg_parse_argv(struct cfg *c, int argc, char **argv,
 int	cfg_load_file(struct cfg *c, const char *path, char *err,
 	    size_t errsz) FP_WARN_UNUSED;
 
+/* The same for buf[0..len), named name in messages (tests, fuzzing). */
+int	cfg_load_buffer(struct cfg *c, const char *name, const uint8_t *buf,
+	    size_t len, char *err, size_t errsz) FP_WARN_UNUSED;
+
 /* Load c->config_path (if any; exits 64 on error), then set every value:
  * the file's first, then argv's; a CFG_FIELD option into its field of the
  * struct at arg, any other through apply(arg, value). */

@@ -399,10 +399,11 @@ stream(struct yreader *r)
 }
 
 int
-cfg_yaml_read(struct cfg *c, const char *path, char *err, size_t errsz)
+cfg_yaml_read(struct cfg *c, const char *path, const uint8_t *buf,
+    size_t len, char *err, size_t errsz)
 {
 	struct yreader r;
-	FILE *fp;
+	FILE *fp = NULL;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -410,7 +411,7 @@ cfg_yaml_read(struct cfg *c, const char *path, char *err, size_t errsz)
 	r.path = cfg_keep(c, path, strlen(path));
 	r.err = err;
 	r.errsz = errsz;
-	if ((fp = fopen(path, "rb")) == NULL) {
+	if (buf == NULL && (fp = fopen(path, "rb")) == NULL) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -419,12 +420,16 @@ cfg_yaml_read(struct cfg *c, const char *path, char *err, size_t errsz)
 	if (r.seen == NULL || r.seen_line == NULL ||
 	    !yaml_parser_initialize(&r.parser))
 		fatal(CFG_EXIT_USAGE, "config");
-	yaml_parser_set_input_file(&r.parser, fp);
+	if (fp != NULL)
+		yaml_parser_set_input_file(&r.parser, fp);
+	else
+		yaml_parser_set_input_string(&r.parser, buf, len);
 	rc = stream(&r);
 	if (r.has_ev)
 		yaml_event_delete(&r.ev);
 	yaml_parser_delete(&r.parser);
-	fclose(fp);
+	if (fp != NULL)
+		fclose(fp);
 	free(r.seen);
 	free(r.seen_line);
 	return rc;
