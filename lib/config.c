@@ -89,7 +89,7 @@ cfg_push(struct cfg *c)
 	return &c->vals[c->n_vals++];
 }
 
-static void
+static void FP_PRINTF(2, 0)
 cfg_vdie(const struct cfg_value *v, const char *fmt, va_list ap)
 {
 	char why[1024];

@@ -15,8 +15,14 @@
  *    serves the last one.
  * Either way the figures are those of whole packets.
  *
- * Verdict, model and rules metrics are not here: those modules register
- * their own collectors with metrics_http_register() (lib/metrics_http.h). */
+ * Verdict, model and rules metrics are not here: those modules keep their
+ * own counters (a snapshot or atomics safe to read from the metrics
+ * thread), write a metrics_collect_fn with lib/prom.h (prom_family,
+ * prom_u64, prom_histogram) under the names agreed in CONTRACTS
+ * (fpsensor_verdicts_total{model_version,result}, fpsensor_model_info,
+ * fpsensor_reloads_total{what="rules"|"models",...}, ...), and are
+ * registered in sensor/main.c right after start_metrics() with
+ * metrics_http_register(mh, fn, arg) (a no-op without --metrics). */
 #ifndef FP_SENSOR_METRICS_H
 #define FP_SENSOR_METRICS_H
 
