@@ -465,6 +465,7 @@ struct replay {
 	const struct enrich_settings	*en;
 	uint64_t			 n_reloads;	/* SIGHUPs acted on */
 	uint64_t			 n_failed;	/* databases kept */
+	uint64_t			 n_ok;		/* databases reloaded */
 	struct metrics_feed		*feed;
 };
 
@@ -490,6 +491,7 @@ reload_geoip(struct replay *r)
 			continue;
 		if (geoip_reload(&r->es->geoip, k, path, err,
 		    sizeof(err)) == 0) {
+			r->n_ok++;
 			log_info("reloaded %s database %s", kind[k], path);
 		} else {
 			r->n_failed++;
@@ -664,7 +666,7 @@ main(int argc, char **argv)
 	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en, .feed = &feed };
 	metrics_feed_init(&feed, 0, &(struct metrics_source){ .p = &p,
 	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL,
-	    .reloads = &rp.n_reloads, .reloads_failed = &rp.n_failed });
+	    .reloads_ok = &rp.n_ok, .reloads_failed = &rp.n_failed });
 	mh = start_metrics(&o, &feed);
 	metrics_http_set_ready(mh, true);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);

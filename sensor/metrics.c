@@ -50,7 +50,7 @@ metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 		c->an_names[i] = p->an_list[i]->name;
 		c->anomalies[i] = p->an_anomalies[i];
 	}
-	c->geoip_reloads_ok = *src->reloads - *src->reloads_failed;
+	c->geoip_reloads_ok = *src->reloads_ok;
 	c->geoip_reloads_failed = *src->reloads_failed;
 	if (ks == NULL)
 		return;
@@ -201,7 +201,7 @@ render_totals(struct prom_buf *b, const struct sensor_counters *t)
 		prom_u64(b, "fpsensor_anomalies_total", lab, t->anomalies[i]);
 	}
 	prom_family(b, "fpsensor_reloads_total", "counter",
-	    "Reloads (SIGHUP), by what and result.");
+	    "Reloads on SIGHUP, by what and result (GeoIP: per database).");
 	prom_u64(b, "fpsensor_reloads_total", "what=\"geoip\",result=\"ok\"",
 	    t->geoip_reloads_ok);
 	prom_u64(b, "fpsensor_reloads_total",

@@ -60,7 +60,7 @@ struct sensor_counters {
 struct metrics_source {
 	const struct pipeline		*p;
 	const struct kafka_stats	*ks;		/* NULL: no Kafka */
-	const uint64_t			*reloads;	/* SIGHUPs */
+	const uint64_t			*reloads_ok;	/* databases */
 	const uint64_t			*reloads_failed; /* kept old */
 };
 

@@ -32,16 +32,28 @@ port_of() {
 
 # fpsensor reading a pipe that stays open: the endpoint is up while it
 # waits for more input.
+# With a GeoIP database (when tests/fixtures/geoip/make_mmdb.pl can write
+# one), a SIGHUP halfway through the capture reloads it.
+GEO=()
+mkdir -p "$TMP/geo"
+if perl "$top_srcdir/tests/fixtures/geoip/make_mmdb.pl" "$TMP/geo" >/dev/null 2>&1; then
+	GEO=(--geoip-city "$TMP/geo/city.mmdb")
+fi
 mkfifo "$TMP/in"
 "$FPSENSOR" -r "$TMP/in" --no-p0f -o "$TMP/pipe.jsonl" --stats -v \
-    --metrics 127.0.0.1:0 2>"$TMP/pipe.err" &
+    --metrics 127.0.0.1:0 "${GEO[@]}" 2>"$TMP/pipe.err" &
 SENSOR=$!
 PIDS="$PIDS $SENSOR"
 exec 3>"$TMP/in"
-cat "$SRC" >&3
+HALF=$(($(wc -c <"$SRC") / 2))
+head -c "$HALF" "$SRC" >&3
 PORT=$(port_of "$TMP/pipe.err")
 check "endpoint listening (port ${PORT:-none})" test -n "$PORT"
 URL="http://127.0.0.1:$PORT"
+check "first half of the capture counted" poll 10 sh -c \
+    "curl -s --max-time 5 '$URL/metrics' | grep -q '^fpsensor_packets_total{worker=\"0\"} [1-9]'"
+kill -HUP "$SENSOR"
+tail -c +$((HALF + 1)) "$SRC" >&3
 
 scrape() { curl -s --max-time 5 "$URL/metrics"; }
 metric() { scrape | sed -n "s/^$1 //p"; }
@@ -53,6 +65,12 @@ check "build_info" grep -q '^fpsensor_build_info{version="[0-9.]*",ja4plus="\(ye
 check "skipped by reason" contains "$TMP/m1.txt" 'fpsensor_packets_skipped_total{reason="not_ip"}'
 check "records by type" contains "$TMP/m1.txt" 'fpsensor_records_total{type="tls"}'
 check "flows active" grep -q '^fpsensor_flows_active [0-9]*$' "$TMP/m1.txt"
+if [ ${#GEO[@]} -gt 0 ]; then
+	check "SIGHUP: reloads_total{geoip,ok} 1" contains "$TMP/m1.txt" \
+	    'fpsensor_reloads_total{what="geoip",result="ok"} 1'
+	check "SIGHUP: reloads_total{geoip,failed} 0" contains "$TMP/m1.txt" \
+	    'fpsensor_reloads_total{what="geoip",result="failed"} 0'
+fi
 if command -v promtool >/dev/null; then
 	check "promtool check metrics" sh -c "promtool check metrics <'$TMP/m1.txt' >'$TMP/promtool.out' 2>&1"
 	sed 's/^/    /' "$TMP/promtool.out" | head -5
