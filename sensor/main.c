@@ -656,6 +656,7 @@ main(int argc, char **argv)
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
+		cfg_free(&o.cfg);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}

@@ -668,6 +668,7 @@ main(int argc, char **argv)
 	if (s.cfg.migrate_only) {
 		status = migrate_only(&s);
 		pg_free(s.pg);
+		cfg_free(&s.opts);
 		return status;
 	}
 	start_metrics(&s);
