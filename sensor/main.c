@@ -579,9 +579,10 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	metrics_feed_leave(r->feed);
 }
 
-/* --metrics: serve the feed's counters; NULL when not asked for. */
+/* --metrics: the endpoint, up (/healthz 200, /readyz 503) while the
+ * databases load and the capture opens; NULL when not asked for. */
 static struct metrics_http *
-start_metrics(const struct options *o, struct metrics_feed *feed)
+start_metrics(const struct options *o)
 {
 	struct metrics_http *m;
 	char err[512];
@@ -592,8 +593,6 @@ start_metrics(const struct options *o, struct metrics_feed *feed)
 	    NULL)
 		fatalx(EXIT_USAGE, "%s--metrics %s", from_file(o, "metrics"),
 		    err);
-	if (metrics_sensor_register(m, feed, 1) != 0)
-		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	log_info("metrics: serving http://%s/metrics (port %u)",
 	    o->metrics_addr, metrics_http_port(m));
 	return m;
@@ -636,6 +635,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (o.check_only)
 		check_config(&o);
+	mh = start_metrics(&o);
 	db = load_p0f(&o, &p0f_http);
 	o.pc.p0f = db;
 	o.pc.p0f_http = p0f_http.n_sigs > 0 ? &p0f_http : NULL;
@@ -656,6 +656,7 @@ main(int argc, char **argv)
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
+		metrics_http_stop(mh);
 		cfg_free(&o.cfg);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
@@ -668,7 +669,8 @@ main(int argc, char **argv)
 	metrics_feed_init(&feed, 0, &(struct metrics_source){ .p = &p,
 	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL,
 	    .reloads_ok = &rp.n_ok, .reloads_failed = &rp.n_failed });
-	mh = start_metrics(&o, &feed);
+	if (metrics_sensor_register(mh, &feed, 1) != 0)
+		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
 	metrics_http_set_ready(mh, false);

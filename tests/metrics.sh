@@ -44,12 +44,15 @@ mkfifo "$TMP/in"
     --metrics 127.0.0.1:0 "${GEO[@]}" 2>"$TMP/pipe.err" &
 SENSOR=$!
 PIDS="$PIDS $SENSOR"
+PORT=$(port_of "$TMP/pipe.err")
+check "endpoint listening before the input opens (port ${PORT:-none})" test -n "$PORT"
+URL="http://127.0.0.1:$PORT"
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+check "/healthz 200 while waiting for the input" test "$(code "$URL/healthz")" = 200
+check "/readyz 503 while waiting for the input" test "$(code "$URL/readyz")" = 503
 exec 3>"$TMP/in"
 HALF=$(($(wc -c <"$SRC") / 2))
 head -c "$HALF" "$SRC" >&3
-PORT=$(port_of "$TMP/pipe.err")
-check "endpoint listening (port ${PORT:-none})" test -n "$PORT"
-URL="http://127.0.0.1:$PORT"
 check "first half of the capture counted" poll 10 sh -c \
     "curl -s --max-time 5 '$URL/metrics' | grep -q '^fpsensor_packets_total{worker=\"0\"} [1-9]'"
 kill -HUP "$SENSOR"
@@ -76,7 +79,6 @@ if command -v promtool >/dev/null; then
 	sed 's/^/    /' "$TMP/promtool.out" | head -5
 fi
 check "content type 0.0.4" sh -c "curl -s -o /dev/null -w '%{content_type}' '$URL/metrics' | grep -q 'text/plain; version=0.0.4'"
-code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
 check "/healthz 200" test "$(code "$URL/healthz")" = 200
 check "/readyz 200 while capturing" test "$(code "$URL/readyz")" = 200
 check "unknown path 404" test "$(code "$URL/nothing")" = 404
