@@ -58,6 +58,12 @@ check "fpsink dead letters 0" grep -qx "fpsink_dead_letters_total 0" "$TMP/sink.
 if command -v promtool >/dev/null; then
 	check "promtool check metrics (fpsink)" sh -c "promtool check metrics <'$TMP/sink.txt'"
 fi
+curl -s --max-time 5 "http://127.0.0.1:$PPORT/metrics" >"$TMP/sensor.txt"
+check "fpsensor Kafka families served" grep -qx "fpsensor_kafka_delivered_total $N" "$TMP/sensor.txt"
+check "fpsensor queue empty, nothing spooled or lost" sh -c "grep -qx 'fpsensor_kafka_queue_depth 0' '$TMP/sensor.txt' && grep -qx 'fpsensor_kafka_spool_dropped_total 0' '$TMP/sensor.txt' && grep -qx 'fpsensor_kafka_delivery_errors_total 0' '$TMP/sensor.txt'"
+if command -v promtool >/dev/null; then
+	check "promtool check metrics (fpsensor with Kafka)" sh -c "promtool check metrics <'$TMP/sensor.txt'"
+fi
 kill -TERM "$SENSOR"
 wait "$SENSOR"
 check "fpsensor exits 0" test $? = 0
