@@ -144,8 +144,16 @@ wait "$SLOW" 2>/dev/null
 
 # A real Prometheus scraping it every second.
 if command -v prometheus >/dev/null; then
-	if start_prometheus "fpsensor=127.0.0.1:$PORT"; then
+	RULES="$top_srcdir/deploy/prometheus/fpsensor-rules.yml"
+	check "promtool check rules (deploy/prometheus)" sh -c "promtool check rules '$RULES' >/dev/null"
+	if PROM_RULES=$RULES start_prometheus "fpsensor=127.0.0.1:$PORT"; then
 		PIDS="$PIDS $PROM_PID"
+		check "Prometheus: every alerting rule evaluates" poll 20 sh -c "
+		    curl -s 'http://$PROM/api/v1/rules' | '$PYTHON' -c '
+import json, sys
+g = json.load(sys.stdin)[\"data\"][\"groups\"]
+r = [x for grp in g for x in grp[\"rules\"]]
+assert len(r) >= 10 and all(x.get(\"health\") == \"ok\" for x in r), r'"
 		check "Prometheus: up == 1" poll 30 prom_is 'up{job="fpsensor"}' 1
 		check "Prometheus: fpsensor_packets_total == $PACKETS (--stats)" \
 		    poll 30 prom_is 'fpsensor_packets_total{job="fpsensor",worker="0"}' "$PACKETS"

@@ -9,12 +9,14 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# start_prometheus JOB=HOST:PORT...: scrape each target every second; sets
-# PROM (its API address) and PROM_PID.  Returns 1 when it does not answer.
+# start_prometheus JOB=HOST:PORT...: scrape each target every second (and
+# evaluate the rules of $PROM_RULES when set); sets PROM (its API address)
+# and PROM_PID.  Returns 1 when it does not answer.
 start_prometheus() {
 	local t try port
 	{
 		echo "global: {scrape_interval: 1s, scrape_timeout: 900ms, evaluation_interval: 1s}"
+		[ -n "${PROM_RULES:-}" ] && echo "rule_files: ['$PROM_RULES']"
 		echo "scrape_configs:"
 		for t in "$@"; do
 			echo "  - job_name: ${t%%=*}"
