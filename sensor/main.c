@@ -16,17 +16,19 @@
 #include "analyzers/analyzer.h"
 #include "analyzers/p0f_db.h"
 #include "analyzers/p0f_http.h"
+#include "lib/config.h"
 #include "log.h"
 #include "opt.h"
 #include "sensor/capture.h"
 #include "sensor/enrich.h"
 #include "sensor/live.h"
+#include "sensor/metrics.h"
 #include "sensor/output.h"
 #include "sensor/output_kafka.h"
 #include "sensor/output_tee.h"
 #include "sensor/pipeline.h"
-#include "sensor/rules.h"
 #include "sensor/privdrop.h"
+#include "sensor/rules.h"
 
 /* Exit codes, documented in fpsensor(8). */
 #define EXIT_DAMAGED	1	/* input damaged partway; records written */
@@ -59,6 +61,11 @@ struct options {
 	struct pipeline_config pc;
 	struct live_config live;	/* used when live.cap.iface is set */
 	const char	*user;		/* --user: switch to it after opening */
+	const char	*metrics_addr;	/* --metrics ADDR:PORT */
+	uint32_t	 metrics_linger_s;
+	unsigned	 verbose;
+	bool		 check_only;	/* --check-config */
+	struct cfg	 cfg;		/* owns the file's strings */
 };
 
 static void
@@ -123,6 +130,12 @@ usage(FILE *fp)
 "                         all: tcp,tls,tls_udp,http,dns,ssh,ndpi)\n"
 "      --deterministic    no wall-clock fields (for golden tests)\n"
 "      --stats            print counters to stderr at exit\n"
+"      --config FILE      read options from a YAML file (fpsensor.yaml(5));\n"
+"                         command-line flags override it\n"
+"      --check-config     check the options and every file they name,\n"
+"                         print 'config ok' and exit\n"
+"      --metrics ADDR:PORT  serve Prometheus /metrics, /healthz, /readyz\n"
+"      --metrics-linger SEC keep serving SEC seconds after the input ends\n"
 "  -v, --verbose          more log lines (repeat for debug)\n"
 "  -V, --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
@@ -163,10 +176,10 @@ random_u64(void)
 /* "tcp,tls,http" -> the registry bits of those analyzers; "all" -> every
  * one.  An unknown name is a usage error that lists the known ones. */
 static uint32_t
-parse_analyzers(const char *list)
+parse_analyzers(const struct cfg_value *v)
 {
 	uint32_t mask = 0;
-	const char *p = list;
+	const char *list = v->str, *p = list;
 
 	if (strcmp(list, "all") == 0)
 		return UINT32_MAX;
@@ -186,8 +199,8 @@ parse_analyzers(const char *list)
 				strncat(known, analyzers[k]->name,
 				    sizeof(known) - strlen(known) - 1);
 			}
-			fatalx(EXIT_USAGE, "--analyzers: unknown analyzer "
-			    "'%.*s' (known: %s)", (int)n, p, known);
+			cfg_die(v, "unknown analyzer '%.*s' (known: %s)",
+			    (int)n, p, known);
 		}
 		mask |= 1u << i;
 		p += n;
@@ -198,59 +211,73 @@ parse_analyzers(const char *list)
 }
 
 enum {
-	OPT_P0F_DB = 256, OPT_NO_P0F, OPT_MAX_FLOWS, OPT_TCP_TIMEOUT,
-	OPT_UDP_TIMEOUT, OPT_STREAM_BYTES, OPT_STREAM_BUFFERS,
-	OPT_DETERMINISTIC, OPT_STATS, OPT_ANALYZERS,
-	OPT_GEOIP_CITY, OPT_GEOIP_ASN, OPT_ANON_KEY, OPT_NDPI, OPT_NO_NDPI,
-	OPT_NDPI_PACKETS,
-	OPT_KAFKA_BROKERS, OPT_KAFKA_TOPIC, OPT_KAFKA_CONF, OPT_SENSOR_ID,
-	OPT_SPOOL_DIR, OPT_SPOOL_MAX_BYTES, OPT_KAFKA_FLUSH_TIMEOUT,
-	OPT_RULES, OPT_NO_RULES, OPT_CLIENT_WINDOW,
-	OPT_WORKERS, OPT_CAPTURE_METHOD, OPT_RING_MB, OPT_CPU_PIN, OPT_USER,
+	OPT_TCP_TIMEOUT = 256, OPT_UDP_TIMEOUT, OPT_ANALYZERS, OPT_GEOIP_CITY,
+	OPT_GEOIP_ASN, OPT_NDPI, OPT_NO_NDPI, OPT_KAFKA_CONF,
+	OPT_KAFKA_FLUSH_TIMEOUT, OPT_CLIENT_WINDOW, OPT_CAPTURE_METHOD,
+	OPT_CPU_PIN,
 };
 
-static const struct option long_opts[] = {
-	{ "read", required_argument, NULL, 'r' },
-	{ "interface", required_argument, NULL, 'i' },
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "capture-method", required_argument, NULL, OPT_CAPTURE_METHOD },
-	{ "ring-mb", required_argument, NULL, OPT_RING_MB },
-	{ "cpu-pin", required_argument, NULL, OPT_CPU_PIN },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "output", required_argument, NULL, 'o' },
-	{ "filter", required_argument, NULL, 'f' },
-	{ "p0f-db", required_argument, NULL, OPT_P0F_DB },
-	{ "no-p0f", no_argument, NULL, OPT_NO_P0F },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
-	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
-	{ "stream-bytes", required_argument, NULL, OPT_STREAM_BYTES },
-	{ "stream-buffers", required_argument, NULL, OPT_STREAM_BUFFERS },
-	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
-	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "analyzers", required_argument, NULL, OPT_ANALYZERS },
-	{ "geoip-city", required_argument, NULL, OPT_GEOIP_CITY },
-	{ "geoip-asn", required_argument, NULL, OPT_GEOIP_ASN },
-	{ "anonymize-key", required_argument, NULL, OPT_ANON_KEY },
-	{ "ndpi", no_argument, NULL, OPT_NDPI },
-	{ "no-ndpi", no_argument, NULL, OPT_NO_NDPI },
-	{ "ndpi-packets", required_argument, NULL, OPT_NDPI_PACKETS },
-	{ "kafka-brokers", required_argument, NULL, OPT_KAFKA_BROKERS },
-	{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
-	{ "kafka-conf", required_argument, NULL, OPT_KAFKA_CONF },
-	{ "kafka-flush-timeout", required_argument, NULL,
-	    OPT_KAFKA_FLUSH_TIMEOUT },
-	{ "sensor-id", required_argument, NULL, OPT_SENSOR_ID },
-	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
-	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "no-rules", no_argument, NULL, OPT_NO_RULES },
-	{ "client-window", required_argument, NULL, OPT_CLIENT_WINDOW },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* Every option, once: getopt_long, the keys of fpsensor.yaml and their
+ * checks come from here (lib/config.h).  An option that sets a field is one
+ * line with OPT(field); one that needs code has an OPT_ id and a case in
+ * apply_option(). */
+#define OPT(field)	CFG_FIELD(struct options, field)
+static const struct cfg_option sensor_opts[] = {
+	{ "read", 'r', CFG_FILE, 0, 0, 0, CFG_F_DASH, OPT(read_path) },
+	{ "interface", 'i', CFG_STRING, 0, 0, 0, 0, OPT(live.cap.iface) },
+	{ "workers", 0, CFG_NUMBER, 0, 1, LIVE_MAX_WORKERS, 0,
+	    OPT(live.cap.n_workers) },
+	{ "capture-method", 0, CFG_STRING, OPT_CAPTURE_METHOD, 0, 0, 0, 0, 0 },
+	{ "ring-mb", 0, CFG_NUMBER, 0, 1, 16384, 0, OPT(live.cap.ring_mb) },
+	{ "cpu-pin", 0, CFG_LIST, OPT_CPU_PIN, 0, 0, 0, 0, 0 },
+	{ "user", 0, CFG_STRING, 0, 0, 0, 0, OPT(user) },
+	{ "output", 'o', CFG_STRING, 0, 0, 0, 0, OPT(out_path) },
+	{ "filter", 'f', CFG_STRING, 0, 0, 0, 0, OPT(bpf) },
+	{ "p0f-db", 0, CFG_FILE, 0, 0, 0, 0, OPT(p0f_path) },
+	{ "no-p0f", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_p0f) },
+	{ "max-flows", 0, CFG_NUMBER, 0, 1, 1u << 26, 0,
+	    OPT(pc.flow.max_flows) },
+	{ "tcp-timeout", 0, CFG_NUMBER, OPT_TCP_TIMEOUT, 1, 86400, 0, 0, 0 },
+	{ "udp-timeout", 0, CFG_NUMBER, OPT_UDP_TIMEOUT, 1, 86400, 0, 0, 0 },
+	{ "stream-bytes", 0, CFG_NUMBER, 0, 256, 65536, 0,
+	    OPT(pc.stream_bytes) },
+	{ "stream-buffers", 0, CFG_NUMBER, 0, 0, 1u << 22, 0,
+	    OPT(pc.stream_slots) },
+	{ "deterministic", 0, CFG_FLAG, 0, 0, 0, 0, OPT(deterministic) },
+	{ "stats", 0, CFG_FLAG, 0, 0, 0, 0, OPT(stats) },
+	{ "analyzers", 0, CFG_LIST, OPT_ANALYZERS, 0, 0, 0, 0, 0 },
+	{ "geoip-city", 0, CFG_PATH, OPT_GEOIP_CITY, 0, 0, 0, 0, 0 },
+	{ "geoip-asn", 0, CFG_PATH, OPT_GEOIP_ASN, 0, 0, 0, 0, 0 },
+	{ "anonymize-key", 0, CFG_FILE, 0, 0, 0, 0, OPT(en.anon_key_path) },
+	{ "ndpi", 0, CFG_FLAG, OPT_NDPI, 0, 0, 0, 0, 0 },
+	{ "no-ndpi", 0, CFG_FLAG, OPT_NO_NDPI, 0, 0, 0, 0, 0 },
+	{ "ndpi-packets", 0, CFG_NUMBER, 0, 1, FP_NDPI_PACKETS_MAX, 0,
+	    OPT(en.ndpi.max_packets) },
+	{ "kafka-brokers", 0, CFG_STRING, 0, 0, 0, 0, OPT(kafka.brokers) },
+	{ "kafka-topic", 0, CFG_STRING, 0, 0, 0, 0, OPT(kafka.topic) },
+	{ "kafka-conf", 0, CFG_KV, OPT_KAFKA_CONF, 0, 0, 0, 0, 0 },
+	{ "kafka-flush-timeout", 0, CFG_NUMBER, OPT_KAFKA_FLUSH_TIMEOUT, 0,
+	    3600, 0, 0, 0 },
+	{ "sensor-id", 0, CFG_STRING, 0, 0, 0, 0, OPT(kafka.sensor_id) },
+	{ "spool-dir", 0, CFG_PATH, 0, 0, 0, 0, OPT(kafka.spool_dir) },
+	{ "spool-max-bytes", 0, CFG_NUMBER, 0, 4096, UINT64_MAX / 2, 0,
+	    OPT(kafka.spool_max_bytes) },
+	{ "rules", 0, CFG_PATH, 0, 0, 0, 0, OPT(rules_dir) },
+	{ "no-rules", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_rules) },
+	{ "client-window", 0, CFG_NUMBER, OPT_CLIENT_WINDOW, 0, 86400 * 7, 0,
+	    0, 0 },
+	{ "metrics", 0, CFG_STRING, 0, 0, 0, 0, OPT(metrics_addr) },
+	{ "metrics-linger", 0, CFG_NUMBER, 0, 0, 86400, 0,
+	    OPT(metrics_linger_s) },
+	{ "verbose", 'v', CFG_COUNT, 0, 0, 3, 0, OPT(verbose) },
+	{ "config", 0, CFG_FILE, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "check-config", 0, CFG_FLAG, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "version", 'V', CFG_FLAG, 'V', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0,
+	    0 },
+	{ "help", 'h', CFG_FLAG, 'h', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0, 0 },
 };
+#undef OPT
+
 
 /* The Kafka options hang together; defaults for the ones not given. */
 static void
@@ -272,10 +299,60 @@ check_kafka_args(struct options *o)
 }
 
 static void
-parse_args(int argc, char **argv, struct options *o)
+usage_err(void)
 {
-	int ch, verbose = 0;
+	usage(stderr);
+}
 
+/* One value of the command line or the file, checked by the table, for
+ * the options that are more than a field. */
+static void
+apply_option(void *arg, const struct cfg_value *v)
+{
+	struct options *o = arg;
+	char err[512];
+
+	switch (v->opt->id) {
+	case OPT_TCP_TIMEOUT: o->pc.flow.tcp_idle_us = v->num * 1000000; break;
+	case OPT_UDP_TIMEOUT: o->pc.flow.udp_idle_us = v->num * 1000000; break;
+	case OPT_ANALYZERS: o->pc.analyzer_mask = parse_analyzers(v); break;
+	case OPT_GEOIP_CITY:
+		o->en.geoip.path[GEOIP_CITY] = v->str;
+		o->en.geoip.absent_ok[GEOIP_CITY] = true;
+		break;
+	case OPT_GEOIP_ASN:
+		o->en.geoip.path[GEOIP_ASN] = v->str;
+		o->en.geoip.absent_ok[GEOIP_ASN] = true;
+		break;
+	case OPT_NDPI: o->ndpi = 1; break;
+	case OPT_NO_NDPI: o->ndpi = 0; break;
+	case OPT_KAFKA_CONF:
+		if (kafka_config_add(&o->kafka, v->str, err, sizeof(err)) != 0)
+			cfg_die(v, "%s", err);
+		break;
+	case OPT_KAFKA_FLUSH_TIMEOUT:
+		o->kafka.flush_timeout_ms = (uint32_t)v->num * 1000;
+		break;
+	case OPT_CLIENT_WINDOW:
+		o->pc.client_window_us = v->num * 1000000;
+		o->pc.max_clients = v->num ? DEFAULT_MAX_CLIENTS : 0;
+		break;
+	case OPT_CAPTURE_METHOD:
+		if (capture_method_parse(v->str, &o->live.cap.method) != 0)
+			cfg_die(v, "'%s': auto, afpacket or pcap", v->str);
+		break;
+	case OPT_CPU_PIN:
+		if (live_parse_cpus(&o->live, v->str, err, sizeof(err)) != 0)
+			cfg_die(v, "%s", err);
+		break;
+	case 'V': version(); exit(0);
+	case 'h': usage(stdout); exit(0);
+	}
+}
+
+static void
+set_defaults(struct options *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->ndpi = -1;
 	o->pc.analyzer_mask = UINT32_MAX;
@@ -291,121 +368,19 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pc.max_clients = DEFAULT_MAX_CLIENTS;
 	o->live.cap.n_workers = 1;
 	o->live.cap.ring_mb = LIVE_DEFAULT_RING_MB;
-	while ((ch = getopt_long(argc, argv, "r:i:o:f:vVh", long_opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'r': o->read_path = optarg; break;
-		case 'i': o->live.cap.iface = optarg; break;
-		case OPT_WORKERS:
-			o->live.cap.n_workers = (unsigned)opt_number("workers",
-			    optarg, 1, LIVE_MAX_WORKERS);
-			break;
-		case OPT_CAPTURE_METHOD:
-			if (capture_method_parse(optarg,
-			    &o->live.cap.method) != 0)
-				fatalx(EXIT_USAGE, "--capture-method: '%s': "
-				    "auto, afpacket or pcap", optarg);
-			break;
-		case OPT_RING_MB:
-			o->live.cap.ring_mb = (uint32_t)opt_number("ring-mb",
-			    optarg, 1, 16384);
-			break;
-		case OPT_CPU_PIN: {
-			char err[256];
+}
 
-			if (live_parse_cpus(&o->live, optarg, err,
-			    sizeof(err)) != 0)
-				fatalx(EXIT_USAGE, "%s", err);
-			break;
-		}
-		case OPT_USER: o->user = optarg; break;
-		case 'o': o->out_path = optarg; break;
-		case 'f': o->bpf = optarg; break;
-		case OPT_P0F_DB: o->p0f_path = optarg; break;
-		case OPT_NO_P0F: o->no_p0f = true; break;
-		case OPT_MAX_FLOWS:
-			o->pc.flow.max_flows = (uint32_t)opt_number("max-flows",
-			    optarg, 1, 1u << 26);
-			break;
-		case OPT_TCP_TIMEOUT:
-			o->pc.flow.tcp_idle_us = opt_number("tcp-timeout",
-			    optarg, 1, 86400) * 1000000;
-			break;
-		case OPT_UDP_TIMEOUT:
-			o->pc.flow.udp_idle_us = opt_number("udp-timeout",
-			    optarg, 1, 86400) * 1000000;
-			break;
-		case OPT_STREAM_BYTES:
-			o->pc.stream_bytes = (uint32_t)opt_number(
-			    "stream-bytes", optarg, 256, 65536);
-			break;
-		case OPT_STREAM_BUFFERS:
-			o->pc.stream_slots = (uint32_t)opt_number(
-			    "stream-buffers", optarg, 0, 1u << 22);
-			break;
-		case OPT_DETERMINISTIC: o->deterministic = true; break;
-		case OPT_STATS: o->stats = true; break;
-		case OPT_ANALYZERS:
-			o->pc.analyzer_mask = parse_analyzers(optarg);
-			break;
-		case OPT_GEOIP_CITY:
-			o->en.geoip.path[GEOIP_CITY] = optarg;
-			o->en.geoip.absent_ok[GEOIP_CITY] = true;
-			break;
-		case OPT_GEOIP_ASN:
-			o->en.geoip.path[GEOIP_ASN] = optarg;
-			o->en.geoip.absent_ok[GEOIP_ASN] = true;
-			break;
-		case OPT_ANON_KEY: o->en.anon_key_path = optarg; break;
-		case OPT_NDPI: o->ndpi = 1; break;
-		case OPT_NO_NDPI: o->ndpi = 0; break;
-		case OPT_NDPI_PACKETS:
-			o->en.ndpi.max_packets = (uint32_t)opt_number(
-			    "ndpi-packets", optarg, 1, FP_NDPI_PACKETS_MAX);
-			break;
-		case OPT_KAFKA_BROKERS: o->kafka.brokers = optarg; break;
-		case OPT_KAFKA_TOPIC: o->kafka.topic = optarg; break;
-		case OPT_KAFKA_CONF: {
-			char err[512];
-
-			if (kafka_config_add(&o->kafka, optarg, err,
-			    sizeof(err)) != 0)
-				fatalx(EXIT_USAGE, "%s", err);
-			break;
-		}
-		case OPT_SENSOR_ID: o->kafka.sensor_id = optarg; break;
-		case OPT_SPOOL_DIR: o->kafka.spool_dir = optarg; break;
-		case OPT_SPOOL_MAX_BYTES:
-			o->kafka.spool_max_bytes = opt_number("spool-max-bytes",
-			    optarg, 4096, UINT64_MAX / 2);
-			break;
-		case OPT_KAFKA_FLUSH_TIMEOUT:
-			o->kafka.flush_timeout_ms = (uint32_t)opt_number(
-			    "kafka-flush-timeout", optarg, 0, 3600) * 1000;
-			break;
-		case OPT_RULES:
-			o->rules_dir = optarg;
-			break;
-		case OPT_NO_RULES: o->no_rules = true; break;
-		case OPT_CLIENT_WINDOW:
-			o->pc.client_window_us = opt_number("client-window",
-			    optarg, 0, 86400 * 7) * 1000000;
-			o->pc.max_clients = o->pc.client_window_us ?
-			    DEFAULT_MAX_CLIENTS : 0;
-			break;
-		case 'v': verbose++; break;
-		case 'V': version(); exit(0);
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(EXIT_USAGE);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "fpsensor: unexpected argument '%s'\n",
-		    argv[optind]);
-		usage(stderr);
-		exit(EXIT_USAGE);
-	}
-	if ((o->read_path == NULL) == (o->live.cap.iface == NULL)) {
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	set_defaults(o);
+	cfg_init(&o->cfg, "fpsensor", sensor_opts,
+	    sizeof(sensor_opts) / sizeof(sensor_opts[0]));
+	cfg_parse_argv(&o->cfg, argc, argv, apply_option, o, usage_err);
+	cfg_apply(&o->cfg, apply_option, o);
+	o->check_only = o->cfg.check_only;
+	if (!o->check_only &&
+	    (o->read_path == NULL) == (o->live.cap.iface == NULL)) {
 		fprintf(stderr, "fpsensor: %s\n", o->read_path == NULL ?
 		    "nothing to read: give -r FILE or -i IFACE" :
 		    "-r and -i exclude each other");
@@ -418,7 +393,7 @@ parse_args(int argc, char **argv, struct options *o)
 		    "worker: --workers 1, or afpacket");
 	o->live.cap.bpf = o->bpf;
 	o->live.cap.fanout_group = (uint16_t)getpid();
-	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ?
+	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG : o->verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	check_kafka_args(o);
 	/* nDPI when asked (--ndpi, --ndpi-packets), else when built with it,
@@ -432,6 +407,33 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pc.deterministic = o->deterministic;
 	o->pc.hash_seed = o->deterministic ? 1 : random_u64();
 	o->pc.run_id = o->deterministic ? 0 : random_u64();
+}
+
+/* "FILE:L:C: key 'x': " when option name came from the configuration
+ * file, "" when from the command line (its messages name the option). */
+static const char *
+from_file(const struct options *o, const char *name)
+{
+	static char buf[1300];
+	const char *w = cfg_where(&o->cfg, name);
+
+	if (strncmp(w, "--", 2) == 0)
+		return "";
+	snprintf(buf, sizeof(buf), "%s: ", w);
+	return buf;
+}
+
+/* The location of the kafka-conf setting err names, as from_file(). */
+static const char *
+kafka_where(const struct options *o, const char *err)
+{
+	static char buf[1300];
+	const char *w = cfg_where_quoted(&o->cfg, "kafka-conf", err);
+
+	if (strncmp(w, "--", 2) == 0)
+		return "";
+	snprintf(buf, sizeof(buf), "%s: ", w);
+	return buf;
 }
 
 /* The p0f database: --p0f-db must load; the default is used if present.
@@ -456,10 +458,10 @@ load_p0f(const struct options *o, struct p0f_http_db *http)
 		}
 		path = DEFAULT_P0F_DB;
 	}
-	if ((db = p0f_db_load(path, err, sizeof(err))) == NULL)
-		fatalx(EXIT_USAGE, "p0f database %s", err);
-	if (p0f_http_load(http, path, err, sizeof(err)) != 0)
-		fatalx(EXIT_USAGE, "p0f database %s", err);
+	if ((db = p0f_db_load(path, err, sizeof(err))) == NULL ||
+	    p0f_http_load(http, path, err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "%sp0f database %s", from_file(o,
+		    "p0f-db"), err);
 	log_info("p0f database %s: %zu SYN and %zu SYN+ACK signatures",
 	    path, db->n_tcp[0], db->n_tcp[1]);
 	return db;
@@ -496,7 +498,7 @@ load_rules(struct options *o)
 			return NULL;
 	}
 	if ((r = rules_load_dir(o->rules_dir, err, sizeof(err))) == NULL)
-		fatalx(EXIT_USAGE, "rules: %s", err);
+		fatalx(EXIT_USAGE, "%srules: %s", from_file(o, "rules"), err);
 	log_info("rules %s: %zu TLS, %zu TCP, %zu HTTP, %zu+%zu User-Agent",
 	    o->rules_dir, r->n_tls, r->n_tcp, r->n_http, r->n_browsers,
 	    r->n_oses);
@@ -561,6 +563,8 @@ struct replay {
 	const struct enrich_settings	*en;
 	uint64_t			 n_reloads;	/* SIGHUPs acted on */
 	uint64_t			 n_failed;	/* databases kept */
+	uint64_t			 n_ok;		/* databases reloaded */
+	struct metrics_feed		*feed;
 	const char			*rules_dir;	/* NULL: no rules */
 	struct rules			*rules;		/* in use, owned */
 	uint64_t			 n_rules_reloads;
@@ -627,6 +631,7 @@ reload_geoip(struct replay *r)
 			if (r->live != NULL)
 				live_grace(r->live);
 			geoip_db_free(db);
+			r->n_ok++;
 			log_info("reloaded %s database %s", kind[k], path);
 		} else {
 			r->n_failed++;
@@ -636,17 +641,85 @@ reload_geoip(struct replay *r)
 	}
 }
 
+/* The enrichment settings, loaded; an error names the key of the file. */
+static void
+load_enrich(const struct options *o, struct enrich_set *es)
+{
+	static const char *const keys[] = { "anonymize-key", "geoip-city",
+	    "geoip-asn" };
+	const char *paths[] = { o->en.anon_key_path,
+	    o->en.geoip.path[GEOIP_CITY], o->en.geoip.path[GEOIP_ASN] };
+	const char *where = "";
+	char err[1024];
+
+	if (enrich_set_load(es, &o->en, err, sizeof(err)) == 0)
+		return;
+	for (size_t i = 0; i < 3; i++)
+		if (paths[i] != NULL && strstr(err, paths[i]) != NULL)
+			where = from_file(o, keys[i]);
+	fatalx(EXIT_USAGE, "%s%s", where, err);
+}
+
+/*
+ * --check-config: load everything the settings name (p0f database, GeoIP
+ * databases, which must exist here, the key, the capture, the Kafka
+ * settings and spool, the metrics address) as a run would, then release it.
+ * Exits 0 with "config ok", or 64 with the first error.
+ */
+static _Noreturn void
+check_config(struct options *o)
+{
+	struct p0f_http_db http;
+	struct p0f_db *db;
+	struct enrich_set es;
+	struct capture cap;
+	struct outputs outs;
+	char err[1024];
+
+	db = load_p0f(o, &http);
+	rules_free(load_rules(o));
+	for (int k = 0; k < GEOIP_N_KIND; k++)
+		o->en.geoip.absent_ok[k] = false;
+	load_enrich(o, &es);
+	if (o->read_path != NULL && capture_open_offline(&cap, o->read_path,
+	    o->bpf) != 0)
+		fatalx(EXIT_USAGE, "%s%s", from_file(o, "read"), cap.err);
+	if (o->read_path != NULL)
+		capture_close(&cap);
+	if (o->kafka.brokers != NULL) {
+		memset(&outs, 0, sizeof(outs));
+		o->kafka.flush_timeout_ms = 0;
+		if (output_kafka_open(&outs.kafka, &o->kafka, &outs.ks, err,
+		    sizeof(err)) != 0)
+			fatalx(EXIT_USAGE, "%s%s", strstr(err, "spool") ?
+			    from_file(o, "spool-dir") : kafka_where(o, err),
+			    err);
+		(void)output_close(&outs.kafka);
+	}
+	if (o->metrics_addr != NULL && metrics_check_addr(o->metrics_addr,
+	    err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "%s%s", from_file(o, "metrics"), err);
+	p0f_db_free(db);
+	p0f_http_db_free(&http);
+	enrich_set_free(&es);
+	cfg_free(&o->cfg);
+	printf("config ok\n");
+	exit(0);
+}
+
 static void
 on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
     uint32_t caplen, uint32_t wire_len)
 {
 	struct replay *r = arg;
 
+	metrics_feed_enter(r->feed);
 	if (reload_requested) {
 		reload_geoip(r);
 		reload_rules(r);
 	}
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
+	metrics_feed_leave(r->feed);
 }
 
 /* Switch user (--user) and give up every capability: the sockets are
@@ -728,6 +801,40 @@ run_live(struct options *o, struct enrich_set *es)
 	return status;
 }
 
+/* --metrics: the endpoint, up (/healthz 200, /readyz 503) while the
+ * databases load and the capture opens; NULL when not asked for. */
+static struct metrics_http *
+start_metrics(const struct options *o)
+{
+	struct metrics_http *m;
+	char err[512];
+
+	if (o->metrics_addr == NULL)
+		return NULL;
+	if ((m = metrics_http_start(o->metrics_addr, err, sizeof(err))) ==
+	    NULL)
+		fatalx(EXIT_USAGE, "%s--metrics %s", from_file(o, "metrics"),
+		    err);
+	log_info("metrics: serving http://%s/metrics (port %u)",
+	    o->metrics_addr, metrics_http_port(m));
+	return m;
+}
+
+/* --metrics-linger: the input is done; keep the figures readable. */
+static void
+linger(const struct options *o, struct metrics_http *m)
+{
+	struct timespec ts = { 0, 100 * 1000000 };
+
+	if (m == NULL || o->metrics_linger_s == 0)
+		return;
+	log_info("metrics: input ended; serving the final figures for %u s",
+	    o->metrics_linger_s);
+	for (uint32_t i = 0; i < o->metrics_linger_s * 10 && !stop_requested;
+	    i++)
+		nanosleep(&ts, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -742,17 +849,20 @@ main(int argc, char **argv)
 	enum capture_result res;
 	struct sigaction sa;
 	struct replay rp;
+	struct metrics_feed feed;
+	struct metrics_http *mh;
 	struct rules *rules;
-	char err[1024];
 	int status = 0;
 
 	log_init("fpsensor", LOG_LEVEL_WARN);
 	parse_args(argc, argv, &o);
+	if (o.check_only)
+		check_config(&o);
+	mh = start_metrics(&o);
 	db = load_p0f(&o, &p0f_http);
 	o.pc.p0f = db;
 	o.pc.p0f_http = p0f_http.n_sigs > 0 ? &p0f_http : NULL;
-	if (enrich_set_load(&es, &o.en, err, sizeof(err)) != 0)
-		fatalx(EXIT_USAGE, "%s", err);
+	load_enrich(&o, &es);
 	o.pc.ndpi = es.ndpi;
 	rules = load_rules(&o);
 	o.pc.rules = rules;
@@ -767,10 +877,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o.live.cap.iface != NULL) {
+		metrics_http_set_ready(mh, true);
 		status = run_live(&o, &es);
+		metrics_http_stop(mh);
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
+		cfg_free(&o.cfg);
 		return status;
 	}
 	if (capture_open_offline(&cap, o.read_path, o.bpf) != 0) {
@@ -779,6 +892,8 @@ main(int argc, char **argv)
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
 		rules_free(rules);
+		metrics_http_stop(mh);
+		cfg_free(&o.cfg);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
@@ -786,18 +901,31 @@ main(int argc, char **argv)
 	if (pipeline_init(&p, &o.pc, outp) != 0)
 		fatal(EXIT_USAGE, "cannot allocate %u flows", o.pc.flow.max_flows);
 
-	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en,
+	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en, .feed = &feed,
 	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules };
+	metrics_feed_init(&feed, 0, &(struct metrics_source){ .p = &p,
+	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL,
+	    .reloads_ok = &rp.n_ok, .reloads_failed = &rp.n_failed });
+	if (metrics_sensor_register(mh, &feed, 1) != 0)
+		fatalx(EXIT_USAGE, "metrics: too many collectors");
+	metrics_http_set_ready(mh, true);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
+	metrics_http_set_ready(mh, false);
 	if (res == CAPTURE_DAMAGED) {
 		log_errx("%s", cap.err);
 		status = cap.n_read ? EXIT_DAMAGED : EXIT_NOINPUT;
 	}
+	metrics_feed_enter(&feed);
 	pipeline_finish(&p);
 	if (output_close(outp) != 0 || p.stats.records_failed) {
 		log_errx("writing records to %s failed", outp->name);
 		status = EXIT_OUTPUT;
 	}
+	metrics_feed_leave(&feed);
+	metrics_feed_publish(&feed);
+	linger(&o, mh);
+	metrics_http_stop(mh);
+	metrics_feed_free(&feed);
 	if (o.kafka.brokers != NULL && status != EXIT_OUTPUT)
 		status = kafka_exit_status(&o.kafka, &outs.ks, status);
 	if (o.stats)
@@ -816,5 +944,6 @@ main(int argc, char **argv)
 	p0f_db_free(db);
 	p0f_http_db_free(&p0f_http);
 	enrich_set_free(&es);
+	cfg_free(&o.cfg);
 	return status;
 }

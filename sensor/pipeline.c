@@ -42,6 +42,7 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 		if (cfg->analyzer_mask & (1u << i))
 			p->an_list[p->n_an++] = analyzers[i];
 	for (size_t i = 0; i < p->n_an; i++) {
+		p->an_type[i] = stats_rec_type_of(p->an_list[i]->name);
 		p->an_offset[i] = total;
 		total += (p->an_list[i]->state_size + 7) & ~(size_t)7;
 	}
@@ -393,21 +394,52 @@ record_verdict(struct pipeline *p, const struct flow *f, struct json *j)
 	verdict_remember(&p->verdict, &vd, f);
 }
 
+/* The anomaly names an analyzer wrote into rec[from..to): the elements of
+ * its "anomalies" array (names hold no comma). */
+static uint64_t
+count_anomalies(const char *rec, size_t from, size_t to)
+{
+	static const char key[] = "\"anomalies\":[";
+	const char *p = rec + from, *end = rec + to;
+	uint64_t n = 0;
+
+	for (; (size_t)(end - p) >= sizeof(key) - 1; p++) {
+		if (memcmp(p, key, sizeof(key) - 1) != 0)
+			continue;
+		p += sizeof(key) - 1;
+		if (p < end && *p != ']')
+			n++;
+		for (; p < end && *p != ']'; p++)
+			n += *p == ',';
+	}
+	return n;
+}
+
 /* Write f's record and give back what its analyzers hold. */
 static void
 pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 {
 	struct json j;
 	size_t len;
+	enum fp_rec_type type = FP_REC_OTHER;
 
 	json_init(&j, p->rec, PIPELINE_RECORD_MAX);
 	json_obj_open(&j, NULL);
 	record_flow(p, f, why, &j);
 	for (size_t i = 0; i < p->n_an; i++) {
 		const void *st = an_state(p, f, i);
+		size_t at = j.len;
+		uint64_t n;
 
-		if (p->an_list[i]->has_output(st))
-			p->an_list[i]->emit(st, &p->an, f, &j);
+		if (!p->an_list[i]->has_output(st))
+			continue;
+		p->an_list[i]->emit(st, &p->an, f, &j);
+		if ((n = count_anomalies(p->rec, at, j.len)) != 0) {
+			p->an_anomalies[i] += n;
+			p->an.n_anomalies += n;
+		}
+		if (p->an_type[i] > type)
+			type = p->an_type[i];
 	}
 	if (p->verdict.rules != NULL)
 		record_verdict(p, f, &j);
@@ -432,10 +464,12 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 		p->stats.records_too_big++;
 		return;
 	}
-	if (output_write(p->out, p->rec, len) != 0)
+	if (output_write(p->out, p->rec, len) != 0) {
 		p->stats.records_failed++;
-	else
+	} else {
 		p->stats.records++;
+		p->stats.records_type[type]++;
+	}
 }
 
 /* The flow table lets a flow go: write its record unless that was done

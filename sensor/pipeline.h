@@ -49,6 +49,8 @@ struct pipeline {
 	const struct analyzer	*an_list[PIPELINE_MAX_ANALYZERS];
 	size_t			 n_an;		/* analyzers running */
 	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
+	uint8_t			 an_type[PIPELINE_MAX_ANALYZERS]; /* rec type */
+	uint64_t		 an_anomalies[PIPELINE_MAX_ANALYZERS]; /* named */
 	struct output		*out;		/* borrowed */
 	struct fp_stats		 stats;
 	struct verdict_ctx	 verdict;	/* .rules swapped on reload */

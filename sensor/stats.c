@@ -9,6 +9,33 @@
 #include "analyzers/tls.h"
 #include "sensor/pipeline.h"
 
+#include <string.h>
+
+static const char *const rec_type_names[FP_REC_N_TYPES] = {
+	[FP_REC_OTHER] = "other", [FP_REC_TCP] = "tcp", [FP_REC_TLS] = "tls",
+	[FP_REC_QUIC] = "quic", [FP_REC_HTTP] = "http", [FP_REC_DNS] = "dns",
+	[FP_REC_SSH] = "ssh",
+};
+
+const char *
+stats_rec_type_name(enum fp_rec_type t)
+{
+	return t < FP_REC_N_TYPES ? rec_type_names[t] : "other";
+}
+
+/* An application analyzer names the record over tcp; tls_udp is QUIC (and
+ * DTLS); nDPI and others say nothing of the type. */
+enum fp_rec_type
+stats_rec_type_of(const char *analyzer)
+{
+	if (strcmp(analyzer, "tls_udp") == 0)
+		return FP_REC_QUIC;
+	for (int t = FP_REC_TCP; t < FP_REC_N_TYPES; t++)
+		if (strcmp(analyzer, rec_type_names[t]) == 0)
+			return (enum fp_rec_type)t;
+	return FP_REC_OTHER;
+}
+
 void
 stats_print(FILE *fp, const struct pipeline *p)
 {

@@ -7,6 +7,12 @@
 
 #include "sensor/decode.h"
 
+/* The main analyzer of a record, for fpsensor_records_total{type}. */
+enum fp_rec_type {
+	FP_REC_OTHER = 0, FP_REC_TCP, FP_REC_TLS, FP_REC_QUIC, FP_REC_HTTP,
+	FP_REC_DNS, FP_REC_SSH, FP_REC_N_TYPES
+};
+
 struct fp_stats {
 	uint64_t	 packets;		/* frames read */
 	uint64_t	 bytes;			/* their wire length */
@@ -19,7 +25,12 @@ struct fp_stats {
 	uint64_t	 records;		/* written */
 	uint64_t	 records_too_big;	/* over the record buffer */
 	uint64_t	 records_failed;	/* output refused */
+	uint64_t	 records_type[FP_REC_N_TYPES];	/* written, by type */
 };
+
+/* "tcp", "tls", ... for a type; the type of analyzer name (registry). */
+const char		*stats_rec_type_name(enum fp_rec_type t);
+enum fp_rec_type	 stats_rec_type_of(const char *analyzer);
 
 struct pipeline;
 

@@ -394,3 +394,34 @@ consumer_close(struct consumer *c)
 	free(c->msgs);
 	free(c);
 }
+
+size_t
+consumer_lag(struct consumer *c, struct consumer_lag *out, size_t max)
+{
+	rd_kafka_topic_partition_list_t *parts = NULL;
+	size_t n = 0;
+
+	if (rd_kafka_assignment(c->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	if (rd_kafka_position(c->rk, parts) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_topic_partition_list_destroy(parts);
+		return 0;
+	}
+	for (int i = 0; i < parts->cnt && n < max; i++) {
+		const rd_kafka_topic_partition_t *tp = &parts->elems[i];
+		int64_t lo, hi;
+
+		if (rd_kafka_get_watermark_offsets(c->rk, tp->topic,
+		    tp->partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    hi < 0)
+			continue;
+		snprintf(out[n].topic, sizeof(out[n].topic), "%s", tp->topic);
+		out[n].partition = tp->partition;
+		/* No position yet: everything from the low mark is to come. */
+		out[n].lag = tp->offset >= 0 ? (hi > tp->offset ?
+		    hi - tp->offset : 0) : hi - (lo > 0 ? lo : 0);
+		n++;
+	}
+	rd_kafka_topic_partition_list_destroy(parts);
+	return n;
+}

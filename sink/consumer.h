@@ -64,4 +64,15 @@ void	consumer_drop(struct consumer *c);
 /* Leave the group and free.  consumer_close(NULL) is a no-op. */
 void	consumer_close(struct consumer *c);
 
+/* The lag of each assigned partition: high watermark (as last fetched,
+ * no request made) minus the position.  Returns how many of out[0..max)
+ * were filled. */
+struct consumer_lag {
+	char		 topic[128];
+	int32_t		 partition;
+	int64_t		 lag;
+};
+size_t	consumer_lag(struct consumer *c, struct consumer_lag *out,
+	    size_t max);
+
 #endif

@@ -11,6 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+
+#include "lib/config.h"
+#include "metrics_http.h"
 #include "log.h"
 #include "opt.h"
 #include "sink/consumer.h"
@@ -18,6 +23,7 @@
 #include "sink/record.h"
 #include "sink/redis.h"
 #include "sink/sink.h"
+#include "sink/sink_metrics.h"
 
 /* Exit codes, documented in fpsink(8). */
 #define EXIT_RUNTIME	1	/* gave up at run time */
@@ -42,6 +48,13 @@ struct sink {
 	bool		 has_backlog;	/* Redis latest keys to catch up */
 	bool		 stats;
 	uint64_t	 next_retention_ms;
+	const char	*sink_id;
+	const char	*metrics_addr;	/* --metrics ADDR:PORT */
+	struct metrics_http *mh;	/* NULL: no endpoint */
+	struct sink_metrics met;
+	struct sink_batch_hist hist;
+	unsigned	 verbose;
+	struct cfg	 opts;		/* owns the file's strings */
 };
 
 static void
@@ -71,6 +84,18 @@ nap(uint32_t ms)
 		nanosleep(&ts, NULL);
 		ms -= step;
 	}
+}
+
+/* The loop's figures to the metrics endpoint; ready once the consumer
+ * and Postgres are up. */
+static void
+publish(struct sink *s)
+{
+	if (s->mh == NULL)
+		return;
+	sink_metrics_publish(&s->met, &s->st, &s->hist, s->kc);
+	metrics_http_set_ready(s->mh, s->kc != NULL && s->pg != NULL &&
+	    pg_is_connected(s->pg));
 }
 
 static void
@@ -105,6 +130,10 @@ usage(FILE *fp)
 "      --migrate-only         create or migrate the schema, create the\n"
 "                             partitions ahead, apply the retention, exit\n"
 "      --stats                print counters to stderr at exit\n"
+"      --config FILE          read options from a YAML file (fpsink.yaml,\n"
+"                             see fpsensor.yaml(5)); flags override it\n"
+"      --check-config         check the options, print 'config ok', exit\n"
+"      --metrics ADDR:PORT    serve Prometheus /metrics, /healthz, /readyz\n"
 "  -v, --verbose              more log lines (repeat for debug)\n"
 "  -V, --version              print the version and exit\n"
 "  -h, --help                 print this help and exit\n"
@@ -114,66 +143,85 @@ usage(FILE *fp)
 }
 
 enum {
-	OPT_GROUP = 256, OPT_CONF, OPT_DLQ, OPT_PG, OPT_REDIS, OPT_REDIS_TTL,
-	OPT_RETENTION, OPT_BATCH_SIZE, OPT_BATCH_MS, OPT_MAX_MSG, OPT_SINK_ID,
-	OPT_IDLE_EXIT, OPT_MIGRATE_ONLY, OPT_STATS, OPT_TEST_DELAY,
-	OPT_REDIS_AUTH, OPT_PRECREATE,
+	OPT_CONF = 256, OPT_REDIS, OPT_REDIS_AUTH,
 };
 
-static const struct option long_opts[] = {
-	{ "kafka-brokers", required_argument, NULL, 'b' },
-	{ "kafka-topic", required_argument, NULL, 't' },
-	{ "kafka-group", required_argument, NULL, OPT_GROUP },
-	{ "kafka-conf", required_argument, NULL, OPT_CONF },
-	{ "dlq-topic", required_argument, NULL, OPT_DLQ },
-	{ "pg", required_argument, NULL, OPT_PG },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "redis-ttl", required_argument, NULL, OPT_REDIS_TTL },
-	{ "redis-auth-file", required_argument, NULL, OPT_REDIS_AUTH },
-	{ "precreate-days", required_argument, NULL, OPT_PRECREATE },
-	{ "retention-days", required_argument, NULL, OPT_RETENTION },
-	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
-	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
-	{ "max-message-bytes", required_argument, NULL, OPT_MAX_MSG },
-	{ "sink-id", required_argument, NULL, OPT_SINK_ID },
-	{ "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
-	{ "migrate-only", no_argument, NULL, OPT_MIGRATE_ONLY },
-	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "test-commit-delay-ms", required_argument, NULL, OPT_TEST_DELAY },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* Every option, once: getopt_long, the keys of fpsink.yaml and their
+ * checks come from here (lib/config.h).  An option that sets a field is one
+ * line with OPT(field); one that needs code has an OPT_ id and a case in
+ * apply_option(). */
+#define OPT(field)	CFG_FIELD(struct sink, field)
+static const struct cfg_option sink_opts[] = {
+	{ "kafka-brokers", 'b', CFG_STRING, 0, 0, 0, 0, OPT(cfg.brokers) },
+	{ "kafka-topic", 't', CFG_STRING, 0, 0, 0, 0, OPT(cfg.topic) },
+	{ "kafka-group", 0, CFG_STRING, 0, 0, 0, 0, OPT(cfg.group) },
+	{ "kafka-conf", 0, CFG_KV, OPT_CONF, 0, 0, 0, 0, 0 },
+	{ "dlq-topic", 0, CFG_STRING, 0, 0, 0, 0, OPT(cfg.dlq_topic) },
+	{ "pg", 0, CFG_STRING, 0, 0, 0, 0, OPT(cfg.pg_conninfo) },
+	{ "redis", 0, CFG_STRING, OPT_REDIS, 0, 0, 0, 0, 0 },
+	{ "redis-ttl", 0, CFG_NUMBER, 0, 1, 365u * 86400, 0,
+	    OPT(cfg.redis_ttl_s) },
+	{ "redis-auth-file", 0, CFG_FILE, OPT_REDIS_AUTH, 0, 0, 0, 0, 0 },
+	{ "precreate-days", 0, CFG_NUMBER, 0, 0, 366, 0,
+	    OPT(cfg.precreate_days) },
+	{ "retention-days", 0, CFG_NUMBER, 0, 0, 36500, 0,
+	    OPT(cfg.retention_days) },
+	{ "batch-size", 0, CFG_NUMBER, 0, 1, 100000, 0, OPT(cfg.batch_size) },
+	{ "batch-ms", 0, CFG_NUMBER, 0, 1, 60000, 0, OPT(cfg.batch_ms) },
+	{ "max-message-bytes", 0, CFG_NUMBER, 0, 1024, 64u << 20, 0,
+	    OPT(cfg.max_message_bytes) },
+	{ "sink-id", 0, CFG_STRING, 0, 0, 0, 0, OPT(sink_id) },
+	{ "idle-exit", 0, CFG_NUMBER, 0, 1, 86400, 0, OPT(cfg.idle_exit_s) },
+	{ "migrate-only", 0, CFG_FLAG, 0, 0, 0, 0, OPT(cfg.migrate_only) },
+	{ "stats", 0, CFG_FLAG, 0, 0, 0, 0, OPT(stats) },
+	{ "test-commit-delay-ms", 0, CFG_NUMBER, 0, 0, 600000, 0,
+	    OPT(cfg.test_commit_delay_ms) },
+	{ "metrics", 0, CFG_STRING, 0, 0, 0, 0, OPT(metrics_addr) },
+	{ "verbose", 'v', CFG_COUNT, 0, 0, 3, 0, OPT(verbose) },
+	{ "config", 0, CFG_FILE, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "check-config", 0, CFG_FLAG, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
+	{ "version", 'V', CFG_FLAG, 'V', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0,
+	    0 },
+	{ "help", 'h', CFG_FLAG, 'h', 0, 0, CFG_F_CLI_ONLY | CFG_F_NOW, 0, 0 },
 };
+#undef OPT
+
 
 /* The first line of path, for a password: a loader-side failure. */
 static const char *
-read_secret(const char *path)
+read_secret(const struct cfg_value *v)
 {
 	static char buf[512];
+	const char *path = v->str;
 	FILE *fp = fopen(path, "r");
 
 	if (fp == NULL)
-		fatal(EXIT_USAGE, "--redis-auth-file %s", path);
+		cfg_die(v, "%s: %s", path, strerror(errno));
 	if (fgets(buf, sizeof(buf), fp) == NULL)
 		buf[0] = '\0';
 	fclose(fp);
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] == '\0')
-		fatalx(EXIT_USAGE, "--redis-auth-file %s: empty", path);
+		cfg_die(v, "%s: empty", path);
 	return buf;
 }
 
 /* HOST:PORT, [v6]:PORT; the host part is written into s. */
 static void
-parse_redis(char *s, struct sink_config *cfg)
+parse_redis(const struct cfg_value *v, struct sink_config *cfg)
 {
-	char *colon = strrchr(s, ':');
+	static char buf[300];
+	char *s = buf, *colon;
+	uint64_t port;
 
+	snprintf(buf, sizeof(buf), "%s", v->str);
+	colon = strrchr(s, ':');
 	if (colon == NULL || colon == s)
-		fatalx(EXIT_USAGE, "--redis: '%s' is not HOST:PORT", s);
+		cfg_die(v, "'%s' is not HOST:PORT", s);
 	*colon = '\0';
-	cfg->redis_port = (int)opt_number("redis", colon + 1, 1, 65535);
+	if (opt_parse_number(colon + 1, 1, 65535, &port) != 0)
+		cfg_die(v, "'%s' is not a port from 1 to 65535", colon + 1);
+	cfg->redis_port = (int)port;
 	if (s[0] == '[' && colon[-1] == ']') {
 		colon[-1] = '\0';
 		s++;
@@ -182,12 +230,42 @@ parse_redis(char *s, struct sink_config *cfg)
 }
 
 static void
+usage_err(void)
+{
+	usage(stderr);
+}
+
+/* One value of the command line or the file, checked by the table, for
+ * the options that are more than a field. */
+static void
+apply_option(void *arg, const struct cfg_value *v)
+{
+	struct sink *s = arg;
+	struct sink_config *cfg = &s->cfg;
+	const char *a = v->str;
+
+	switch (v->opt->id) {
+	case OPT_CONF:
+		if (strchr(a, '=') == NULL || a[0] == '=')
+			cfg_die(v, "'%s': expected KEY=VALUE", a);
+		if (cfg->n_conf == SINK_MAX_CONF)
+			cfg_die(v, "more than %d", SINK_MAX_CONF);
+		cfg->conf[cfg->n_conf++] = a;
+		break;
+	case OPT_REDIS: parse_redis(v, cfg); break;
+	case OPT_REDIS_AUTH: cfg->redis_password = read_secret(v); break;
+	case 'V':
+		printf("fpsink %s\n", PACKAGE_VERSION);
+		exit(0);
+	case 'h': usage(stdout); exit(0);
+	}
+}
+
+static void
 parse_args(int argc, char **argv, struct sink *s)
 {
 	struct sink_config *cfg = &s->cfg;
 	static char dlq[512], host[128];
-	const char *sink_id = NULL;
-	int ch, verbose = 0;
 
 	memset(s, 0, sizeof(*s));
 	cfg->group = "fpsink";
@@ -197,76 +275,10 @@ parse_args(int argc, char **argv, struct sink *s)
 	cfg->batch_size = 1000;
 	cfg->batch_ms = 500;
 	cfg->max_message_bytes = 1u << 20;
-	while ((ch = getopt_long(argc, argv, "b:t:vVh", long_opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'b': cfg->brokers = optarg; break;
-		case 't': cfg->topic = optarg; break;
-		case OPT_GROUP: cfg->group = optarg; break;
-		case OPT_CONF:
-			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
-				fatalx(EXIT_USAGE, "--kafka-conf '%s': "
-				    "expected KEY=VALUE", optarg);
-			if (cfg->n_conf == SINK_MAX_CONF)
-				fatalx(EXIT_USAGE, "--kafka-conf: more than %d",
-				    SINK_MAX_CONF);
-			cfg->conf[cfg->n_conf++] = optarg;
-			break;
-		case OPT_DLQ: cfg->dlq_topic = optarg; break;
-		case OPT_PG: cfg->pg_conninfo = optarg; break;
-		case OPT_REDIS: parse_redis(optarg, cfg); break;
-		case OPT_REDIS_TTL:
-			cfg->redis_ttl_s = (uint32_t)opt_number("redis-ttl",
-			    optarg, 1, 365u * 86400);
-			break;
-		case OPT_REDIS_AUTH:
-			cfg->redis_password = read_secret(optarg);
-			break;
-		case OPT_PRECREATE:
-			cfg->precreate_days = (uint32_t)opt_number(
-			    "precreate-days", optarg, 0, 366);
-			break;
-		case OPT_RETENTION:
-			cfg->retention_days = (uint32_t)opt_number(
-			    "retention-days", optarg, 0, 36500);
-			break;
-		case OPT_BATCH_SIZE:
-			cfg->batch_size = (uint32_t)opt_number("batch-size",
-			    optarg, 1, 100000);
-			break;
-		case OPT_BATCH_MS:
-			cfg->batch_ms = (uint32_t)opt_number("batch-ms", optarg,
-			    1, 60000);
-			break;
-		case OPT_MAX_MSG:
-			cfg->max_message_bytes = (uint32_t)opt_number(
-			    "max-message-bytes", optarg, 1024, 64u << 20);
-			break;
-		case OPT_SINK_ID: sink_id = optarg; break;
-		case OPT_IDLE_EXIT:
-			cfg->idle_exit_s = (uint32_t)opt_number("idle-exit",
-			    optarg, 1, 86400);
-			break;
-		case OPT_MIGRATE_ONLY: cfg->migrate_only = true; break;
-		case OPT_STATS: s->stats = true; break;
-		case OPT_TEST_DELAY:
-			cfg->test_commit_delay_ms = (uint32_t)opt_number(
-			    "test-commit-delay-ms", optarg, 0, 600000);
-			break;
-		case 'v': verbose++; break;
-		case 'V':
-			printf("fpsink %s\n", PACKAGE_VERSION);
-			exit(0);
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(EXIT_USAGE);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "fpsink: unexpected argument '%s'\n",
-		    argv[optind]);
-		usage(stderr);
-		exit(EXIT_USAGE);
-	}
+	cfg_init(&s->opts, "fpsink", sink_opts,
+	    sizeof(sink_opts) / sizeof(sink_opts[0]));
+	cfg_parse_argv(&s->opts, argc, argv, apply_option, s, usage_err);
+	cfg_apply(&s->opts, apply_option, s);
 	if (cfg->pg_conninfo == NULL)
 		fatalx(EXIT_USAGE, "no database: give --pg CONNINFO");
 	if (!cfg->migrate_only && (cfg->brokers == NULL || cfg->topic == NULL))
@@ -279,14 +291,14 @@ parse_args(int argc, char **argv, struct sink *s)
 	    strcmp(cfg->dlq_topic, cfg->topic) == 0)
 		fatalx(EXIT_USAGE, "--dlq-topic must differ from "
 		    "--kafka-topic");
-	if (sink_id == NULL) {
+	if (s->sink_id == NULL) {
 		if (gethostname(host, sizeof(host) - 1) != 0)
 			strcpy(host, "fpsink");
-		sink_id = host;
+		s->sink_id = host;
 	}
 	snprintf(s->backlog_key, sizeof(s->backlog_key), "%s/%s", cfg->group,
-	    sink_id);
-	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ?
+	    s->sink_id);
+	log_set_level(s->verbose >= 2 ? LOG_LEVEL_DEBUG : s->verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 }
 
@@ -335,6 +347,7 @@ pg_up(struct sink *s)
 		if (!said)
 			log_warnx("postgres: %s (retrying)", pg_error(s->pg));
 		said = true;
+		publish(s);
 		nap(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
@@ -412,6 +425,7 @@ store(struct sink *s, size_t nv)
 				    "offsets not committed)", pg_error(s->pg));
 			said = true;
 		}
+		publish(s);
 		nap(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
@@ -501,6 +515,7 @@ run_batch(struct sink *s, size_t n)
 	uint64_t t0 = now_ms(), t1, t2, t3;
 	size_t nv = sort_batch(s, n);
 
+	sink_batch_observe(&s->hist, n);
 	if (consumer_dead_letters_flush(s->kc, DLQ_FLUSH_MS) != 0) {
 		/* Not committed: the batch is read again after a restart or
 		 * rebalance; meanwhile this run goes on. */
@@ -558,6 +573,75 @@ migrate_only(struct sink *s)
 	return 0;
 }
 
+/* "FILE:L:C: key 'x': " for a value from the configuration file. */
+static const char *
+from_file(const struct sink *s, const char *name)
+{
+	static char buf[1300];
+	const char *w = cfg_where(&s->opts, name);
+
+	if (strncmp(w, "--", 2) == 0)
+		return "";
+	snprintf(buf, sizeof(buf), "%s: ", w);
+	return buf;
+}
+
+/*
+ * --check-config: the librdkafka settings, the Postgres connection string,
+ * the metrics address (the Redis password file was read already).  No
+ * connection is made.  Exits 0 with "config ok", or 64 with the error.
+ */
+static _Noreturn void
+check_config(struct sink *s)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	PQconninfoOption *pq;
+	char err[512], *perr = NULL;
+
+	for (size_t i = 0; i < s->cfg.n_conf; i++) {
+		char kv[1024], *eq;
+
+		snprintf(kv, sizeof(kv), "%s", s->cfg.conf[i]);
+		eq = strchr(kv, '=');
+		*eq = '\0';
+		if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof(err)) !=
+		    RD_KAFKA_CONF_OK)
+			fatalx(EXIT_USAGE, "%s: %s: %s", cfg_where_quoted(
+			    &s->opts, "kafka-conf", s->cfg.conf[i]), kv, err);
+	}
+	rd_kafka_conf_destroy(conf);
+	if ((pq = PQconninfoParse(s->cfg.pg_conninfo, &perr)) == NULL)
+		fatalx(EXIT_USAGE, "%s--pg: %s", from_file(s, "pg"),
+		    perr != NULL ? perr : "out of memory");
+	PQconninfoFree(pq);
+	if (s->metrics_addr != NULL && metrics_check_addr(s->metrics_addr,
+	    err, sizeof(err)) != 0)
+		fatalx(EXIT_USAGE, "%s--metrics %s", from_file(s, "metrics"),
+		    err);
+	cfg_free(&s->opts);
+	printf("config ok\n");
+	exit(0);
+}
+
+static void
+start_metrics(struct sink *s)
+{
+	char err[512];
+
+	sink_metrics_init(&s->met);
+	if (s->metrics_addr == NULL)
+		return;
+	if ((s->mh = metrics_http_start(s->metrics_addr, err,
+	    sizeof(err))) == NULL)
+		fatalx(EXIT_USAGE, "%s--metrics %s", from_file(s, "metrics"),
+		    err);
+	if (sink_metrics_register(s->mh, &s->met) != 0)
+		fatalx(EXIT_USAGE, "metrics: too many collectors");
+	log_info("metrics: serving http://%s/metrics (port %u)",
+	    s->metrics_addr, metrics_http_port(s->mh));
+	publish(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -569,6 +653,8 @@ main(int argc, char **argv)
 
 	log_init("fpsink", LOG_LEVEL_WARN);
 	parse_args(argc, argv, &s);
+	if (s.opts.check_only)
+		check_config(&s);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -582,8 +668,10 @@ main(int argc, char **argv)
 	if (s.cfg.migrate_only) {
 		status = migrate_only(&s);
 		pg_free(s.pg);
+		cfg_free(&s.opts);
 		return status;
 	}
+	start_metrics(&s);
 	if ((s.msgs = calloc(s.cfg.batch_size, sizeof(*s.msgs))) == NULL)
 		fatal(EXIT_RUNTIME, "batch of %u", s.cfg.batch_size);
 	if ((s.kc = consumer_new(&s.cfg, &s.st, err, sizeof(err))) == NULL)
@@ -614,6 +702,7 @@ main(int argc, char **argv)
 				catch_up(&s);
 			if (!consumer_is_assigned(s.kc))
 				last_msg_ms = now_ms();	/* not idle: joining */
+			publish(&s);
 			if (s.cfg.idle_exit_s > 0 && now_ms() - last_msg_ms >=
 			    (uint64_t)s.cfg.idle_exit_s * 1000)
 				break;
@@ -621,13 +710,17 @@ main(int argc, char **argv)
 		}
 		last_msg_ms = now_ms();
 		run_batch(&s, n);
+		publish(&s);
 	}
 
+	metrics_http_stop(s.mh);
+	sink_metrics_free(&s.met);
 	consumer_close(s.kc);
 	if (s.stats)
 		print_stats(stderr, &s.st);
 	rds_free(s.rds);
 	pg_free(s.pg);
 	free(s.msgs);
+	cfg_free(&s.opts);
 	return status;
 }

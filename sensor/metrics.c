@@ -1,0 +1,299 @@
+/* sensor/metrics.c: fpsensor's counters for Prometheus. */
+#include "sensor/metrics.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "analyzers/analyzer.h"
+#include "sensor/output_kafka.h"
+#include "sensor/pipeline.h"
+
+#define SCRAPE_WAIT_STEPS	50	/* of 2 ms: up to 100 ms */
+
+void
+metrics_feed_init(struct metrics_feed *f, unsigned worker,
+    const struct metrics_source *src)
+{
+	memset(f, 0, sizeof(*f));
+	atomic_init(&f->seq, 0);
+	atomic_init(&f->want, false);
+	atomic_init(&f->n_pub, 0);
+	pthread_mutex_init(&f->lock, NULL);
+	f->src = *src;
+	f->worker = worker;
+}
+
+void
+metrics_feed_free(struct metrics_feed *f)
+{
+	pthread_mutex_destroy(&f->lock);
+}
+
+void
+metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
+{
+	const struct pipeline *p = src->p;
+	const struct fp_stats *s = &p->stats;
+	const struct kafka_stats *ks = src->ks;
+
+	memset(c, 0, sizeof(*c));
+	c->packets = s->packets;
+	c->bytes = s->bytes;
+	memcpy(c->skipped, s->skipped, sizeof(c->skipped));
+	c->flows_active = p->flows->n_active;
+	c->flows_evicted = p->flows->n_ended[FLOW_END_EVICTED];
+	memcpy(c->records_type, s->records_type, sizeof(c->records_type));
+	c->records_failed = s->records_failed + s->records_too_big;
+	c->n_an = p->n_an < FP_METRICS_MAX_AN ? (unsigned)p->n_an :
+	    FP_METRICS_MAX_AN;
+	for (unsigned i = 0; i < c->n_an; i++) {
+		c->an_names[i] = p->an_list[i]->name;
+		c->anomalies[i] = p->an_anomalies[i];
+	}
+	c->geoip_reloads_ok = *src->reloads_ok;
+	c->geoip_reloads_failed = *src->reloads_failed;
+	if (ks == NULL)
+		return;
+	c->has_kafka = true;
+	c->kafka_delivered = ks->delivered;
+	c->kafka_errors = ks->failed + ks->rejected;
+	c->kafka_queue_depth = ks->produced > ks->delivered + ks->failed +
+	    ks->rejected ? ks->produced - ks->delivered - ks->failed -
+	    ks->rejected : 0;
+	c->kafka_spool_bytes = ks->spool_bytes;
+	c->kafka_spool_dropped = ks->spool_drops;
+}
+
+void
+metrics_feed_publish(struct metrics_feed *f)
+{
+	struct sensor_counters c;
+
+	metrics_collect(&f->src, &c);
+	pthread_mutex_lock(&f->lock);
+	f->snap = c;
+	pthread_mutex_unlock(&f->lock);
+	atomic_store_explicit(&f->want, false, memory_order_relaxed);
+	atomic_fetch_add(&f->n_pub, 1);
+}
+
+/* The packet thread was asked for a snapshot: copy, unless the scrape
+ * holds the lock right now (then again after the next packet). */
+void
+metrics_feed_slow_publish(struct metrics_feed *f)
+{
+	if (pthread_mutex_trylock(&f->lock) != 0)
+		return;
+	metrics_collect(&f->src, &f->snap);
+	pthread_mutex_unlock(&f->lock);
+	atomic_store_explicit(&f->want, false, memory_order_relaxed);
+	atomic_fetch_add(&f->n_pub, 1);
+}
+
+/* A consistent copy of the live counters if the worker is between packets
+ * for the whole copy.  Returns true then. */
+static bool
+read_live(struct metrics_feed *f, struct sensor_counters *c)
+{
+	unsigned s1 = atomic_load_explicit(&f->seq, memory_order_acquire), s2;
+
+	if (s1 & 1)
+		return false;
+	metrics_collect(&f->src, c);
+	atomic_thread_fence(memory_order_acquire);
+	s2 = atomic_load_explicit(&f->seq, memory_order_relaxed);
+	return s1 == s2;
+}
+
+static void
+feed_read(struct metrics_feed *f, struct sensor_counters *c)
+{
+	unsigned n0 = atomic_load(&f->n_pub);
+	struct timespec ts = { 0, 2 * 1000000 };
+
+	atomic_store_explicit(&f->want, true, memory_order_relaxed);
+	for (int i = 0; i < SCRAPE_WAIT_STEPS; i++) {
+		if (read_live(f, c))
+			return;
+		if (atomic_load(&f->n_pub) != n0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	pthread_mutex_lock(&f->lock);
+	*c = f->snap;
+	pthread_mutex_unlock(&f->lock);
+}
+
+struct sensor_metrics {
+	struct metrics_feed	*feeds;
+	unsigned		 n;
+};
+
+static void
+family_per_worker(struct prom_buf *b, struct sensor_counters *c, unsigned n,
+    const char *name, const char *help, size_t off)
+{
+	char lab[32];
+
+	prom_family(b, name, "counter", help);
+	for (unsigned w = 0; w < n; w++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)&c[w] + off, sizeof(v));
+		snprintf(lab, sizeof(lab), "worker=\"%u\"", w);
+		prom_u64(b, name, lab, v);
+	}
+}
+
+static void
+render_build(struct prom_buf *b)
+{
+	char lab[128], ver[64];
+
+	prom_family(b, "fpsensor_build_info", "gauge",
+	    "Version of this fpsensor; the value is 1.");
+	snprintf(lab, sizeof(lab), "version=\"%s\",ja4plus=\"%s\"",
+	    prom_label(ver, sizeof(ver), PACKAGE_VERSION),
+#ifdef FP_JA4PLUS
+	    "yes"
+#else
+	    "no"
+#endif
+	    );
+	prom_u64(b, "fpsensor_build_info", lab, 1);
+}
+
+/* Sums over the workers of the families without a worker label. */
+static void
+render_totals(struct prom_buf *b, const struct sensor_counters *t)
+{
+	char lab[64];
+
+	prom_family(b, "fpsensor_packets_skipped_total", "counter",
+	    "Packets not analysed, by reason.");
+	for (int i = 1; i < DECODE_N_STATUS; i++) {
+		snprintf(lab, sizeof(lab), "reason=\"%s\"",
+		    decode_status_name((enum decode_status)i));
+		prom_u64(b, "fpsensor_packets_skipped_total", lab,
+		    t->skipped[i]);
+	}
+	prom_family(b, "fpsensor_flows_active", "gauge",
+	    "Flows in the flow tables.");
+	prom_u64(b, "fpsensor_flows_active", NULL, t->flows_active);
+	prom_family(b, "fpsensor_flows_evicted_total", "counter",
+	    "Flows ended early because the flow table was full.");
+	prom_u64(b, "fpsensor_flows_evicted_total", NULL, t->flows_evicted);
+	prom_family(b, "fpsensor_records_total", "counter",
+	    "Records written, by main analyzer.");
+	for (int i = 0; i < FP_REC_N_TYPES; i++) {
+		snprintf(lab, sizeof(lab), "type=\"%s\"",
+		    stats_rec_type_name((enum fp_rec_type)i));
+		prom_u64(b, "fpsensor_records_total", lab, t->records_type[i]);
+	}
+	prom_family(b, "fpsensor_records_failed_total", "counter",
+	    "Records lost: refused by the output or too big.");
+	prom_u64(b, "fpsensor_records_failed_total", NULL, t->records_failed);
+	prom_family(b, "fpsensor_anomalies_total", "counter",
+	    "Anomalies the analyzers named in records (oddities of the "
+	    "protocol input), by analyzer.");
+	for (unsigned i = 0; i < t->n_an; i++) {
+		snprintf(lab, sizeof(lab), "analyzer=\"%s\"", t->an_names[i]);
+		prom_u64(b, "fpsensor_anomalies_total", lab, t->anomalies[i]);
+	}
+	prom_family(b, "fpsensor_reloads_total", "counter",
+	    "Reloads on SIGHUP, by what and result (GeoIP: per database).");
+	prom_u64(b, "fpsensor_reloads_total", "what=\"geoip\",result=\"ok\"",
+	    t->geoip_reloads_ok);
+	prom_u64(b, "fpsensor_reloads_total",
+	    "what=\"geoip\",result=\"failed\"", t->geoip_reloads_failed);
+}
+
+static void
+render_kafka(struct prom_buf *b, const struct sensor_counters *t)
+{
+	static const struct {
+		const char	*name, *type, *help;
+		size_t		 off;
+	} k[] = {
+		{ "fpsensor_kafka_queue_depth", "gauge", "Records handed to "
+		    "librdkafka and not yet acknowledged.",
+		    offsetof(struct sensor_counters, kafka_queue_depth) },
+		{ "fpsensor_kafka_delivered_total", "counter", "Records the "
+		    "broker acknowledged.",
+		    offsetof(struct sensor_counters, kafka_delivered) },
+		{ "fpsensor_kafka_delivery_errors_total", "counter", "Failed "
+		    "or refused deliveries.",
+		    offsetof(struct sensor_counters, kafka_errors) },
+		{ "fpsensor_kafka_spool_bytes", "gauge", "Bytes in the "
+		    "spool.",
+		    offsetof(struct sensor_counters, kafka_spool_bytes) },
+		{ "fpsensor_kafka_spool_dropped_total", "counter", "Records "
+		    "lost because the spool was full or unwritable.",
+		    offsetof(struct sensor_counters, kafka_spool_dropped) },
+	};
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)t + k[i].off, sizeof(v));
+		prom_family(b, k[i].name, k[i].type, k[i].help);
+		prom_u64(b, k[i].name, NULL, v);
+	}
+}
+
+static void
+sum_into(struct sensor_counters *t, const struct sensor_counters *c)
+{
+	const uint64_t *src = (const uint64_t *)(const void *)c;
+	uint64_t *dst = (uint64_t *)(void *)t;
+	size_t n = offsetof(struct sensor_counters, has_kafka) /
+	    sizeof(uint64_t);
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+	t->has_kafka |= c->has_kafka;
+	t->n_an = c->n_an;		/* every worker runs the same ones */
+	memcpy(t->an_names, c->an_names, sizeof(t->an_names));
+	t->kafka_queue_depth += c->kafka_queue_depth;
+	t->kafka_delivered += c->kafka_delivered;
+	t->kafka_errors += c->kafka_errors;
+	t->kafka_spool_bytes += c->kafka_spool_bytes;
+	t->kafka_spool_dropped += c->kafka_spool_dropped;
+}
+
+static void
+render(struct prom_buf *b, void *arg)
+{
+	struct sensor_metrics *sm = arg;
+	struct sensor_counters c[64], t;
+	unsigned n = sm->n < 64 ? sm->n : 64;
+
+	memset(&t, 0, sizeof(t));
+	for (unsigned w = 0; w < n; w++) {
+		feed_read(&sm->feeds[w], &c[w]);
+		sum_into(&t, &c[w]);
+	}
+	render_build(b);
+	family_per_worker(b, c, n, "fpsensor_packets_total",
+	    "Frames read.", offsetof(struct sensor_counters, packets));
+	family_per_worker(b, c, n, "fpsensor_bytes_total",
+	    "Wire bytes of the frames read.",
+	    offsetof(struct sensor_counters, bytes));
+	family_per_worker(b, c, n, "fpsensor_kernel_drops_total",
+	    "Frames the kernel dropped before fpsensor read them.",
+	    offsetof(struct sensor_counters, kernel_drops));
+	render_totals(b, &t);
+	if (t.has_kafka)
+		render_kafka(b, &t);
+}
+
+int
+metrics_sensor_register(struct metrics_http *m, struct metrics_feed *feeds,
+    unsigned n)
+{
+	static struct sensor_metrics sm;
+
+	sm.feeds = feeds;
+	sm.n = n;
+	return metrics_http_register(m, render, &sm);
+}

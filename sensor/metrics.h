@@ -1,0 +1,115 @@
+/* sensor/metrics.h: fpsensor's Prometheus metrics (names in fpsensor(8)),
+ * read without slowing the packet thread.
+ *
+ * Each worker owns a struct metrics_feed.  Its packet thread brackets every
+ * packet with metrics_feed_enter()/metrics_feed_leave(): two plain stores
+ * of a sequence number and one relaxed load, no atomic read-modify-write,
+ * no lock, no clock.  A scrape (on the metrics thread) then gets the
+ * counters in one of two ways:
+ *  - the worker is between packets and stays so while the counters are
+ *    copied (the sequence did not move: a seqlock read), which is always
+ *    the case when it waits for input;
+ *  - otherwise the scrape raises `want` and the packet thread, at the end
+ *    of its next packet, copies its counters into `snap` under a mutex it
+ *    only try-locks; the scrape waits for that copy up to ~100 ms, then
+ *    serves the last one.
+ * Either way the figures are those of whole packets.
+ *
+ * Verdict, model and rules metrics are not here: those modules keep their
+ * own counters (a snapshot or atomics safe to read from the metrics
+ * thread), write a metrics_collect_fn with lib/prom.h (prom_family,
+ * prom_u64, prom_histogram) under the names agreed in CONTRACTS
+ * (fpsensor_verdicts_total{model_version,result}, fpsensor_model_info,
+ * fpsensor_reloads_total{what="rules"|"models",...}, ...), and are
+ * registered in sensor/main.c right after start_metrics() with
+ * metrics_http_register(mh, fn, arg) (a no-op without --metrics). */
+#ifndef FP_SENSOR_METRICS_H
+#define FP_SENSOR_METRICS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "metrics_http.h"
+#include "sensor/decode.h"
+#include "sensor/stats.h"
+
+struct pipeline;
+struct kafka_stats;
+
+#define FP_METRICS_MAX_AN	16
+
+/* What one worker exposes, copied whole. */
+struct sensor_counters {
+	uint64_t	 packets, bytes, kernel_drops;
+	uint64_t	 skipped[DECODE_N_STATUS];
+	uint64_t	 flows_active, flows_evicted;
+	uint64_t	 records_type[FP_REC_N_TYPES];
+	uint64_t	 records_failed;	/* refused or too big */
+	uint64_t	 anomalies[FP_METRICS_MAX_AN];	/* by an_names */
+	uint64_t	 geoip_reloads_ok, geoip_reloads_failed;
+	bool		 has_kafka;
+	uint64_t	 kafka_queue_depth, kafka_delivered, kafka_errors;
+	uint64_t	 kafka_spool_bytes, kafka_spool_dropped;
+	const char	*an_names[FP_METRICS_MAX_AN];	/* running analyzers */
+	unsigned	 n_an;
+};
+
+/* Where a worker's counters live; all borrowed, read by collect. */
+struct metrics_source {
+	const struct pipeline		*p;
+	const struct kafka_stats	*ks;		/* NULL: no Kafka */
+	const uint64_t			*reloads_ok;	/* databases */
+	const uint64_t			*reloads_failed; /* kept old */
+};
+
+struct metrics_feed {
+	atomic_uint		 seq;	/* odd: inside a packet */
+	atomic_bool		 want;	/* a scrape asks for snap */
+	atomic_uint		 n_pub;	/* snapshots published */
+	pthread_mutex_t		 lock;	/* snap */
+	struct sensor_counters	 snap;
+	struct metrics_source	 src;
+	unsigned		 worker;
+};
+
+void	metrics_feed_init(struct metrics_feed *f, unsigned worker,
+	    const struct metrics_source *src);
+void	metrics_feed_free(struct metrics_feed *f);
+
+/* Copy the counters of src into c (packet thread, or a consistent read). */
+void	metrics_collect(const struct metrics_source *src,
+	    struct sensor_counters *c);
+
+/* Publish a snapshot now, waiting for the lock (packet thread, outside the
+ * packet path: at the end of the input). */
+void	metrics_feed_publish(struct metrics_feed *f);
+
+void	metrics_feed_slow_publish(struct metrics_feed *f);
+
+static inline void
+metrics_feed_enter(struct metrics_feed *f)
+{
+	unsigned s = atomic_load_explicit(&f->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&f->seq, s + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static inline void
+metrics_feed_leave(struct metrics_feed *f)
+{
+	unsigned s = atomic_load_explicit(&f->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&f->seq, s + 1, memory_order_release);
+	if (atomic_load_explicit(&f->want, memory_order_relaxed))
+		metrics_feed_slow_publish(f);
+}
+
+/* Register fpsensor's collector for the workers feeds[0..n) (borrowed,
+ * must outlive the server). */
+int	metrics_sensor_register(struct metrics_http *m,
+	    struct metrics_feed *feeds, unsigned n);
+
+#endif

@@ -1,0 +1,225 @@
+#!/bin/bash
+# --metrics: fpsensor's Prometheus endpoint scraped by a real Prometheus on
+# loopback (fpsensor_packets_total must equal what --stats prints for the
+# capture), checked with promtool, and hostile clients (oversized request,
+# slowloris connections, garbage) that must not stop a scrape.
+. "$(dirname "$0")/lib.sh"
+. "$top_srcdir/tests/prom_lib.sh"
+
+command -v curl >/dev/null || skip "no curl"
+PIDS=""
+cleanup() {
+	local p
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	exec 3>&- 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+SRC="$PCAPS/demo.pcap"
+"$FPSENSOR" -r "$SRC" --no-p0f -o /dev/null --stats 2>"$TMP/stats"
+PACKETS=$(sed -n 's/^packets=//p' "$TMP/stats")
+BYTES=$(sed -n 's/^bytes=//p' "$TMP/stats")
+RECORDS=$(sed -n 's/^records=//p' "$TMP/stats")
+check "reference run: $PACKETS packets, $RECORDS records" test "${PACKETS:-0}" -gt 0
+
+# The endpoint's port, from the -v log line (port 0: the kernel's choice).
+port_of() {
+	poll 10 grep -q 'metrics: serving' "$1" || return 1
+	sed -n 's/.*metrics: serving .*(port \([0-9]*\)).*/\1/p' "$1" | head -1
+}
+
+# fpsensor reading a pipe that stays open: the endpoint is up while it
+# waits for more input.
+# With a GeoIP database (when tests/fixtures/geoip/make_mmdb.pl can write
+# one), a SIGHUP halfway through the capture reloads it.
+GEO=()
+mkdir -p "$TMP/geo"
+if perl "$top_srcdir/tests/fixtures/geoip/make_mmdb.pl" "$TMP/geo" >/dev/null 2>&1; then
+	GEO=(--geoip-city "$TMP/geo/city.mmdb")
+fi
+mkfifo "$TMP/in"
+"$FPSENSOR" -r "$TMP/in" --no-p0f -o "$TMP/pipe.jsonl" --stats -v \
+    --metrics 127.0.0.1:0 "${GEO[@]}" 2>"$TMP/pipe.err" &
+SENSOR=$!
+PIDS="$PIDS $SENSOR"
+PORT=$(port_of "$TMP/pipe.err")
+check "endpoint listening before the input opens (port ${PORT:-none})" test -n "$PORT"
+URL="http://127.0.0.1:$PORT"
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+check "/healthz 200 while waiting for the input" test "$(code "$URL/healthz")" = 200
+check "/readyz 503 while waiting for the input" test "$(code "$URL/readyz")" = 503
+exec 3>"$TMP/in"
+HALF=$(($(wc -c <"$SRC") / 2))
+head -c "$HALF" "$SRC" >&3
+check "first half of the capture counted" poll 10 sh -c \
+    "curl -s --max-time 5 '$URL/metrics' | grep -q '^fpsensor_packets_total{worker=\"0\"} [1-9]'"
+kill -HUP "$SENSOR"
+tail -c +$((HALF + 1)) "$SRC" >&3
+
+scrape() { curl -s --max-time 5 "$URL/metrics"; }
+metric() { scrape | sed -n "s/^$1 //p"; }
+check "packets of the open pipe all counted" poll 10 \
+    sh -c "curl -s --max-time 5 '$URL/metrics' | grep -qx 'fpsensor_packets_total{worker=\"0\"} $PACKETS'"
+scrape >"$TMP/m1.txt"
+check "bytes_total = $BYTES" contains "$TMP/m1.txt" "fpsensor_bytes_total{worker=\"0\"} $BYTES"
+check "build_info" grep -q '^fpsensor_build_info{version="[0-9.]*",ja4plus="\(yes\|no\)"} 1$' "$TMP/m1.txt"
+check "skipped by reason" contains "$TMP/m1.txt" 'fpsensor_packets_skipped_total{reason="not_ip"}'
+check "records by type" contains "$TMP/m1.txt" 'fpsensor_records_total{type="tls"}'
+check "flows active" grep -q '^fpsensor_flows_active [0-9]*$' "$TMP/m1.txt"
+if [ ${#GEO[@]} -gt 0 ]; then
+	check "SIGHUP: reloads_total{geoip,ok} 1" contains "$TMP/m1.txt" \
+	    'fpsensor_reloads_total{what="geoip",result="ok"} 1'
+	check "SIGHUP: reloads_total{geoip,failed} 0" contains "$TMP/m1.txt" \
+	    'fpsensor_reloads_total{what="geoip",result="failed"} 0'
+fi
+if command -v promtool >/dev/null; then
+	check "promtool check metrics" sh -c "promtool check metrics <'$TMP/m1.txt' >'$TMP/promtool.out' 2>&1"
+	sed 's/^/    /' "$TMP/promtool.out" | head -5
+fi
+check "content type 0.0.4" sh -c "curl -s -o /dev/null -w '%{content_type}' '$URL/metrics' | grep -q 'text/plain; version=0.0.4'"
+check "/healthz 200" test "$(code "$URL/healthz")" = 200
+check "/readyz 200 while capturing" test "$(code "$URL/readyz")" = 200
+check "unknown path 404" test "$(code "$URL/nothing")" = 404
+check "POST 405" test "$(code -X POST "$URL/metrics")" = 405
+check "HEAD 405" test "$(code -I "$URL/metrics")" = 405
+check "query string ignored" test "$(code "$URL/metrics?x=1")" = 200
+
+# Hostile clients.  Each answer is read by a small client that reports the
+# status line, or "closed" when the server closed without one.
+raw() {
+	"$PYTHON" - "$PORT" "$1" 3>&- <<'PY'
+import socket, sys, os
+port, mode = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=8)
+if mode == "big":
+    s.sendall(b"GET /metrics HTTP/1.1\r\nX-Pad: " + b"a" * 20000 + b"\r\n\r\n")
+elif mode == "garbage":
+    s.sendall(os.urandom(300).replace(b"\r\n\r\n", b"") + b"\r\n\r\n")
+elif mode == "nul":
+    s.sendall(b"GET /met\x00rics HTTP/1.1\r\n")
+elif mode == "nocrlf":
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+s.shutdown(socket.SHUT_WR) if mode != "nocrlf" else None
+data = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+except OSError as e:
+    print("error", e)
+    sys.exit(0)
+print(data.split(b"\r\n")[0].decode("latin-1") if data else "closed")
+PY
+}
+check "oversized request: 431" sh -c "test \"\$(cat)\" = 'HTTP/1.1 431 Request Header Fields Too Large'" <<<"$(raw big)"
+check "garbage bytes: 400" sh -c "test \"\$(cat)\" = 'HTTP/1.1 400 Bad Request'" <<<"$(raw garbage)"
+check "NUL byte: 400" sh -c "test \"\$(cat)\" = 'HTTP/1.1 400 Bad Request'" <<<"$(raw nul)"
+check "plain request still served: 200" sh -c "test \"\$(cat)\" = 'HTTP/1.1 200 OK'" <<<"$(raw nocrlf)"
+
+# Slowloris: connections that send half a request and hold it, more of
+# them than the server keeps; a scrape meanwhile is answered in full.
+"$PYTHON" - "$PORT" 40 >"$TMP/slow.out" 2>&1 3>&- <<'PY' &
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: slow\r\n")
+    socks.append(s)
+print("holding", len(socks), flush=True)
+time.sleep(4)
+PY
+SLOW=$!
+PIDS="$PIDS $SLOW"
+poll 10 grep -q holding "$TMP/slow.out"
+check "scrape succeeds while 40 slow connections are held" \
+    sh -c "curl -s --max-time 5 '$URL/metrics' | grep -q '^fpsensor_packets_total{worker=\"0\"} $PACKETS\$'"
+n_fd=$(ls /proc/"$SENSOR"/fd | wc -l)
+check "descriptors bounded under slowloris ($n_fd open)" test "$n_fd" -lt 40
+wait "$SLOW" 2>/dev/null
+
+# A real Prometheus scraping it every second.
+if command -v prometheus >/dev/null; then
+	RULES="$top_srcdir/deploy/prometheus/fpsensor-rules.yml"
+	check "promtool check rules (deploy/prometheus)" sh -c "promtool check rules '$RULES' >/dev/null"
+	if PROM_RULES=$RULES start_prometheus "fpsensor=127.0.0.1:$PORT"; then
+		PIDS="$PIDS $PROM_PID"
+		check "Prometheus: every alerting rule evaluates" poll 20 sh -c "
+		    curl -s 'http://$PROM/api/v1/rules' | '$PYTHON' -c '
+import json, sys
+g = json.load(sys.stdin)[\"data\"][\"groups\"]
+r = [x for grp in g for x in grp[\"rules\"]]
+assert len(r) >= 10 and all(x.get(\"health\") == \"ok\" for x in r), r'"
+		check "Prometheus: up == 1" poll 30 prom_is 'up{job="fpsensor"}' 1
+		check "Prometheus: fpsensor_packets_total == $PACKETS (--stats)" \
+		    poll 30 prom_is 'fpsensor_packets_total{job="fpsensor",worker="0"}' "$PACKETS"
+		check "Prometheus: records_total sums to $RECORDS" \
+		    poll 10 prom_is 'sum(fpsensor_records_total{job="fpsensor"})' "$RECORDS"
+	else
+		fail "prometheus did not start"
+	fi
+else
+	echo "SKIP Prometheus part: prometheus not installed (setup.sh installs it)"
+fi
+
+# End of input: fpsensor exits 0 and wrote its records.
+exec 3>&-
+wait "$SENSOR"
+check "fpsensor exits 0 when the pipe closes" test $? = 0
+check "records written: $RECORDS" test "$(wc -l <"$TMP/pipe.jsonl")" = "$RECORDS"
+
+# --metrics-linger: the final figures stay readable after the file ends;
+# not ready any more; SIGTERM ends the wait.
+"$FPSENSOR" -r "$SRC" --no-p0f -o /dev/null -v --metrics 127.0.0.1:0 \
+    --metrics-linger 60 2>"$TMP/linger.err" &
+LING=$!
+PIDS="$PIDS $LING"
+PORT=$(port_of "$TMP/linger.err")
+URL="http://127.0.0.1:$PORT"
+check "linger: input ended" poll 10 grep -q 'input ended' "$TMP/linger.err"
+check "linger: final packets_total" sh -c "curl -s --max-time 5 '$URL/metrics' | grep -qx 'fpsensor_packets_total{worker=\"0\"} $PACKETS'"
+check "linger: /readyz 503 once the input ended" test "$(code "$URL/readyz")" = 503
+check "linger: /healthz 200" test "$(code "$URL/healthz")" = 200
+kill -TERM "$LING"
+wait "$LING"
+check "linger: SIGTERM ends it, exit 0" test $? = 0
+
+# Anomalies: the names the records carry, counted by analyzer.
+Q="$PCAPS/quic-go-v1-initial.pcap"
+"$FPSENSOR" -r "$Q" --no-p0f -o "$TMP/q.jsonl" -v --metrics 127.0.0.1:0 \
+    --metrics-linger 60 2>"$TMP/q.err" &
+QP=$!
+PIDS="$PIDS $QP"
+PORT=$(port_of "$TMP/q.err")
+poll 10 grep -q 'input ended' "$TMP/q.err"
+WANT=$("$PYTHON" -c 'import json, sys
+def walk(v):
+    if isinstance(v, dict):
+        return sum(len(x) if k == "anomalies" and isinstance(x, list) else walk(x)
+                   for k, x in v.items())
+    return sum(walk(x) for x in v) if isinstance(v, list) else 0
+print(sum(walk(json.loads(l)) for l in open(sys.argv[1])))' "$TMP/q.jsonl")
+GOT=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" |
+    awk '/^fpsensor_anomalies_total\{/ { n += $2 } END { print n + 0 }')
+check "anomalies_total sums the records' anomaly names ($WANT)" test "$GOT" = "$WANT"
+check "  at least one in this capture" test "$WANT" -gt 0
+kill -TERM "$QP"
+wait "$QP"
+
+# Address errors.
+expect_exit "--metrics without a port" 64 "$FPSENSOR" -r "$SRC" --metrics 127.0.0.1
+expect_exit "--metrics with a name, not an address" 64 "$FPSENSOR" -r "$SRC" --metrics localhost:0
+"$PYTHON" -c 'import socket, time, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(5)' >"$TMP/busy" &
+BUSY=$!
+PIDS="$PIDS $BUSY"
+poll 5 test -s "$TMP/busy"
+expect_exit "--metrics on a port in use" 64 "$FPSENSOR" -r "$SRC" --metrics "127.0.0.1:$(cat "$TMP/busy")"
+check "  says why" contains "$TMP/err" "Address already in use"
+
+finish
