@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "fmt.h"
+
 #define QUIC_V1		0x00000001u
 #define QUIC_PORT	443
 
@@ -113,7 +115,7 @@ ja4l_format(const struct ja4l *l, bool is_server, bool is_quic, char *dst,
     size_t dstsz)
 {
 	uint64_t from, to;
-	int n;
+	struct fmt f = fmt_init(dst, dstsz);
 
 	if (dstsz > 0)
 		dst[0] = '\0';
@@ -128,7 +130,8 @@ ja4l_format(const struct ja4l *l, bool is_server, bool is_quic, char *dst,
 	}
 	if (to < from)
 		return 0;
-	n = snprintf(dst, dstsz, "%" PRIu64 "_%u", (to - from) / 2,
-	    is_server ? l->ttl_s : l->ttl_c);
-	return n < 0 ? 0 : (size_t)n;
+	fmt_u64(&f, (to - from) / 2);
+	fmt_char(&f, '_');
+	fmt_u64(&f, is_server ? l->ttl_s : l->ttl_c);
+	return fmt_end(&f);
 }
