@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "analyzers/tls_fp.h"
 
 /* Joined lists: every stored header name or cookie item plus a comma. */
 #define LIST_SIZE	(HTTP_MAX_HEADERS * (HTTP_MAX_NAME + 1) + \
@@ -29,16 +29,20 @@ list_add(struct list *l, const char *s, size_t n)
 	l->buf[l->len] = '\0';
 }
 
+/* The first 12 hex digits of SHA-256 of l, "000000000000" when empty.
+ * Lists of names go through tls_fp_hash12(), which remembers recent
+ * inputs; a list holding cookie values is hashed without being kept. */
 static void
-hash12(const struct list *l, char out[13])
+hash12(const struct list *l, bool has_values, char out[13])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[32];
 
-	if (l->len == 0 ||
-	    !EVP_Digest(l->buf, l->len, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen < 6) {
+	if (!has_values) {
+		(void)tls_fp_hash12(l->buf, l->len, out);
+		return;
+	}
+	if (l->len == 0 || !tls_fp_sha256(l->buf, l->len, md)) {
 		memcpy(out, "000000000000", 13);
 		return;
 	}
@@ -188,7 +192,7 @@ ja4h_compute(const struct http_request *req, const struct http_cookies *ck,
 		if (!is_ci(nm, "cookie") && !is_ci(nm, "referer"))
 			list_add(&names, nm, strlen(nm));
 	}
-	hash12(&names, b);
+	hash12(&names, false, b);
 
 	/* Wire order first: ja4h_ro. */
 	for (uint16_t i = 0; i < ck->n; i++) {
@@ -197,7 +201,7 @@ ja4h_compute(const struct http_request *req, const struct http_cookies *ck,
 		list_add(&cnames, ck->buf + it->off, it->name_len);
 		list_add(&items, ck->buf + it->off, it->len);
 	}
-	hash12(&items, d_o);
+	hash12(&items, true, d_o);
 	raw_form(out->ja4h_ro, sizeof(out->ja4h_ro), a, &names, &cnames, d_o,
 	    &out->flags);
 
@@ -211,8 +215,8 @@ ja4h_compute(const struct http_request *req, const struct http_cookies *ck,
 		list_add(&cnames, ck->buf + it->off, it->name_len);
 		list_add(&items, ck->buf + it->off, it->len);
 	}
-	hash12(&cnames, c);
-	hash12(&items, d);
+	hash12(&cnames, false, c);
+	hash12(&items, true, d);
 	/* Cookie values: both passes wrote the same items, so the second
 	 * pass's length covers every byte written. */
 	explicit_bzero(items.buf, items.len);
