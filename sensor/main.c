@@ -97,6 +97,9 @@ usage(FILE *fp)
 "      --spool-dir DIR    keep undeliverable records here, send them later\n"
 "      --spool-max-bytes N  spool size cap; past it records are dropped\n"
 "                         and counted (default: 1 GiB)\n"
+"      --spool-mode MODE  wal: every record is written to the spool before\n"
+"                         it is sent (survives SIGKILL; default); overflow:\n"
+"                         only records that could not be delivered\n"
 "      --analyzers LIST   only these analyzers, comma-separated (default:\n"
 "                         all: tcp,tls,tls_udp,http,dns,ssh,ndpi)\n"
 "      --deterministic    no wall-clock fields (for golden tests)\n"
@@ -182,6 +185,7 @@ enum {
 	OPT_NDPI_PACKETS,
 	OPT_KAFKA_BROKERS, OPT_KAFKA_TOPIC, OPT_KAFKA_CONF, OPT_SENSOR_ID,
 	OPT_SPOOL_DIR, OPT_SPOOL_MAX_BYTES, OPT_KAFKA_FLUSH_TIMEOUT,
+	OPT_SPOOL_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -212,6 +216,7 @@ static const struct option long_opts[] = {
 	{ "sensor-id", required_argument, NULL, OPT_SENSOR_ID },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
+	{ "spool-mode", required_argument, NULL, OPT_SPOOL_MODE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -316,6 +321,12 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_SPOOL_MAX_BYTES:
 			o->kafka.spool_max_bytes = opt_number("spool-max-bytes",
 			    optarg, 4096, UINT64_MAX / 2);
+			break;
+		case OPT_SPOOL_MODE:
+			if (kafka_spool_mode_parse(optarg,
+			    &o->kafka.spool_mode) != 0)
+				fatalx(EXIT_USAGE, "--spool-mode '%s': expected "
+				    "wal or overflow", optarg);
 			break;
 		case OPT_KAFKA_FLUSH_TIMEOUT:
 			o->kafka.flush_timeout_ms = (uint32_t)opt_number(

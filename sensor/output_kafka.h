@@ -32,6 +32,13 @@
 #include "sensor/output.h"
 
 #define KAFKA_MAX_CONF		64
+
+/* How the spool is used (--spool-mode). */
+enum kafka_spool_mode {
+	KAFKA_SPOOL_WAL,	/* every record written ahead (default) */
+	KAFKA_SPOOL_OVERFLOW,	/* only records that failed or found the
+				   queue full */
+};
 #define KAFKA_DEFAULT_FLUSH_MS	10000
 
 /* Everything the Kafka output takes; a configuration loader fills the same
@@ -46,6 +53,7 @@ struct kafka_config {
 	const char	*spool_dir;		/* NULL: undeliverable = lost */
 	uint64_t	 spool_max_bytes;	/* 0: SPOOL_DEFAULT_MAX_BYTES */
 	uint64_t	 spool_segment_bytes;	/* 0: SPOOL_DEFAULT_SEG_BYTES */
+	enum kafka_spool_mode spool_mode;
 	uint32_t	 flush_timeout_ms;	/* wait at close */
 };
 
@@ -55,7 +63,8 @@ struct kafka_stats {
 	uint64_t	 produced;	/* to librdkafka, spool included */
 	uint64_t	 delivered;	/* confirmed by the broker */
 	uint64_t	 failed;	/* delivery reports with an error */
-	uint64_t	 spooled;	/* records written to the spool */
+	uint64_t	 spooled;	/* records that waited in the spool
+					   (not sent when written) */
 	uint64_t	 spool_replayed;	/* delivered from the spool */
 	uint64_t	 spool_drops;	/* lost: spool full, unwritable, none */
 	uint64_t	 rejected;	/* lost: refused for good (e.g.
@@ -63,12 +72,18 @@ struct kafka_stats {
 	uint64_t	 spool_records;	/* in the spool now (at close: left) */
 	uint64_t	 spool_bytes;	/* segment bytes on disk now */
 	uint64_t	 spool_truncated; /* damaged spool tails cut */
+	uint64_t	 wal_records;	/* written ahead to the spool */
+	uint64_t	 unlogged;	/* write-ahead, but the spool was
+					   full: sent without a copy */
 };
 
 /* Add one "key=value" librdkafka setting.  Returns 0, or -1 with a message
  * in err (no '=', empty key, or more than KAFKA_MAX_CONF). */
 int	kafka_config_add(struct kafka_config *cfg, const char *kv, char *err,
 	    size_t errlen);
+
+/* "wal" or "overflow" into *mode.  Returns 0, or -1 for anything else. */
+int	kafka_spool_mode_parse(const char *s, enum kafka_spool_mode *mode);
 
 /* Open the Kafka output: create the producer (no connection is made yet)
  * and open the spool.  stats (borrowed, caller-owned) is zeroed and

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,29 +45,53 @@ struct spool {
 	uint64_t	 ord_write;
 	uint64_t	 max_bytes;
 	uint64_t	 segment_bytes;
+	bool		 sync_on_roll;
+	bool		 pos_dirty;	/* spool.pos behind ack */
 	uint8_t		*buf;		/* SPOOL_REC_HDR + SPOOL_RECORD_MAX */
 	struct spool_stats st;
 };
 
-/* CRC-32, reflected polynomial 0xEDB88320, four bits at a time. */
-static const uint32_t crc_nibble[16] = {
-	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
-	0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
-	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-};
+/* CRC-32, reflected polynomial 0xEDB88320, eight bytes at a time
+ * ("slicing by 8"): crc_tab[k][b] is the CRC of byte b followed by k zero
+ * bytes.  The table is built on first use; every record written ahead by
+ * the Kafka output goes through here, so it has to be fast. */
+static uint32_t crc_tab[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void
+crc_init(void)
+{
+	for (uint32_t b = 0; b < 256; b++) {
+		uint32_t c = b;
+
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+		crc_tab[0][b] = c;
+	}
+	for (uint32_t b = 0; b < 256; b++)
+		for (int k = 1; k < 8; k++)
+			crc_tab[k][b] = (crc_tab[k - 1][b] >> 8) ^
+			    crc_tab[0][crc_tab[k - 1][b] & 0xff];
+}
 
 uint32_t
 spool_crc32(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
+	pthread_once(&crc_once, crc_init);
 	crc = ~crc;
-	for (size_t i = 0; i < len; i++) {
-		crc ^= p[i];
-		crc = (crc >> 4) ^ crc_nibble[crc & 15];
-		crc = (crc >> 4) ^ crc_nibble[crc & 15];
+	for (; len >= 8; len -= 8, p += 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+
+		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
+		    crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^
+		    crc_tab[3][p[4]] ^ crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^
+		    crc_tab[0][p[7]];
 	}
+	while (len-- > 0)
+		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
 	return ~crc;
 }
 
@@ -592,6 +617,7 @@ spool_open(const struct spool_config *cfg, char *err, size_t errlen)
 		seg_bytes = 4096;
 	s->max_bytes = max_bytes;
 	s->segment_bytes = seg_bytes;
+	s->sync_on_roll = !cfg->no_sync_on_roll;
 	if (check_dir(s, cfg->dir, err, errlen) != 0)
 		goto fail;
 	if ((s->buf = malloc(SPOOL_REC_HDR + SPOOL_RECORD_MAX)) == NULL) {
@@ -626,7 +652,8 @@ roll(struct spool *s)
 	if (s->n_segs == s->cap_segs)
 		return -ENOSPC;
 	if (s->wfd >= 0) {
-		fsync(s->wfd);
+		if (s->sync_on_roll)
+			fsync(s->wfd);
 		close(s->wfd);
 		s->wfd = -1;
 	}
@@ -765,8 +792,31 @@ spool_rewind(struct spool *s)
 	s->ord_read = s->ord_ack;
 }
 
-int
-spool_ack(struct spool *s, const struct spool_pos *pos)
+/* Delete segs[0], every record of which is delivered. */
+static int
+drop_head(struct spool *s)
+{
+	int rc;
+
+	if (s->n_segs == 1 && s->wfd >= 0) {
+		close(s->wfd);
+		s->wfd = -1;
+	}
+	if ((rc = unlink_seg(s, s->segs[0].seq)) != 0)
+		return rc;
+	shift_head(s);
+	s->ack_off = SPOOL_SEG_HDR;
+	if (s->rd_idx == 0)
+		s->rd_off = SPOOL_SEG_HDR;
+	return 0;
+}
+
+/* Forget the records up to pos; delete the segments wholly delivered.
+ * With keep_tail, a delivered segment that is also the one being written
+ * stays (its records are behind the position): the next append goes on in
+ * it instead of creating a file. */
+static int
+advance(struct spool *s, const struct spool_pos *pos, bool keep_tail)
 {
 	int rc;
 
@@ -785,26 +835,57 @@ spool_ack(struct spool *s, const struct spool_pos *pos)
 	if (s->ord_read < s->ord_ack)
 		s->ord_read = s->ord_ack;
 	s->ack_off = pos->end;
+	s->pos_dirty = true;
 	if (s->rd_idx == 0 && s->rd_off < s->ack_off)
 		s->rd_off = s->ack_off;
 	/* The head segment is done: delete it; if it was also the one being
 	 * written, the next append starts a new one. */
-	if (s->ack_off >= s->segs[0].size) {
-		bool is_tail = s->n_segs == 1;
-
-		if (is_tail && s->wfd >= 0) {
-			close(s->wfd);
-			s->wfd = -1;
-		}
-		if ((rc = unlink_seg(s, s->segs[0].seq)) != 0)
+	if (s->ack_off >= s->segs[0].size &&
+	    !(keep_tail && s->n_segs == 1 && s->wfd >= 0)) {
+		if ((rc = drop_head(s)) != 0)
 			return rc;
-		shift_head(s);
-		s->ack_off = SPOOL_SEG_HDR;
-		if (s->rd_idx == 0)
-			s->rd_off = SPOOL_SEG_HDR;
 	}
 	update_gauges(s);
-	return write_pos(s);
+	return 0;
+}
+
+int
+spool_ack(struct spool *s, const struct spool_pos *pos)
+{
+	int rc = advance(s, pos, false);
+
+	return rc != 0 ? rc : spool_save_pos(s);
+}
+
+int
+spool_advance(struct spool *s, const struct spool_pos *pos)
+{
+	return advance(s, pos, true);
+}
+
+int
+spool_save_pos(struct spool *s)
+{
+	int rc;
+
+	if (!s->pos_dirty)
+		return 0;
+	if ((rc = write_pos(s)) == 0)
+		s->pos_dirty = false;
+	return rc;
+}
+
+bool
+spool_take(struct spool *s, struct spool_pos *pos)
+{
+	if (s->n_segs == 0 || s->ord_read + 1 != s->ord_write)
+		return false;
+	s->rd_idx = s->n_segs - 1;
+	s->rd_off = s->segs[s->rd_idx].size;
+	pos->seq = s->segs[s->rd_idx].seq;
+	pos->end = s->rd_off;
+	pos->ordinal = s->ord_read++;
+	return true;
 }
 
 uint64_t
@@ -834,6 +915,10 @@ spool_close(struct spool *s)
 
 	if (s == NULL)
 		return 0;
+	/* A delivered segment kept for appending is not needed any more. */
+	if (s->n_segs == 1 && s->ack_off >= s->segs[0].size &&
+	    spool_pending(s) == 0 && drop_head(s) == 0)
+		s->pos_dirty = true;
 	rc = spool_sync(s);
 	if (write_pos(s) != 0 && rc == 0)
 		rc = -EIO;

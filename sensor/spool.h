@@ -14,8 +14,9 @@
  * segment or not at all: a torn or damaged tail fails its length or CRC check
  * at the next open, is logged and cut off (ftruncate) there.  Data is in the
  * page cache once spool_append() returns (safe against the process dying);
- * segments are fsync'ed when they are rolled and at spool_close(), so a power
- * loss can lose the newest records of the open segment.
+ * segments are fsync'ed when they are rolled (unless no_sync_on_roll) and at
+ * spool_close(), so a power loss can lose the newest records of the open
+ * segment (with no_sync_on_roll: whatever the kernel had not written back).
  *
  * The spool never grows past max_bytes on disk: an append that would is
  * refused and counted in n_dropped.  Single-threaded; no allocation after
@@ -39,6 +40,7 @@ struct spool_config {
 	const char	*dir;		/* created (0700) if missing */
 	uint64_t	 max_bytes;	/* cap on segment bytes on disk */
 	uint64_t	 segment_bytes;	/* a segment is rolled past this */
+	bool		 no_sync_on_roll; /* no fsync when a segment is full */
 };
 
 /* Where a record read by spool_read() sits; give it to spool_ack(). */
@@ -80,6 +82,12 @@ int	spool_append(struct spool *s, const void *rec, size_t len);
 int	spool_read(struct spool *s, const void **rec, size_t *len,
 	    struct spool_pos *pos);
 
+/* The record just appended is also the next one to read (every earlier
+ * record has been read): move the read cursor past it and set *pos as
+ * spool_read() would, for a caller that sends it from its own copy.  Returns
+ * false, moving nothing, when older records are still unread. */
+bool	spool_take(struct spool *s, struct spool_pos *pos);
+
 /* Move the read cursor back to the first record not yet acknowledged. */
 void	spool_rewind(struct spool *s);
 
@@ -89,6 +97,15 @@ void	spool_rewind(struct spool *s);
  * records would be read again by the next run). */
 int	spool_ack(struct spool *s, const struct spool_pos *pos);
 
+/* As spool_ack(), but spool.pos is only written by spool_save_pos() (or
+ * spool_close()), and a segment that is delivered and still being written
+ * is kept for the next appends. */
+int	spool_advance(struct spool *s, const struct spool_pos *pos);
+
+/* Write spool.pos if acknowledgements moved it since the last write.
+ * Returns 0 or -errno. */
+int	spool_save_pos(struct spool *s);
+
 /* Records appended and not yet acknowledged. */
 uint64_t	spool_pending(const struct spool *s);
 
@@ -97,7 +114,8 @@ const struct spool_stats	*spool_stats(const struct spool *s);
 /* fsync the open segment.  Returns 0 or -errno. */
 int	spool_sync(struct spool *s);
 
-/* Sync, save the position, unlock and free.  spool_close(NULL) is a no-op.
+/* Sync, save the position (deleting a last segment that is wholly
+ * delivered), unlock and free.  spool_close(NULL) is a no-op.
  * Returns 0 or -errno. */
 int	spool_close(struct spool *s);
 
