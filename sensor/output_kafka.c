@@ -107,6 +107,7 @@ kafka_stats_print(FILE *fp, const struct kafka_stats *st)
 #define KAFKA_POLL_EVERY	64	/* writes between report polls */
 #define KAFKA_TICK_MS		100	/* and at least this often */
 #define KAFKA_POS_SAVE_MS	200	/* spool.pos written at most so often */
+#define KAFKA_WAL_SEG_BYTES	(4u << 20)	/* segments reused sooner */
 
 enum slot_state { SLOT_PENDING, SLOT_OK, SLOT_FAILED };
 
@@ -707,7 +708,9 @@ output_kafka_open(struct output *o, const struct kafka_config *cfg,
 		struct spool_config sc = {
 			.dir = cfg->spool_dir,
 			.max_bytes = cfg->spool_max_bytes,
-			.segment_bytes = cfg->spool_segment_bytes,
+			.segment_bytes = cfg->spool_segment_bytes ?
+			    cfg->spool_segment_bytes : ko->wal ?
+			    KAFKA_WAL_SEG_BYTES : 0,
 			/* Delivered and deleted long before the kernel
 			 * writes them back, most of the time. */
 			.no_sync_on_roll = ko->wal,

@@ -10,17 +10,28 @@
  *
  *	u32 length (big endian)  u32 CRC-32 of length and payload  payload
  *
- * written with one writev(2), so a crash leaves each record wholly in a
- * segment or not at all: a torn or damaged tail fails its length or CRC check
- * at the next open, is logged and cut off (ftruncate) there.  Data is in the
- * page cache once spool_append() returns (safe against the process dying);
- * segments are fsync'ed when they are rolled (unless no_sync_on_roll) and at
- * spool_close(), so a power loss can lose the newest records of the open
- * segment (with no_sync_on_roll: whatever the kernel had not written back).
+ * and a header of zeros ends the records (what follows is room allocated
+ * for appending, or records of the file's earlier life).  The newest
+ * segment is written through a shared mapping, grown a chunk at a time
+ * with fallocate(2) (a full disk is then an append error, never a fault):
+ * the payload, a zero header after it, then its own header, so a process
+ * killed at any instant leaves every earlier record whole, followed by a
+ * zero header or by one record that fails its CRC; the next open cuts the
+ * zeros silently and a damaged tail with a log line.  A record is in the
+ * page cache once spool_append() returns: it survives the process being
+ * killed, not the machine crashing.  Segments are fsync'ed when they are
+ * rolled (unless no_sync_on_roll) and at spool_close(), so a power loss can
+ * lose the newest records of the open segment (with no_sync_on_roll:
+ * whatever the kernel had not written back yet, about 30 s by default).
+ * The last segment rolled is kept mapped and, once delivered, reused as
+ * the next new segment (renamed, its first header zeroed first), so a
+ * steady stream of appends and acknowledgements costs no syscall and no
+ * page fault per record.
  *
- * The spool never grows past max_bytes on disk: an append that would is
- * refused and counted in n_dropped.  Single-threaded; no allocation after
- * spool_open(). */
+ * The records on disk never exceed max_bytes: an append that would is
+ * refused and counted in n_dropped (files may hold up to two segments and
+ * a 1 MiB chunk more, allocated ahead or kept for reuse).  Single-threaded;
+ * no allocation after spool_open(). */
 #ifndef FP_SENSOR_SPOOL_H
 #define FP_SENSOR_SPOOL_H
 

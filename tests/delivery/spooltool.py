@@ -3,6 +3,8 @@
 
   spooltool.py count DIR   records not yet delivered
   spooltool.py ids DIR     their event ids, one per line
+  spooltool.py end DIR     the newest segment and the offset where its
+                           records end (where the next one would go)
 
 An independent reader of the on-disk format: segments <16 hex>.seg starting
 with "FPSPOOL1", records of u32 length, u32 CRC-32 (of the length bytes and
@@ -40,8 +42,25 @@ def records(d):
             off += 8 + length
 
 
+def end(d):
+    segs = sorted(f for f in os.listdir(d) if f.endswith(".seg") and len(f) == 20)
+    path = os.path.join(d, segs[-1])
+    data = open(path, "rb").read()
+    off = 8
+    while off + 8 <= len(data):
+        length, crc = struct.unpack(">II", data[off:off + 8])
+        payload = data[off + 8:off + 8 + length]
+        if length == 0 or len(payload) != length or zlib.crc32(payload, zlib.crc32(data[off:off + 4])) != crc:
+            break
+        off += 8 + length
+    print(path, off)
+
+
 def main():
     what, d = sys.argv[1], sys.argv[2]
+    if what == "end":
+        end(d)
+        return
     recs = list(records(d))
     if what == "count":
         print(len(recs))
