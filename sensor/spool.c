@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -908,6 +909,9 @@ spool_append(struct spool *s, const void *rec, size_t len)
 	put_be32(hdr + 4, record_crc(hdr, rec, len));
 	memcpy(s->map + seg->size + SPOOL_REC_HDR, rec, len);
 	memset(s->map + seg->size + SPOOL_REC_HDR + len, 0, SPOOL_REC_HDR);
+	/* The compiler keeps the order; a process dying (as opposed to the
+	 * machine) leaves every store it made in the page cache. */
+	atomic_signal_fence(memory_order_seq_cst);
 	memcpy(s->map + seg->size, hdr, sizeof(hdr));
 	seg->size += sizeof(hdr) + len;
 	s->ord_write++;
