@@ -528,7 +528,11 @@ wal_write(struct output_kafka *ko, const char *rec, size_t len)
 		if (!ko->failed && ko->backoff_ms == 0 &&
 		    spool_pending(ko->spool) == ko->next_ord - ko->ack_ord &&
 		    produce(ko, rec, len, NULL) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-			ko->st->unlogged++;
+			if (ko->st->unlogged++ == 0)
+				log_warnx("kafka: spool %s: %s: records are "
+				    "sent without their copy there (lost if "
+				    "fpsensor is killed before delivery)",
+				    ko->spool_dir, strerror(-rc));
 			return 0;
 		}
 		ko->st->spool_drops++;
