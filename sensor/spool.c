@@ -22,11 +22,13 @@
 
 #define SPOOL_ALLOC_CHUNK	(1u << 20)	/* file grown this much */
 
-static const char spool_magic[SPOOL_SEG_HDR] = "FPSPOOL1";
+static const char spool_magic[SPOOL_SEG_HDR] = "FPSPOOL2";	/* CRC-32C */
+static const char spool_magic_v1[SPOOL_SEG_HDR] = "FPSPOOL1";	/* CRC-32 */
 
 struct spool_seg {
 	uint64_t	 seq;
 	uint64_t	 size;		/* bytes in the file */
+	bool		 is_v1;		/* "FPSPOOL1": records carry CRC-32 */
 };
 
 /* A segment file kept open and mapped for appending; fd -1: none. */
@@ -67,48 +69,91 @@ struct spool {
 	struct spool_stats st;
 };
 
-/* CRC-32, reflected polynomial 0xEDB88320, eight bytes at a time
- * ("slicing by 8"): crc_tab[k][b] is the CRC of byte b followed by k zero
- * bytes.  The table is built on first use; every record written ahead by
- * the Kafka output goes through here, so it has to be fast. */
-static uint32_t crc_tab[8][256];
+/* CRC-32 (reflected polynomial 0xEDB88320) and CRC-32C (0x82F63B78),
+ * eight bytes at a time ("slicing by 8"): tab[k][b] is the CRC of byte b
+ * followed by k zero bytes.  CRC-32C uses the SSE 4.2 instruction where
+ * the processor has it.  Tables are built on first use. */
+static uint32_t crc_tab[8][256], crc32c_tab[8][256];
+static bool has_sse42;
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void
-crc_init(void)
+tab_init(uint32_t tab[8][256], uint32_t poly)
 {
 	for (uint32_t b = 0; b < 256; b++) {
 		uint32_t c = b;
 
 		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
-		crc_tab[0][b] = c;
+			c = (c >> 1) ^ (poly & (0u - (c & 1)));
+		tab[0][b] = c;
 	}
 	for (uint32_t b = 0; b < 256; b++)
 		for (int k = 1; k < 8; k++)
-			crc_tab[k][b] = (crc_tab[k - 1][b] >> 8) ^
-			    crc_tab[0][crc_tab[k - 1][b] & 0xff];
+			tab[k][b] = (tab[k - 1][b] >> 8) ^
+			    tab[0][tab[k - 1][b] & 0xff];
 }
 
-uint32_t
-spool_crc32(uint32_t crc, const void *buf, size_t len)
+static void
+crc_init(void)
 {
-	const uint8_t *p = buf;
+	tab_init(crc_tab, 0xEDB88320u);
+	tab_init(crc32c_tab, 0x82F63B78u);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	has_sse42 = __builtin_cpu_supports("sse4.2");
+#endif
+}
 
-	pthread_once(&crc_once, crc_init);
+static uint32_t
+crc_sliced(uint32_t tab[8][256], uint32_t crc, const uint8_t *p, size_t len)
+{
 	crc = ~crc;
 	for (; len >= 8; len -= 8, p += 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
 		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
 
-		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
-		    crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^
-		    crc_tab[3][p[4]] ^ crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^
-		    crc_tab[0][p[7]];
+		crc = tab[7][lo & 0xff] ^ tab[6][(lo >> 8) & 0xff] ^
+		    tab[5][(lo >> 16) & 0xff] ^ tab[4][lo >> 24] ^
+		    tab[3][p[4]] ^ tab[2][p[5]] ^ tab[1][p[6]] ^ tab[0][p[7]];
 	}
 	while (len-- > 0)
-		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
+		crc = (crc >> 8) ^ tab[0][(crc ^ *p++) & 0xff];
 	return ~crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("sse4.2"))) static uint32_t
+crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
+{
+	uint64_t c = ~crc;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	while (len-- > 0)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+	return ~(uint32_t)c;
+}
+#endif
+
+uint32_t
+spool_crc32(uint32_t crc, const void *buf, size_t len)
+{
+	pthread_once(&crc_once, crc_init);
+	return crc_sliced(crc_tab, crc, buf, len);
+}
+
+uint32_t
+spool_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	pthread_once(&crc_once, crc_init);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	if (has_sse42)
+		return crc32c_sse42(crc, buf, len);
+#endif
+	return crc_sliced(crc32c_tab, crc, buf, len);
 }
 
 static void
@@ -120,11 +165,15 @@ put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* CRC of a record: its 4 length bytes, then the payload. */
+/* CRC of a record: its 4 length bytes, then the payload; CRC-32C, or
+ * CRC-32 in a segment of the first format. */
 static uint32_t
-record_crc(const uint8_t *lenbytes, const void *payload, size_t len)
+record_crc(bool is_v1, const uint8_t *lenbytes, const void *payload,
+    size_t len)
 {
-	return spool_crc32(spool_crc32(0, lenbytes, 4), payload, len);
+	if (is_v1)
+		return spool_crc32(spool_crc32(0, lenbytes, 4), payload, len);
+	return spool_crc32c(spool_crc32c(0, lenbytes, 4), payload, len);
 }
 
 static void
@@ -228,7 +277,8 @@ read_record(struct spool *s, size_t i, uint64_t off)
 	if (n < 0)
 		return -errno;
 	if ((size_t)n != len ||
-	    record_crc(s->buf, s->buf + SPOOL_REC_HDR, len) != crc)
+	    record_crc(s->segs[i].is_v1, s->buf, s->buf + SPOOL_REC_HDR,
+	    len) != crc)
 		return -EBADMSG;
 	return (ssize_t)len;
 }
@@ -533,8 +583,10 @@ scan(struct spool *s)
 		if ((fd = seg_rfd(s, i)) < 0)
 			return -errno;
 		n = pread(fd, magic, sizeof(magic), 0);
-		if (n != (ssize_t)sizeof(magic) ||
-		    memcmp(magic, spool_magic, sizeof(magic)) != 0) {
+		s->segs[i].is_v1 = n == (ssize_t)sizeof(magic) &&
+		    memcmp(magic, spool_magic_v1, sizeof(magic)) == 0;
+		if (n != (ssize_t)sizeof(magic) || (!s->segs[i].is_v1 &&
+		    memcmp(magic, spool_magic, sizeof(magic)) != 0)) {
 			if ((rc = reset_seg(s, i)) != 0)
 				return rc;
 			continue;
@@ -802,6 +854,7 @@ reuse_spare(struct spool *s, const char *name)
 {
 	char old[32];
 
+	memcpy(s->spare.map, spool_magic, SPOOL_SEG_HDR);
 	memset(s->spare.map + SPOOL_SEG_HDR, 0, SPOOL_REC_HDR);
 	seg_name(old, sizeof(old), s->spare.seq);
 	if (s->rfd >= 0 && s->rfd_seq == s->spare.seq)
@@ -857,6 +910,7 @@ done:
 	}
 	s->segs[s->n_segs].seq = s->next_seq++;
 	s->segs[s->n_segs].size = SPOOL_SEG_HDR;
+	s->segs[s->n_segs].is_v1 = false;
 	s->n_segs++;
 	return 0;
 }
@@ -906,7 +960,7 @@ spool_append(struct spool *s, const void *rec, size_t len)
 	 * process killed at any point leaves its records followed by a zero
 	 * header (the end), or by one record that fails its CRC. */
 	put_be32(hdr, (uint32_t)len);
-	put_be32(hdr + 4, record_crc(hdr, rec, len));
+	put_be32(hdr + 4, record_crc(seg->is_v1, hdr, rec, len));
 	memcpy(s->map + seg->size + SPOOL_REC_HDR, rec, len);
 	memset(s->map + seg->size + SPOOL_REC_HDR + len, 0, SPOOL_REC_HDR);
 	/* The compiler keeps the order; a process dying (as opposed to the

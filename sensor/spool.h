@@ -6,10 +6,12 @@
  * <16 hex digits>.seg, oldest first, plus spool.pos (how far delivery got)
  * and spool.lock (one process per directory).
  *
- * A segment starts with the 8 bytes "FPSPOOL1"; each record follows as
+ * A segment starts with the 8 bytes "FPSPOOL2"; each record follows as
  *
- *	u32 length (big endian)  u32 CRC-32 of length and payload  payload
+ *	u32 length (big endian)  u32 CRC-32C of length and payload  payload
  *
+ * (segments of the first format, "FPSPOOL1", carry CRC-32 instead: they are
+ * still read, and appended to in their own format);
  * and a header of zeros ends the records (what follows is room allocated
  * for appending, or records of the file's earlier life).  The newest
  * segment is written through a shared mapping, grown a chunk at a time
@@ -133,5 +135,9 @@ int	spool_close(struct spool *s);
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of buf, continuing from crc (0 to
  * start). */
 uint32_t	spool_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* CRC-32C (Castagnoli, as in iSCSI and ext4), the same way; the SSE 4.2
+ * instruction when the processor has it. */
+uint32_t	spool_crc32c(uint32_t crc, const void *buf, size_t len);
 
 #endif

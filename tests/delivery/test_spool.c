@@ -90,6 +90,12 @@ test_crc(void)
 	CHECK_EQ_U(spool_crc32(spool_crc32(0, "1234", 4), "56789", 5),
 	    0xcbf43926u);
 	CHECK_EQ_U(spool_crc32(0, "", 0), 0);
+	CHECK_EQ_U(spool_crc32c(0, "123456789", 9), 0xe3069283u);
+	CHECK_EQ_U(spool_crc32c(spool_crc32c(0, "1234", 4), "56789", 5),
+	    0xe3069283u);
+	CHECK_EQ_U(spool_crc32c(0, "12345678901234567890abc", 23),
+	    spool_crc32c(spool_crc32c(0, "1234567890123", 13),
+	    "4567890abc", 10));
 }
 
 static void
@@ -400,6 +406,53 @@ test_write_ahead(void)
 	CHECK_EQ_U(count_segs(dir), 0);
 }
 
+/* A segment of the first format (CRC-32) left by an earlier version is
+ * read, appended to in its own format, and delivered. */
+static void
+test_v1_segment(void)
+{
+	const char *dir = fresh_dir("v1");
+	char path[4300], rec[64];
+	uint8_t hdr[8];
+	struct spool_pos p;
+	struct spool *s;
+	FILE *fp;
+	uint32_t crc;
+
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/0000000000000007.seg", dir);
+	if (!CHECK((fp = fopen(path, "w")) != NULL))
+		return;
+	make_rec(rec, sizeof(rec), 0);
+	hdr[0] = hdr[1] = hdr[2] = 0;
+	hdr[3] = sizeof(rec);
+	crc = spool_crc32(spool_crc32(0, hdr, 4), rec, sizeof(rec));
+	hdr[4] = (uint8_t)(crc >> 24);
+	hdr[5] = (uint8_t)(crc >> 16);
+	hdr[6] = (uint8_t)(crc >> 8);
+	hdr[7] = (uint8_t)crc;
+	fwrite("FPSPOOL1", 1, 8, fp);
+	fwrite(hdr, 1, 8, fp);
+	fwrite(rec, 1, sizeof(rec), fp);
+	fclose(fp);
+	s = open_spool(dir, 1 << 20, 1 << 16);
+	if (!CHECK(s != NULL))
+		return;
+	CHECK_EQ_U(spool_pending(s), 1);
+	CHECK_EQ_U(spool_stats(s)->n_truncated, 0);
+	make_rec(rec, sizeof(rec), 1);
+	CHECK_EQ_U(spool_append(s, rec, sizeof(rec)), 0);
+	CHECK_EQ_U(spool_close(s), 0);
+	s = open_spool(dir, 1 << 20, 1 << 16);
+	if (!CHECK(s != NULL))
+		return;
+	CHECK_EQ_U(read_expect(s, 0, sizeof(rec), &p), 2);
+	CHECK_EQ_U(spool_stats(s)->n_truncated, 0);
+	CHECK_EQ_U(spool_ack(s, &p), 0);
+	CHECK_EQ_U(spool_close(s), 0);
+	CHECK_EQ_U(count_segs(dir), 0);
+}
+
 int
 main(void)
 {
@@ -415,6 +468,7 @@ main(void)
 	test_cap();
 	test_errors();
 	test_write_ahead();
+	test_v1_segment();
 	if (test_failures == 0) {
 		char cmd[4200];
 
