@@ -120,6 +120,9 @@ usage(FILE *fp)
 "      --spool-dir DIR    keep undeliverable records here, send them later\n"
 "      --spool-max-bytes N  spool size cap; past it records are dropped\n"
 "                         and counted (default: 1 GiB)\n"
+"      --spool-mode MODE  wal: every record is written to the spool before\n"
+"                         it is sent (survives SIGKILL; default); overflow:\n"
+"                         only records that could not be delivered\n"
 "      --rules DIR        signature databases (tls.yaml, tcp.yaml, http.yaml,\n"
 "                         useragent.yaml) for the verdict (default: %s\n"
 "                         when it exists); SIGHUP reloads them\n"
@@ -213,7 +216,7 @@ parse_analyzers(const struct cfg_value *v)
 enum {
 	OPT_TCP_TIMEOUT = 256, OPT_UDP_TIMEOUT, OPT_ANALYZERS, OPT_GEOIP_CITY,
 	OPT_GEOIP_ASN, OPT_NDPI, OPT_NO_NDPI, OPT_KAFKA_CONF,
-	OPT_KAFKA_FLUSH_TIMEOUT, OPT_CLIENT_WINDOW, OPT_CAPTURE_METHOD,
+	OPT_KAFKA_FLUSH_TIMEOUT, OPT_SPOOL_MODE, OPT_CLIENT_WINDOW, OPT_CAPTURE_METHOD,
 	OPT_CPU_PIN,
 };
 
@@ -262,6 +265,7 @@ static const struct cfg_option sensor_opts[] = {
 	{ "spool-dir", 0, CFG_PATH, 0, 0, 0, 0, OPT(kafka.spool_dir) },
 	{ "spool-max-bytes", 0, CFG_NUMBER, 0, 4096, UINT64_MAX / 2, 0,
 	    OPT(kafka.spool_max_bytes) },
+	{ "spool-mode", 0, CFG_STRING, OPT_SPOOL_MODE, 0, 0, 0, 0, 0 },
 	{ "rules", 0, CFG_PATH, 0, 0, 0, 0, OPT(rules_dir) },
 	{ "no-rules", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_rules) },
 	{ "client-window", 0, CFG_NUMBER, OPT_CLIENT_WINDOW, 0, 86400 * 7, 0,
@@ -332,6 +336,10 @@ apply_option(void *arg, const struct cfg_value *v)
 		break;
 	case OPT_KAFKA_FLUSH_TIMEOUT:
 		o->kafka.flush_timeout_ms = (uint32_t)v->num * 1000;
+		break;
+	case OPT_SPOOL_MODE:
+		if (kafka_spool_mode_parse(v->str, &o->kafka.spool_mode) != 0)
+			cfg_die(v, "'%s': expected wal or overflow", v->str);
 		break;
 	case OPT_CLIENT_WINDOW:
 		o->pc.client_window_us = v->num * 1000000;

@@ -33,6 +33,18 @@ kafka_config_add(struct kafka_config *cfg, const char *kv, char *err,
 	return 0;
 }
 
+int
+kafka_spool_mode_parse(const char *s, enum kafka_spool_mode *mode)
+{
+	if (strcmp(s, "wal") == 0)
+		*mode = KAFKA_SPOOL_WAL;
+	else if (strcmp(s, "overflow") == 0)
+		*mode = KAFKA_SPOOL_OVERFLOW;
+	else
+		return -1;
+	return 0;
+}
+
 size_t
 kafka_record_key(const char *rec, size_t len, char *dst, size_t dstsz)
 {
@@ -74,6 +86,8 @@ kafka_stats_print(FILE *fp, const struct kafka_stats *st)
 	P("spool_records", st->spool_records);
 	P("spool_bytes", st->spool_bytes);
 	P("spool_truncated", st->spool_truncated);
+	P("wal_records", st->wal_records);
+	P("unlogged", st->unlogged);
 #undef P
 }
 
@@ -83,18 +97,26 @@ kafka_stats_print(FILE *fp, const struct kafka_stats *st)
 
 #include "kafka_conf.h"
 
-#define KAFKA_WINDOW_MAX	1024		/* spool records in flight */
-#define KAFKA_WINDOW_BYTES	(8u << 20)
+#define KAFKA_WINDOW_MAX	1024	/* spool records in flight while
+					   the broker is being probed */
+#define KAFKA_RING_OVERFLOW	4096	/* records in flight from the spool */
+#define KAFKA_RING_WAL		(1u << 17)	/* all records in flight */
 #define KAFKA_BACKOFF_MIN_MS	250
 #define KAFKA_BACKOFF_MAX_MS	30000
 #define KAFKA_KEY_MAX		64
-#define KAFKA_POLL_EVERY	32	/* writes between report polls */
+#define KAFKA_POLL_EVERY	64	/* writes between report polls */
+#define KAFKA_TICK_MS		100	/* and at least this often */
+#define KAFKA_POS_SAVE_MS	200	/* spool.pos written at most so often */
+#define KAFKA_WAL_SEG_BYTES	(4u << 20)	/* segments reused sooner */
 
 enum slot_state { SLOT_PENDING, SLOT_OK, SLOT_FAILED };
 
+/* A record of the spool handed to librdkafka; its delivery report finds it
+ * through the message's opaque pointer. */
 struct kafka_slot {
 	struct spool_pos pos;
 	enum slot_state	 state;
+	bool		 from_disk;	/* read back, not sent at write */
 };
 
 struct output_kafka {
@@ -106,20 +128,31 @@ struct output_kafka {
 	char		 model_version[64];
 	char		 spool_dir[256];
 	uint32_t	 flush_timeout_ms;
-	bool		 spooling;	/* new records go behind the spool */
+	bool		 wal;		/* every record written ahead */
+	bool		 spooling;	/* overflow: new records go behind
+					   the spool */
 	bool		 warned_down;
-	/* The spool window: records read from the spool and produced. */
-	struct kafka_slot win[KAFKA_WINDOW_MAX];
-	size_t		 win_n;
-	size_t		 win_pending;
-	/* Records past the acknowledged position that were delivered by a
-	 * window that failed further back: not sent again. */
-	uint8_t		 done[KAFKA_WINDOW_MAX];
-	uint64_t	 done_base;
+	/*
+	 * Spool records in flight, by ordinal (spool_pos.ordinal) modulo
+	 * ring_cap: [ack_ord, next_ord) were produced (or found delivered
+	 * before), each PENDING, OK or FAILED; ack_ord is the first one not
+	 * acknowledged in the spool.  After a failure nothing more is
+	 * produced until every report is in; then the spool is rewound to
+	 * ack_ord and sent again from there, the records below known_end
+	 * that were delivered (OK) skipped.
+	 */
+	struct kafka_slot *ring;
+	size_t		 ring_cap;	/* a power of two */
+	uint64_t	 ack_ord;
+	uint64_t	 next_ord;
+	uint64_t	 known_end;
+	size_t		 pending;	/* PENDING slots */
+	bool		 failed;	/* a FAILED slot since the rewind */
 	uint64_t	 retry_at_ms;
 	uint32_t	 backoff_ms;
 	uint64_t	 n_writes;
 	uint64_t	 last_poll_ms;
+	uint64_t	 last_save_ms;
 };
 
 static uint64_t
@@ -147,6 +180,12 @@ is_permanent(rd_kafka_resp_err_t err)
 	}
 }
 
+static struct kafka_slot *
+slot_of(struct output_kafka *ko, uint64_t ordinal)
+{
+	return &ko->ring[ordinal & (ko->ring_cap - 1)];
+}
+
 static void
 update_spool_gauges(struct output_kafka *ko)
 {
@@ -158,6 +197,17 @@ update_spool_gauges(struct output_kafka *ko)
 	ko->st->spool_records = ss->records;
 	ko->st->spool_bytes = ss->bytes;
 	ko->st->spool_truncated = ss->n_truncated;
+}
+
+static void
+log_spool_error(struct output_kafka *ko, int rc)
+{
+	if (rc == -ENOSPC)
+		log_warnx("kafka: spool %s is full: record dropped",
+		    ko->spool_dir);
+	else
+		log_warnx("kafka: spool %s: %s: record dropped",
+		    ko->spool_dir, strerror(-rc));
 }
 
 /* Put a record in the spool.  Returns 0, or -1 when it is lost. */
@@ -174,12 +224,7 @@ spool_put(struct output_kafka *ko, const void *rec, size_t len)
 	}
 	if ((rc = spool_append(ko->spool, rec, len)) != 0) {
 		ko->st->spool_drops++;
-		if (rc == -ENOSPC)
-			log_warnx("kafka: spool %s is full: record dropped",
-			    ko->spool_dir);
-		else
-			log_warnx("kafka: spool %s: %s: record dropped",
-			    ko->spool_dir, strerror(-rc));
+		log_spool_error(ko, rc);
 		return -1;
 	}
 	ko->st->spooled++;
@@ -190,7 +235,7 @@ spool_put(struct output_kafka *ko, const void *rec, size_t len)
 static void
 start_spooling(struct output_kafka *ko, const char *why)
 {
-	if (ko->spooling || ko->spool == NULL)
+	if (ko->spooling || ko->spool == NULL || ko->wal)
 		return;
 	ko->spooling = true;
 	log_warnx("kafka: %s: records go to spool %s until the broker "
@@ -203,33 +248,31 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct output_kafka *ko = opaque;
 	struct kafka_slot *slot = m->_private;
+	bool ok = m->err == RD_KAFKA_RESP_ERR_NO_ERROR;
 
 	(void)rk;
-	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+	if (ok)
 		ko->st->delivered++;
-		if (slot != NULL) {
-			slot->state = SLOT_OK;
-			ko->st->spool_replayed++;
-			ko->win_pending--;
-		}
-		return;
-	}
-	ko->st->failed++;
-	if (is_permanent(m->err)) {
+	else
+		ko->st->failed++;
+	if (!ok && is_permanent(m->err)) {
 		ko->st->rejected++;
 		log_warnx("kafka: broker refused a record for good: %s",
 		    rd_kafka_err2str(m->err));
-		if (slot != NULL) {
-			slot->state = SLOT_OK;	/* nothing more to do */
-			ko->win_pending--;
-		}
-		return;
+		ok = true;			/* nothing more to do */
 	}
 	if (slot != NULL) {
-		slot->state = SLOT_FAILED;	/* still in the spool */
-		ko->win_pending--;
+		if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && slot->from_disk)
+			ko->st->spool_replayed++;
+		slot->state = ok ? SLOT_OK : SLOT_FAILED;
+		ko->failed |= !ok;
+		ko->pending--;
 		return;
 	}
+	if (ok)
+		return;
+	/* Sent without a spool copy (overflow mode, or the spool was full):
+	 * it goes there now. */
 	start_spooling(ko, rd_kafka_err2str(m->err));
 	spool_put(ko, m->payload, m->len);
 }
@@ -284,10 +327,11 @@ produce(struct output_kafka *ko, const char *rec, size_t len,
 {
 	char key[KAFKA_KEY_MAX], ver[16];
 	size_t klen = kafka_record_key(rec, len, key, sizeof(key));
+	rd_kafka_resp_err_t err;
 
 	if (record_schema_version(rec, len, ver, sizeof(ver)) == 0)
 		strcpy(ver, "unknown");
-	return rd_kafka_producev(ko->rk,
+	err = rd_kafka_producev(ko->rk,
 	    RD_KAFKA_V_RKT(ko->rkt),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 	    RD_KAFKA_V_VALUE((void *)(uintptr_t)rec, len),
@@ -297,40 +341,63 @@ produce(struct output_kafka *ko, const char *rec, size_t len,
 	    RD_KAFKA_V_HEADER("model_version", ko->model_version, -1),
 	    RD_KAFKA_V_OPAQUE(slot),
 	    RD_KAFKA_V_END);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		ko->st->produced++;
+	return err;
 }
 
-/* A window has all its reports: acknowledge the delivered prefix; on a
- * failure remember what was delivered past it and back off. */
+/* Produce the spool record at slot->pos.  A record librdkafka does not
+ * take (queue full) is FAILED: sent again after the rewind. */
 static void
-window_done(struct output_kafka *ko, uint64_t now)
+produce_slot(struct output_kafka *ko, struct kafka_slot *slot,
+    const char *rec, size_t len)
 {
-	size_t k = 0;
-	int rc;
+	rd_kafka_resp_err_t err = produce(ko, rec, len, slot);
 
-	while (k < ko->win_n && ko->win[k].state == SLOT_OK)
-		k++;
-	if (k > 0 && (rc = spool_ack(ko->spool, &ko->win[k - 1].pos)) != 0)
-		log_warnx("kafka: spool %s: cannot save the position: %s",
-		    ko->spool_dir, strerror(-rc));
-	if (k == ko->win_n) {
-		ko->backoff_ms = 0;
-		ko->win_n = 0;
-		memset(ko->done, 0, sizeof(ko->done));
-		if (ko->warned_down) {
-			log_warnx("kafka: broker reachable again, spool "
-			    "%s: %" PRIu64 " records left", ko->spool_dir,
-			    spool_pending(ko->spool));
-			ko->warned_down = false;
-		}
-		update_spool_gauges(ko);
+	ko->next_ord = slot->pos.ordinal + 1;
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		slot->state = SLOT_PENDING;
+		ko->pending++;
 		return;
 	}
-	memset(ko->done, 0, sizeof(ko->done));
-	ko->done_base = ko->win[k].pos.ordinal;
-	for (size_t j = k + 1; j < ko->win_n; j++)
-		if (ko->win[j].state == SLOT_OK)
-			ko->done[ko->win[j].pos.ordinal - ko->done_base] = 1;
-	ko->win_n = 0;
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		ko->st->rejected++;
+		log_warnx("kafka: record of %zu bytes is larger than "
+		    "message.max.bytes: dropped", len);
+		slot->state = SLOT_OK;
+		return;
+	}
+	slot->state = SLOT_FAILED;
+	ko->failed = true;
+}
+
+/* Acknowledge in the spool the delivered prefix of the records in flight. */
+static void
+advance(struct output_kafka *ko)
+{
+	uint64_t k = ko->ack_ord;
+	int rc;
+
+	while (k < ko->next_ord && slot_of(ko, k)->state == SLOT_OK)
+		k++;
+	if (k == ko->ack_ord)
+		return;
+	if ((rc = spool_advance(ko->spool, &slot_of(ko, k - 1)->pos)) != 0)
+		log_warnx("kafka: spool %s: cannot move past delivered "
+		    "records: %s", ko->spool_dir, strerror(-rc));
+	ko->ack_ord = k;
+	update_spool_gauges(ko);
+}
+
+/* Every report of a failed round is in: send again from the first record
+ * not delivered, after a pause that doubles each time. */
+static void
+rewind_spool(struct output_kafka *ko, uint64_t now)
+{
+	if (ko->next_ord > ko->known_end)
+		ko->known_end = ko->next_ord;
+	ko->next_ord = ko->ack_ord;
+	ko->failed = false;
 	spool_rewind(ko->spool);
 	ko->backoff_ms = ko->backoff_ms == 0 ? KAFKA_BACKOFF_MIN_MS :
 	    ko->backoff_ms * 2;
@@ -343,32 +410,43 @@ window_done(struct output_kafka *ko, uint64_t now)
 		    spool_pending(ko->spool), ko->spool_dir);
 		ko->warned_down = true;
 	}
-	update_spool_gauges(ko);
+	if (ko->wal)
+		spool_sync(ko->spool);	/* it may hold them a while */
 }
 
-/* Move the spool along: finish a window whose reports are in, start the
- * next one when the backoff allows, leave spooling mode once empty. */
+/* A round that had failed went through whole: back to full speed. */
 static void
-drain(struct output_kafka *ko)
+recovered(struct output_kafka *ko)
 {
-	uint64_t now = now_ms();
-	size_t bytes = 0;
-
-	if (ko->spool == NULL)
-		return;
-	if (ko->win_n > 0) {
-		if (ko->win_pending > 0)
-			return;
-		window_done(ko, now);
+	ko->backoff_ms = 0;
+	if (ko->warned_down) {
+		log_warnx("kafka: broker reachable again, spool %s: %" PRIu64
+		    " records left", ko->spool_dir, spool_pending(ko->spool));
+		ko->warned_down = false;
 	}
-	if (now < ko->retry_at_ms)
-		return;
-	while (ko->win_n < KAFKA_WINDOW_MAX && bytes < KAFKA_WINDOW_BYTES) {
-		struct kafka_slot *slot = &ko->win[ko->win_n];
+}
+
+/* How many more spool records may be in flight now. */
+static uint64_t
+room(const struct output_kafka *ko)
+{
+	uint64_t cap = ko->backoff_ms > 0 ? KAFKA_WINDOW_MAX : ko->ring_cap;
+	uint64_t used = ko->next_ord - ko->ack_ord;
+
+	return used >= cap ? 0 : cap - used;
+}
+
+/* Read spool records not sent yet and produce them, as room allows. */
+static void
+send_from_spool(struct output_kafka *ko, uint64_t now)
+{
+	uint64_t n = room(ko);
+
+	while (n-- > 0 && !ko->failed) {
+		struct kafka_slot tmp, *slot;
 		const void *rec;
 		size_t len;
-		uint64_t rel;
-		int rc = spool_read(ko->spool, &rec, &len, &slot->pos);
+		int rc = spool_read(ko->spool, &rec, &len, &tmp.pos);
 
 		if (rc == 0)
 			break;
@@ -378,30 +456,100 @@ drain(struct output_kafka *ko)
 			ko->retry_at_ms = now + KAFKA_BACKOFF_MAX_MS;
 			break;
 		}
-		ko->win_n++;
-		rel = slot->pos.ordinal - ko->done_base;
-		if (slot->pos.ordinal >= ko->done_base &&
-		    rel < KAFKA_WINDOW_MAX && ko->done[rel]) {
-			slot->state = SLOT_OK;	/* delivered last time */
+		slot = slot_of(ko, tmp.pos.ordinal);
+		if (tmp.pos.ordinal < ko->known_end &&
+		    slot->state == SLOT_OK) {
+			slot->pos = tmp.pos;	/* delivered last round */
+			ko->next_ord = tmp.pos.ordinal + 1;
 			continue;
 		}
-		if (produce(ko, rec, len, slot) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			/* Queue full (or worse): this one is sent again. */
-			slot->state = SLOT_FAILED;
-			break;
-		}
-		slot->state = SLOT_PENDING;
-		ko->win_pending++;
-		ko->st->produced++;
-		bytes += len;
+		slot->pos = tmp.pos;
+		slot->from_disk = true;
+		produce_slot(ko, slot, rec, len);
 	}
-	if (ko->win_n > 0 && ko->win_pending == 0)
-		window_done(ko, now);
-	if (ko->win_n == 0 && spool_pending(ko->spool) == 0 && ko->spooling) {
+}
+
+/* Move the spool along: acknowledge what was delivered, rewind after a
+ * failure once every report is in, send what waits in the spool when the
+ * backoff allows, and leave overflow spooling once the spool is empty. */
+static void
+drain(struct output_kafka *ko)
+{
+	uint64_t now = now_ms();
+
+	if (ko->spool == NULL)
+		return;
+	advance(ko);
+	if (ko->failed) {
+		if (ko->pending > 0)
+			return;
+		rewind_spool(ko, now);
+	} else if (ko->backoff_ms > 0 && ko->ack_ord >= ko->known_end)
+		recovered(ko);
+	if (now >= ko->retry_at_ms)
+		send_from_spool(ko, now);
+	if (now - ko->last_save_ms >= KAFKA_POS_SAVE_MS) {
+		int rc = spool_save_pos(ko->spool);
+
+		if (rc != 0)
+			log_warnx("kafka: spool %s: cannot save the "
+			    "position: %s", ko->spool_dir, strerror(-rc));
+		ko->last_save_ms = now;
+	}
+	if (ko->spooling && ko->next_ord == ko->ack_ord &&
+	    spool_pending(ko->spool) == 0) {
 		ko->spooling = false;
 		log_info("kafka: spool %s is empty, sending directly again",
 		    ko->spool_dir);
 	}
+}
+
+/* Records in the spool that are not in flight. */
+static uint64_t
+unsent(const struct output_kafka *ko)
+{
+	if (ko->spool == NULL)
+		return 0;
+	return spool_pending(ko->spool) - (ko->next_ord - ko->ack_ord);
+}
+
+/* Write-ahead: the record goes to the spool first (page cache: it survives
+ * the process being killed), then to librdkafka from memory when nothing
+ * older waits in the spool; otherwise it is read back in its turn. */
+static int
+wal_write(struct output_kafka *ko, const char *rec, size_t len)
+{
+	struct kafka_slot tmp;
+	int rc = spool_append(ko->spool, rec, len);
+
+	if (rc != 0) {
+		/* No room on disk: sent without its copy if nothing waits
+		 * in the spool (so in order); lost otherwise. */
+		if (!ko->failed && ko->backoff_ms == 0 &&
+		    spool_pending(ko->spool) == ko->next_ord - ko->ack_ord &&
+		    produce(ko, rec, len, NULL) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			if (ko->st->unlogged++ == 0)
+				log_warnx("kafka: spool %s: %s: records are "
+				    "sent without their copy there (lost if "
+				    "fpsensor is killed before delivery)",
+				    ko->spool_dir, strerror(-rc));
+			return 0;
+		}
+		ko->st->spool_drops++;
+		log_spool_error(ko, rc);
+		return -1;
+	}
+	ko->st->wal_records++;
+	if (!ko->failed && room(ko) > 0 && spool_take(ko->spool, &tmp.pos)) {
+		struct kafka_slot *slot = slot_of(ko, tmp.pos.ordinal);
+
+		slot->pos = tmp.pos;
+		slot->from_disk = false;
+		produce_slot(ko, slot, rec, len);
+		return 0;
+	}
+	ko->st->spooled++;		/* waits its turn in the spool */
+	return 0;
 }
 
 static int
@@ -413,22 +561,24 @@ kafka_write(struct output *o, const char *rec, size_t len)
 
 	if (len > 0 && rec[len - 1] == '\n')
 		len--;
-	/* Delivery reports every KAFKA_POLL_EVERY records or 100 ms: they
-	 * wait in a queue meanwhile, and a poll costs a lock round trip. */
+	/* Delivery reports every KAFKA_POLL_EVERY records or KAFKA_TICK_MS:
+	 * they wait in a queue meanwhile, and a poll costs a lock round
+	 * trip. */
 	now = now_ms();
 	if (++ko->n_writes % KAFKA_POLL_EVERY == 0 || ko->spooling ||
-	    now - ko->last_poll_ms >= 100) {
+	    now - ko->last_poll_ms >= KAFKA_TICK_MS ||
+	    (ko->wal && unsent(ko) > 0)) {
 		ko->last_poll_ms = now;
 		rd_kafka_poll(ko->rk, 0);
 		drain(ko);
 	}
+	if (ko->wal)
+		return wal_write(ko, rec, len);
 	if (ko->spooling)
 		return spool_put(ko, rec, len);
 	err = produce(ko, rec, len, NULL);
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		ko->st->produced++;
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
 		return 0;
-	}
 	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
 		ko->st->rejected++;
 		log_warnx("kafka: record of %zu bytes is larger than "
@@ -456,7 +606,8 @@ kafka_flush(struct output *o)
 }
 
 /* Wait (bounded) for the queue and the spool to empty; then whatever is
- * still queued is purged, its reports putting it in the spool. */
+ * still queued is purged, its reports putting it in the spool (write-ahead:
+ * leaving it there). */
 static int
 kafka_close(struct output *o)
 {
@@ -467,7 +618,7 @@ kafka_close(struct output *o)
 	for (;;) {
 		rd_kafka_poll(ko->rk, 20);
 		drain(ko);
-		if (rd_kafka_outq_len(ko->rk) == 0 && ko->win_n == 0 &&
+		if (rd_kafka_outq_len(ko->rk) == 0 &&
 		    (ko->spool == NULL || spool_pending(ko->spool) == 0))
 			break;
 		if (now_ms() >= deadline)
@@ -482,8 +633,8 @@ kafka_close(struct output *o)
 			rd_kafka_poll(ko->rk, 20);
 		rd_kafka_poll(ko->rk, 0);
 	}
-	if (ko->spool != NULL && ko->win_n > 0 && ko->win_pending == 0)
-		window_done(ko, now_ms());
+	if (ko->spool != NULL)
+		advance(ko);
 	update_spool_gauges(ko);
 	if (ko->spool != NULL && spool_close(ko->spool) != 0) {
 		log_warnx("kafka: spool %s: cannot sync", ko->spool_dir);
@@ -491,6 +642,7 @@ kafka_close(struct output *o)
 	}
 	rd_kafka_topic_destroy(ko->rkt);
 	rd_kafka_destroy(ko->rk);
+	free(ko->ring);
 	free(ko);
 	o->impl = NULL;
 	return rc;
@@ -550,6 +702,8 @@ output_kafka_open(struct output *o, const struct kafka_config *cfg,
 	}
 	ko->st = stats;
 	ko->flush_timeout_ms = cfg->flush_timeout_ms;
+	ko->wal = cfg->spool_dir != NULL &&
+	    cfg->spool_mode == KAFKA_SPOOL_WAL;
 	if (cfg->sensor_id != NULL)
 		snprintf(ko->sensor_id, sizeof(ko->sensor_id), "%s",
 		    cfg->sensor_id);
@@ -574,16 +728,28 @@ output_kafka_open(struct output *o, const struct kafka_config *cfg,
 		struct spool_config sc = {
 			.dir = cfg->spool_dir,
 			.max_bytes = cfg->spool_max_bytes,
-			.segment_bytes = cfg->spool_segment_bytes,
+			.segment_bytes = cfg->spool_segment_bytes ?
+			    cfg->spool_segment_bytes : ko->wal ?
+			    KAFKA_WAL_SEG_BYTES : 0,
+			/* Delivered and deleted long before the kernel
+			 * writes them back, most of the time. */
+			.no_sync_on_roll = ko->wal,
 		};
 
 		snprintf(ko->spool_dir, sizeof(ko->spool_dir), "%s",
 		    cfg->spool_dir);
+		ko->ring_cap = ko->wal ? KAFKA_RING_WAL : KAFKA_RING_OVERFLOW;
+		if ((ko->ring = calloc(ko->ring_cap,
+		    sizeof(*ko->ring))) == NULL) {
+			snprintf(err, errlen, "Kafka output: %s",
+			    strerror(errno));
+			goto fail;
+		}
 		if ((ko->spool = spool_open(&sc, err, errlen)) == NULL)
 			goto fail;
 		update_spool_gauges(ko);
 		if (spool_pending(ko->spool) > 0) {
-			ko->spooling = true;
+			ko->spooling = !ko->wal;
 			log_warnx("kafka: spool %s holds %" PRIu64 " records "
 			    "from an earlier run: sending them first",
 			    ko->spool_dir, spool_pending(ko->spool));
@@ -602,6 +768,7 @@ fail:
 		rd_kafka_topic_destroy(ko->rkt);
 	if (ko->rk != NULL)
 		rd_kafka_destroy(ko->rk);
+	free(ko->ring);
 	free(ko);
 	return -1;
 }

@@ -51,6 +51,7 @@ value_of() {
 	capture-method) echo auto ;;
 	cpu-pin) echo 0 ;;
 	workers) echo 2 ;;
+	spool-mode) echo wal ;;
 	*) case "$2" in
 	   CFG_FLAG) echo true ;;
 	   CFG_COUNT) echo 1 ;;

@@ -3,8 +3,12 @@
 #
 #   1. fpsensor offline on a corpus, JSON to /dev/null, against the same
 #      run with the Kafka output (idempotent, acks=all, lz4) to the mock
-#      cluster: the cost of the Kafka output (target: within 10%), and
-#      the verdicts per second that went through Kafka, delivery included.
+#      cluster, with the write-ahead spool (the default) and with
+#      --spool-mode overflow: the cost of the Kafka output (target: within
+#      10%), and the verdicts per second that went through Kafka, delivery
+#      included.  Wall time and CPU time (user + system, all threads: the
+#      figure to trust on a shared machine), best of BENCH_RUNS each, with
+#      the load average at the end.
 #   2. fpsink reading those records into PostgreSQL 15 (COPY + INSERT ...
 #      ON CONFLICT, batches of 1000), without and with Redis: rows/s.
 #
@@ -31,31 +35,63 @@ if [ ! -s "$corpus" ]; then
 fi
 cat "$corpus" >/dev/null			# page cache
 
-# best SECONDS of RUNS runs of CMD...
+# best CMD...: "WALL_MS CPU_MS", the least of each over RUNS runs (CPU:
+# user + system of the process and its threads, from /usr/bin/time; "-"
+# without it).
 best() {
-	local b="" t0 t1 s i
+	local bw="" bc="" t0 t1 w c i
 	for i in $(seq "$RUNS"); do
+		rm -rf "$TMP/spool"
 		t0=$(date +%s%N)
-		"$@" >/dev/null 2>"$TMP/best.err" || {
-			cat "$TMP/best.err" >&2; return 1; }
+		if [ -x /usr/bin/time ]; then
+			/usr/bin/time -f '%U %S' -o "$TMP/best.time" "$@" \
+			    >/dev/null 2>"$TMP/best.err" || {
+				cat "$TMP/best.err" >&2; return 1; }
+			c=$(awk '{ printf "%d", ($1 + $2) * 1000 }' \
+			    "$TMP/best.time")
+		else
+			"$@" >/dev/null 2>"$TMP/best.err" || {
+				cat "$TMP/best.err" >&2; return 1; }
+			c=-
+		fi
 		t1=$(date +%s%N)
-		s=$(((t1 - t0) / 1000000))
-		[ -z "$b" ] || [ "$s" -lt "$b" ] && b=$s
+		w=$(((t1 - t0) / 1000000))
+		[ -z "$bw" ] || [ "$w" -lt "$bw" ] && bw=$w
+		[ "$c" = - ] || [ -z "$bc" ] || [ "$c" -lt "$bc" ] && bc=$c
 	done
-	echo "$b"
+	echo "$bw ${bc:--}"
+}
+
+# row NAME "WALL CPU" [JSON_WALL JSON_CPU]: one line of the table.
+row() {
+	local name=$1 w=${2% *} c=${2#* } jw=${3:-} jc=${4:-} d=""
+	if [ -n "$jw" ]; then
+		d=$(printf '  (wall %+.1f%%' \
+		    "$(echo "($w - $jw) * 100 / $jw" | bc -l)")
+		[ "$c" != - ] && d="$d$(printf ', cpu %+.1f%%' \
+		    "$(echo "($c - $jc) * 100 / $jc" | bc -l)")"
+		d="$d)"
+	fi
+	printf '  %-44s %8d ms  %6s ms cpu  %9.0f records/s%s\n' "$name" \
+	    "$w" "$c" "$(echo "$N * 1000 / $w" | bc -l)" "$d"
 }
 
 # The mock cluster keeps a few MB per partition: the sink reads its own
 # topic, written once, spread over enough partitions.
 start_broker bench:8 sink:16 sink.dlq:1 || exit 1
-ms_json=$(best "$FPSENSOR" -r "$corpus" --no-p0f -o /dev/null) || exit 1
 "$FPSENSOR" -r "$corpus" --no-p0f -o "$TMP/records.jsonl" 2>/dev/null
 N=$(wc -l <"$TMP/records.jsonl")
-ms_kafka=$(best "$FPSENSOR" -r "$corpus" --no-p0f --kafka-brokers \
-    "$BROKERS" --kafka-topic bench --spool-dir "$TMP/spool" \
-    --kafka-flush-timeout 60) || exit 1
+KAFKA="--kafka-brokers $BROKERS --kafka-topic bench --spool-dir $TMP/spool
+    --kafka-flush-timeout 60"
+r_json=$(best "$FPSENSOR" -r "$corpus" --no-p0f -o /dev/null) || exit 1
+# shellcheck disable=SC2086
+r_wal=$(best "$FPSENSOR" -r "$corpus" --no-p0f $KAFKA) || exit 1
+# shellcheck disable=SC2086
+r_ovf=$(best "$FPSENSOR" -r "$corpus" --no-p0f $KAFKA \
+    --spool-mode overflow) || exit 1
 "$FPSENSOR" -r "$corpus" --no-p0f --kafka-brokers "$BROKERS" \
     --kafka-topic sink --kafka-flush-timeout 60 2>/dev/null || exit 1
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 M=$N
 
 start_pg bench || exit 1
@@ -88,14 +124,10 @@ rows_pgr=$(sql "$PG_bench" "SELECT count(*) FROM fp_records")
 
 {
 	echo "fpsensor delivery benchmark: $(basename "$corpus"), $N records," \
-	    "best of $RUNS"
-	printf '  %-44s %8d ms  %9.0f records/s\n' \
-	    "fpsensor -o /dev/null (JSON)" "$ms_json" \
-	    "$(echo "$N * 1000 / $ms_json" | bc -l)"
-	printf '  %-44s %8d ms  %9.0f records/s  (%+.1f%%)\n' \
-	    "fpsensor --kafka-brokers (delivered)" "$ms_kafka" \
-	    "$(echo "$N * 1000 / $ms_kafka" | bc -l)" \
-	    "$(echo "($ms_kafka - $ms_json) * 100 / $ms_json" | bc -l)"
+	    "best of $RUNS, load average $load ($(nproc) CPUs)"
+	row "fpsensor -o /dev/null (JSON)" "$r_json"
+	row "fpsensor --kafka-brokers (wal spool)" "$r_wal" $r_json
+	row "fpsensor --kafka-brokers (overflow spool)" "$r_ovf" $r_json
 	printf '  %-44s %8d ms  %9.0f messages/s  (%d rows)\n' \
 	    "fpsink -> Postgres ($M messages)" "$ms_pg" \
 	    "$(echo "$M * 1000 / $ms_pg" | bc -l)" "$rows_pg"

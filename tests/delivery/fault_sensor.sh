@@ -41,9 +41,10 @@ exec 3>&-
 $SPOOLTOOL ids "$TMP/spool" | sort >"$TMP/spooled.ids"
 check "spooled: $n distinct records" test "$(sort -u "$TMP/spooled.ids" |
     wc -l)" -eq "$n"
-# A write torn by the kill: half a record header at the end.
-seg=$(ls "$TMP"/spool/*.seg | tail -1)
-printf '\0\0\1' >>"$seg"
+# A write torn by the kill: half a record header where the next record
+# would have gone.
+read -r seg off <<<"$($SPOOLTOOL end "$TMP/spool")"
+printf '\0\0\1' | dd of="$seg" bs=1 seek="$off" conv=notrunc 2>/dev/null
 
 broker_up
 start_sink main -t fp --pg "$PG_main"

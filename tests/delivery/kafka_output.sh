@@ -87,6 +87,16 @@ check "spool full: says records were lost" contains "$TMP/err" "records lost"
 check "spool full: cap kept" test "$(cat "$TMP"/small/*.seg | wc -c)" -le 8192
 broker_up
 
+# --- write-ahead with the spool too small for the records in flight ------
+# Sent without their spool copy (counted, said once), none lost: exit 0.
+expect_exit "spool too small, broker up: delivered" 0 "$FPSENSOR" -r "$SRC" \
+    $KOPTS --spool-dir "$TMP/tiny" --spool-max-bytes 4096 --stats
+check "too small: sent without a copy, counted" \
+    grep -q '^kafka_unlogged=[1-9]' "$TMP/err"
+check "too small: said so" contains "$TMP/err" "without their copy"
+check "too small: all 15 delivered" contains "$TMP/err" "kafka_delivered=15"
+check "too small: nothing dropped" contains "$TMP/err" "kafka_spool_drops=0"
+
 # --- configuration errors name what is wrong -------------------------------
 expect_exit "unknown librdkafka key" 64 "$FPSENSOR" -r "$SRC" $KOPTS \
     --kafka-conf bogus.key=1

@@ -3,6 +3,8 @@
 
   pcapfeed.py header PCAP          the 24-byte global header of PCAP
   pcapfeed.py packets PCAP SECONDS every packet of PCAP, SECONDS later
+  pcapfeed.py tick PCAP SECONDS    one ARP frame, SECONDS after PCAP's first
+                                   packet: not a flow, but it moves the clock
 
 Written to stdout.  Feeding a header, then copies of a capture shifted far
 enough apart, makes fpsensor end the previous copy's flows (idle timeout) and
@@ -23,6 +25,13 @@ def main():
         out.write(data[:24])
         return
     shift = int(sys.argv[3])
+    if what == "tick":
+        sec, usec = struct.unpack("<II", data[24:32])
+        frame = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x06" + bytes(46)
+        out.write(struct.pack("<IIII", sec + shift, usec, len(frame),
+                              len(frame)) + frame)
+        out.flush()
+        return
     off = 24
     while off + 16 <= len(data):
         sec, usec, incl, orig = struct.unpack("<IIII", data[off:off + 16])

@@ -90,6 +90,12 @@ test_crc(void)
 	CHECK_EQ_U(spool_crc32(spool_crc32(0, "1234", 4), "56789", 5),
 	    0xcbf43926u);
 	CHECK_EQ_U(spool_crc32(0, "", 0), 0);
+	CHECK_EQ_U(spool_crc32c(0, "123456789", 9), 0xe3069283u);
+	CHECK_EQ_U(spool_crc32c(spool_crc32c(0, "1234", 4), "56789", 5),
+	    0xe3069283u);
+	CHECK_EQ_U(spool_crc32c(0, "12345678901234567890abc", 23),
+	    spool_crc32c(spool_crc32c(0, "1234567890123", 13),
+	    "4567890abc", 10));
 }
 
 static void
@@ -348,6 +354,105 @@ test_errors(void)
 	CHECK_EQ_U(spool_close(NULL), 0);
 }
 
+/* Write-ahead use, as the Kafka output does it: each record appended and
+ * taken at once (sent from memory), acknowledged LAG records later with
+ * spool_advance().  Across rolls the delivered segments are reused, never
+ * more than four files exist, nothing is ever read back, and after a close
+ * and reopen exactly the records not acknowledged are there, in order. */
+static void
+test_write_ahead(void)
+{
+	enum { N = 400, LEN = 300, LAG = 25 };
+	const char *dir = fresh_dir("wal");
+	struct spool *s = open_spool(dir, 1 << 20, 4096);
+	struct spool_pos pos[N], p;
+	const void *rec;
+	size_t n;
+	char buf[LEN];
+	int max_segs = 0, taken = 0;
+
+	if (!CHECK(s != NULL))
+		return;
+	for (unsigned i = 0; i < N; i++) {
+		make_rec(buf, LEN, i);
+		if (!CHECK_EQ_U(spool_append(s, buf, LEN), 0))
+			break;
+		taken += spool_take(s, &pos[i]);
+		CHECK_EQ_U(pos[i].ordinal, i);
+		if (i >= LAG)
+			CHECK_EQ_U(spool_advance(s, &pos[i - LAG]), 0);
+		if (count_segs(dir) > max_segs)
+			max_segs = count_segs(dir);
+		CHECK_EQ_U(spool_read(s, &rec, &n, &p), 0);
+	}
+	CHECK_EQ_U(taken, N);
+	CHECK(max_segs <= 4);
+	CHECK_EQ_U(spool_pending(s), LAG);
+	/* Taking needs every earlier record read. */
+	spool_rewind(s);
+	make_rec(buf, LEN, N);
+	CHECK_EQ_U(spool_append(s, buf, LEN), 0);
+	CHECK(!spool_take(s, &p));
+	CHECK_EQ_U(spool_save_pos(s), 0);
+	CHECK_EQ_U(spool_close(s), 0);
+
+	s = open_spool(dir, 1 << 20, 4096);
+	if (!CHECK(s != NULL))
+		return;
+	CHECK_EQ_U(spool_pending(s), LAG + 1);
+	CHECK_EQ_U(read_expect(s, N - LAG, LEN, &p), LAG + 1);
+	CHECK_EQ_U(spool_ack(s, &p), 0);
+	CHECK_EQ_U(spool_close(s), 0);
+	CHECK_EQ_U(count_segs(dir), 0);
+}
+
+/* A segment of the first format (CRC-32) left by an earlier version is
+ * read, appended to in its own format, and delivered. */
+static void
+test_v1_segment(void)
+{
+	const char *dir = fresh_dir("v1");
+	char path[4300], rec[64];
+	uint8_t hdr[8];
+	struct spool_pos p;
+	struct spool *s;
+	FILE *fp;
+	uint32_t crc;
+
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/0000000000000007.seg", dir);
+	if (!CHECK((fp = fopen(path, "w")) != NULL))
+		return;
+	make_rec(rec, sizeof(rec), 0);
+	hdr[0] = hdr[1] = hdr[2] = 0;
+	hdr[3] = sizeof(rec);
+	crc = spool_crc32(spool_crc32(0, hdr, 4), rec, sizeof(rec));
+	hdr[4] = (uint8_t)(crc >> 24);
+	hdr[5] = (uint8_t)(crc >> 16);
+	hdr[6] = (uint8_t)(crc >> 8);
+	hdr[7] = (uint8_t)crc;
+	fwrite("FPSPOOL1", 1, 8, fp);
+	fwrite(hdr, 1, 8, fp);
+	fwrite(rec, 1, sizeof(rec), fp);
+	fclose(fp);
+	s = open_spool(dir, 1 << 20, 1 << 16);
+	if (!CHECK(s != NULL))
+		return;
+	CHECK_EQ_U(spool_pending(s), 1);
+	CHECK_EQ_U(spool_stats(s)->n_truncated, 0);
+	make_rec(rec, sizeof(rec), 1);
+	CHECK_EQ_U(spool_append(s, rec, sizeof(rec)), 0);
+	CHECK_EQ_U(spool_close(s), 0);
+	s = open_spool(dir, 1 << 20, 1 << 16);
+	if (!CHECK(s != NULL))
+		return;
+	CHECK_EQ_U(read_expect(s, 0, sizeof(rec), &p), 2);
+	CHECK_EQ_U(spool_stats(s)->n_truncated, 0);
+	CHECK_EQ_U(spool_ack(s, &p), 0);
+	CHECK_EQ_U(spool_close(s), 0);
+	CHECK_EQ_U(count_segs(dir), 0);
+}
+
 int
 main(void)
 {
@@ -362,6 +467,8 @@ main(void)
 	test_corrupt_tail();
 	test_cap();
 	test_errors();
+	test_write_ahead();
+	test_v1_segment();
 	if (test_failures == 0) {
 		char cmd[4200];
 
