@@ -770,6 +770,7 @@ run_live(struct options *o, struct enrich_set *es)
 	if (live_open(&live, &o->live, &o->pc, es, &o->en, NULL, err,
 	    sizeof(err)) != 0) {
 		log_errx("%s", err);
+		rules_free(rp.rules);
 		return strncmp(err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
