@@ -109,6 +109,10 @@ open_worker(struct live *l, struct live_worker *w,
 		return -1;
 	}
 	w->has_pipeline = true;
+	w->feed = &l->feeds[w->index];
+	metrics_feed_init(w->feed, w->index, &(struct metrics_source){
+	    .p = &w->p, .kernel_drops = &w->cap.k_drops });
+	w->feed->is_pushed = true;
 	w->live = l;
 	atomic_init(&w->quiescent, 0);
 	return 0;
@@ -130,7 +134,10 @@ live_open(struct live *l, const struct live_config *cfg,
 	l->out = out;
 	memcpy(l->cpus, cfg->cpus, sizeof(l->cpus));
 	l->n_cpus = cfg->n_cpus;
-	if ((l->w = calloc(n, sizeof(*l->w))) == NULL) {
+	if ((l->w = calloc(n, sizeof(*l->w))) == NULL ||
+	    (l->feeds = calloc(n, sizeof(*l->feeds))) == NULL) {
+		free(l->w);
+		l->w = NULL;
 		snprintf(err, errsz, "workers: %s", strerror(errno));
 		return -1;
 	}
@@ -170,13 +177,16 @@ publish_stats(struct live_worker *w, bool with_kernel)
 	ST_SET(flows_evicted, w->p.flows->n_ended[FLOW_END_EVICTED]);
 	ST_SET(queue_waits, atomic_load_explicit(&w->q.n_full_waits,
 	    memory_order_relaxed));
-	if (!with_kernel)
-		return;
-	capture_live_update_stats(&w->cap);
-	ST_SET(kernel_packets, w->cap.k_packets);
-	ST_SET(kernel_drops, w->cap.k_drops);
-	ST_SET(kernel_freezes, w->cap.k_freezes);
-	ST_SET(if_drops, w->cap.if_drops);
+	if (with_kernel) {
+		capture_live_update_stats(&w->cap);
+		ST_SET(kernel_packets, w->cap.k_packets);
+		ST_SET(kernel_drops, w->cap.k_drops);
+		ST_SET(kernel_freezes, w->cap.k_freezes);
+		ST_SET(if_drops, w->cap.if_drops);
+	}
+	/* The metrics snapshot: skipped now and then if a scrape is
+	 * copying it, never waited for. */
+	metrics_feed_slow_publish(w->feed);
 }
 
 /* Pin the calling worker to cpu (-1: leave it). */
@@ -253,6 +263,7 @@ worker_main(void *arg)
 		continue;
 	pipeline_shutdown(&w->p);
 	publish_stats(w, true);
+	metrics_feed_publish(w->feed);		/* the final figures */
 	output_close(&w->qout);		/* closes the queue */
 	atomic_store(&w->quiescent, UINT64_MAX);
 	atomic_fetch_sub(&l->n_running, 1);
@@ -478,11 +489,15 @@ live_close(struct live *l)
 
 		if (w->has_pipeline)
 			pipeline_free(&w->p);
+		if (w->feed != NULL)
+			metrics_feed_free(w->feed);
 		recq_free(&w->q);
 		enrich_worker_free(&w->en);
 		capture_live_close(&w->cap);
 	}
 	free(l->w);
+	free(l->feeds);
 	l->w = NULL;
+	l->feeds = NULL;
 	l->n = 0;
 }

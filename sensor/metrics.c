@@ -29,6 +29,34 @@ metrics_feed_free(struct metrics_feed *f)
 	pthread_mutex_destroy(&f->lock);
 }
 
+/* The model_version label of a pipeline's verdicts: "none" while no model
+ * takes part in them; the model's version once one does. */
+static const char *
+verdict_model_version(const struct verdict_ctx *v)
+{
+	(void)v;
+	return "none";
+}
+
+/* The verdict counters and the rules versions a pipeline uses. */
+static void
+collect_verdicts(const struct pipeline *p, struct sensor_counters *c)
+{
+	const struct verdict_ctx *v = &p->verdict;
+
+	c->verdicts[METRICS_CONSISTENT] = v->n_consistent;
+	c->verdicts[METRICS_SPOOF] = v->n_spoof;
+	c->verdicts[METRICS_UNKNOWN] = v->n_unknown;
+	snprintf(c->model_version, sizeof(c->model_version), "%s",
+	    verdict_model_version(v));
+	if ((c->has_rules = v->rules != NULL))
+		for (int d = 0; d < RULES_N_DB; d++)
+			snprintf(c->rules_version[d],
+			    sizeof(c->rules_version[d]), "%s",
+			    v->rules->version[d] != NULL ?
+			    v->rules->version[d] : "");
+}
+
 void
 metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 {
@@ -50,8 +78,9 @@ metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 		c->an_names[i] = p->an_list[i]->name;
 		c->anomalies[i] = p->an_anomalies[i];
 	}
-	c->geoip_reloads_ok = *src->reloads_ok;
-	c->geoip_reloads_failed = *src->reloads_failed;
+	if (src->kernel_drops != NULL)
+		c->kernel_drops = *src->kernel_drops;
+	collect_verdicts(p, c);
 	if (ks == NULL)
 		return;
 	c->has_kafka = true;
@@ -111,6 +140,8 @@ feed_read(struct metrics_feed *f, struct sensor_counters *c)
 	unsigned n0 = atomic_load(&f->n_pub);
 	struct timespec ts = { 0, 2 * 1000000 };
 
+	if (f->is_pushed)
+		goto snap;
 	atomic_store_explicit(&f->want, true, memory_order_relaxed);
 	for (int i = 0; i < SCRAPE_WAIT_STEPS; i++) {
 		if (read_live(f, c))
@@ -119,14 +150,16 @@ feed_read(struct metrics_feed *f, struct sensor_counters *c)
 			break;
 		nanosleep(&ts, NULL);
 	}
+snap:
 	pthread_mutex_lock(&f->lock);
 	*c = f->snap;
 	pthread_mutex_unlock(&f->lock);
 }
 
 struct sensor_metrics {
-	struct metrics_feed	*feeds;
-	unsigned		 n;
+	struct metrics_feed		*feeds;
+	unsigned			 n;
+	const struct metrics_reloads	*rl;
 };
 
 static void
@@ -200,12 +233,64 @@ render_totals(struct prom_buf *b, const struct sensor_counters *t)
 		snprintf(lab, sizeof(lab), "analyzer=\"%s\"", t->an_names[i]);
 		prom_u64(b, "fpsensor_anomalies_total", lab, t->anomalies[i]);
 	}
+}
+
+/* Verdicts by result; the signature databases of worker 0 (a reload
+ * reaches every worker within one poll). */
+static void
+render_verdicts(struct prom_buf *b, const struct sensor_counters *t,
+    const struct sensor_counters *w0)
+{
+	static const char *const result[METRICS_N_VERDICT] = {
+	    "consistent", "spoof", "unknown" };
+	char lab[FP_METRICS_VERSION_MAX * 2 + 64], ver[FP_METRICS_VERSION_MAX *
+	    2];
+
+	prom_family(b, "fpsensor_verdicts_total", "counter",
+	    "Verdicts written, by model version (none: rules only) and "
+	    "result.");
+	prom_label(ver, sizeof(ver), w0->model_version);
+	for (int i = 0; i < METRICS_N_VERDICT; i++) {
+		snprintf(lab, sizeof(lab), "model_version=\"%s\",result=\"%s\"",
+		    ver, result[i]);
+		prom_u64(b, "fpsensor_verdicts_total", lab, t->verdicts[i]);
+	}
+	if (!w0->has_rules)
+		return;
+	prom_family(b, "fpsensor_rules_info", "gauge",
+	    "Signature databases in use and their versions; the value is 1.");
+	for (int d = 0; d < RULES_N_DB; d++) {
+		if (w0->rules_version[d][0] == '\0')
+			continue;
+		snprintf(lab, sizeof(lab), "database=\"%s\",version=\"%s\"",
+		    rules_db_names[d], prom_label(ver, sizeof(ver),
+		    w0->rules_version[d]));
+		prom_u64(b, "fpsensor_rules_info", lab, 1);
+	}
+}
+
+static uint64_t
+load0(const _Atomic uint64_t *v)
+{
+	return v != NULL ? atomic_load_explicit(v, memory_order_relaxed) : 0;
+}
+
+static void
+render_reloads(struct prom_buf *b, const struct metrics_reloads *rl)
+{
+	uint64_t rules = load0(rl->rules), rules_failed =
+	    load0(rl->rules_failed);
+
 	prom_family(b, "fpsensor_reloads_total", "counter",
 	    "Reloads on SIGHUP, by what and result (GeoIP: per database).");
 	prom_u64(b, "fpsensor_reloads_total", "what=\"geoip\",result=\"ok\"",
-	    t->geoip_reloads_ok);
+	    load0(rl->geoip_ok));
 	prom_u64(b, "fpsensor_reloads_total",
-	    "what=\"geoip\",result=\"failed\"", t->geoip_reloads_failed);
+	    "what=\"geoip\",result=\"failed\"", load0(rl->geoip_failed));
+	prom_u64(b, "fpsensor_reloads_total", "what=\"rules\",result=\"ok\"",
+	    rules - (rules_failed < rules ? rules_failed : rules));
+	prom_u64(b, "fpsensor_reloads_total",
+	    "what=\"rules\",result=\"failed\"", rules_failed);
 }
 
 static void
@@ -283,17 +368,20 @@ render(struct prom_buf *b, void *arg)
 	    "Frames the kernel dropped before fpsensor read them.",
 	    offsetof(struct sensor_counters, kernel_drops));
 	render_totals(b, &t);
+	render_verdicts(b, &t, &c[0]);
+	render_reloads(b, sm->rl);
 	if (t.has_kafka)
 		render_kafka(b, &t);
 }
 
 int
 metrics_sensor_register(struct metrics_http *m, struct metrics_feed *feeds,
-    unsigned n)
+    unsigned n, const struct metrics_reloads *rl)
 {
 	static struct sensor_metrics sm;
 
 	sm.feeds = feeds;
 	sm.n = n;
+	sm.rl = rl;
 	return metrics_http_register(m, render, &sm);
 }
