@@ -8,6 +8,7 @@
 # Needs root, ip netns and tcpreplay: exit 77 (skip) without.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/live_lib.sh"
+. "$(dirname "$0")/prom_lib.sh"
 
 command -v curl >/dev/null || skip "no curl"
 netns_need
@@ -74,6 +75,8 @@ check "rules_info of the tls database" grep -q \
 check "promtool check metrics" sh -c "promtool check metrics \
     <'$TMP/m1.txt' >'$TMP/promtool.out' 2>&1"
 sed 's/^/    /' "$TMP/promtool.out" | head -n 5
+check "every family served is in metrics.txt, labels as listed" \
+    prom_listed "$TMP/m1.txt"
 
 # A rules reload: counted, and the new version served.
 sed -i 's/^version: .*/version: "metrics-reload"/' "$TMP/rules/tls.yaml"

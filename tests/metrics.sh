@@ -222,6 +222,8 @@ done
 check "  verdicts sum to --stats verdicts ($n_v)" contains "$TMP/linger.err" \
     "verdicts=$n_v"
 check "  some verdicts in this capture" test "$n_v" -gt 0
+check "every family served is in deploy/.../metrics.txt, labels as listed" \
+    prom_listed "$TMP/m1.txt" "$TMP/linger.txt"
 
 # Anomalies: the names the records carry, counted by analyzer.
 Q="$PCAPS/quic-go-v1-initial.pcap"
