@@ -20,6 +20,7 @@
 					 * are not made to go back in time */
 #define LIVE_OUT_NAP_NS		1000000L
 #define LIVE_OUT_BATCH		256	/* records per queue per turn */
+#define LIVE_OUT_IDLE_FLUSH	100	/* idle turns (naps) between flushes */
 #define LIVE_STATS_KEYS		256
 #define LIVE_DRAIN_MS		25	/* > the ring's block retire time */
 #define LIVE_DRAIN_ROUNDS	8
@@ -296,6 +297,7 @@ output_main(void *arg)
 	struct live *l = arg;
 	struct timespec nap = { 0, LIVE_OUT_NAP_NS };
 	bool is_dirty = false;
+	unsigned idle = 0;
 
 	name_self("fpsensor-out");
 	for (;;) {
@@ -307,11 +309,16 @@ output_main(void *arg)
 			if (!recq_is_done(&l->w[i].q))
 				all_done = false;
 		}
+		if (l->kafka != NULL)
+			metrics_kafka_publish(l->kafka);
 		if (n > 0) {
 			is_dirty = true;
 			continue;
 		}
-		if (is_dirty && output_flush(l->out) != 0)
+		/* Idle too, now and then: Kafka's delivery reports and spool
+		 * are served from flush. */
+		if ((is_dirty || ++idle % LIVE_OUT_IDLE_FLUSH == 0) &&
+		    output_flush(l->out) != 0)
 			l->n_write_errors++;
 		is_dirty = false;
 		if (all_done)

@@ -85,6 +85,9 @@ struct live {
 	/* One metrics feed per worker (sensor/metrics.h), pushed by the
 	 * worker once per poll: for metrics_sensor_register(). */
 	struct metrics_feed	*feeds;
+	/* Kafka counters for the metrics (NULL: none), set before
+	 * live_start(): the output thread publishes them once per turn. */
+	struct metrics_kafka	*kafka;
 	struct output		*out;		/* borrowed; output thread's */
 	int			 cpus[LIVE_MAX_WORKERS];
 	unsigned		 n_cpus;

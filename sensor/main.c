@@ -775,6 +775,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	    .rules_dir = o->pc.rules != NULL ? o->rules_dir : NULL,
 	    .rules = (struct rules *)o->pc.rules };
 	struct metrics_reloads rl = replay_reloads(&rp);
+	struct metrics_kafka kafka;
 	char err[1024];
 	int status = 0;
 
@@ -788,7 +789,12 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	}
 	live.out = outp = open_outputs(o, &outs);
 	drop_privileges(o);
-	if (metrics_sensor_register(mh, live.feeds, live.n, &rl) != 0)
+	if (o->kafka.brokers != NULL) {
+		metrics_kafka_init(&kafka, &outs.ks);
+		live.kafka = &kafka;
+	}
+	if (metrics_sensor_register(mh, live.feeds, live.n, &rl,
+	    live.kafka) != 0)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	if (live_start(&live, err, sizeof(err)) != 0)
 		fatalx(EXIT_NOINPUT, "%s", err);
@@ -810,6 +816,8 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		log_errx("writing records to %s failed", outp->name);
 		status = EXIT_OUTPUT;
 	}
+	if (live.kafka != NULL)
+		metrics_kafka_publish(live.kafka);	/* after the flush */
 	if (o->kafka.brokers != NULL && status != EXIT_OUTPUT)
 		status = kafka_exit_status(&o->kafka, &outs.ks, status);
 	if (o->stats) {
@@ -823,6 +831,8 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 			kafka_stats_print(stderr, &outs.ks);
 	}
 	metrics_http_stop(mh);		/* it reads the workers' feeds */
+	if (live.kafka != NULL)
+		metrics_kafka_free(live.kafka);
 	live_close(&live);
 	rules_free(rp.rules);
 	return status;
@@ -932,7 +942,7 @@ main(int argc, char **argv)
 	rl = replay_reloads(&rp);
 	metrics_feed_init(&feed, 0, &(struct metrics_source){ .p = &p,
 	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL });
-	if (metrics_sensor_register(mh, &feed, 1, &rl) != 0)
+	if (metrics_sensor_register(mh, &feed, 1, &rl, NULL) != 0)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);

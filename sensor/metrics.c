@@ -57,6 +57,9 @@ collect_verdicts(const struct pipeline *p, struct sensor_counters *c)
 			    v->rules->version[d] : "");
 }
 
+static void	collect_kafka(const struct kafka_stats *ks,
+		    struct sensor_counters *c);
+
 void
 metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 {
@@ -81,8 +84,14 @@ metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 	if (src->kernel_drops != NULL)
 		c->kernel_drops = *src->kernel_drops;
 	collect_verdicts(p, c);
-	if (ks == NULL)
-		return;
+	if (ks != NULL)
+		collect_kafka(ks, c);
+}
+
+/* The kafka_* fields of c from ks. */
+static void
+collect_kafka(const struct kafka_stats *ks, struct sensor_counters *c)
+{
 	c->has_kafka = true;
 	c->kafka_delivered = ks->delivered;
 	c->kafka_errors = ks->failed + ks->rejected;
@@ -91,6 +100,34 @@ metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 	    ks->rejected : 0;
 	c->kafka_spool_bytes = ks->spool_bytes;
 	c->kafka_spool_dropped = ks->spool_drops;
+}
+
+void
+metrics_kafka_init(struct metrics_kafka *k, const struct kafka_stats *src)
+{
+	memset(k, 0, sizeof(*k));
+	pthread_mutex_init(&k->lock, NULL);
+	k->src = src;
+}
+
+void
+metrics_kafka_free(struct metrics_kafka *k)
+{
+	pthread_mutex_destroy(&k->lock);
+}
+
+/* The output thread's copy: the lock is held by a scrape only for a copy,
+ * and this thread is not on the packet path. */
+void
+metrics_kafka_publish(struct metrics_kafka *k)
+{
+	struct sensor_counters c;
+
+	memset(&c, 0, sizeof(c));
+	collect_kafka(k->src, &c);
+	pthread_mutex_lock(&k->lock);
+	k->snap = c;
+	pthread_mutex_unlock(&k->lock);
 }
 
 void
@@ -160,6 +197,7 @@ struct sensor_metrics {
 	struct metrics_feed		*feeds;
 	unsigned			 n;
 	const struct metrics_reloads	*rl;
+	struct metrics_kafka		*kafka;
 };
 
 static void
@@ -326,6 +364,9 @@ render_kafka(struct prom_buf *b, const struct sensor_counters *t)
 	}
 }
 
+static void	sum_kafka(struct sensor_counters *t,
+		    const struct sensor_counters *c);
+
 static void
 sum_into(struct sensor_counters *t, const struct sensor_counters *c)
 {
@@ -336,9 +377,15 @@ sum_into(struct sensor_counters *t, const struct sensor_counters *c)
 
 	for (size_t i = 0; i < n; i++)
 		dst[i] += src[i];
-	t->has_kafka |= c->has_kafka;
 	t->n_an = c->n_an;		/* every worker runs the same ones */
 	memcpy(t->an_names, c->an_names, sizeof(t->an_names));
+	sum_kafka(t, c);
+}
+
+static void
+sum_kafka(struct sensor_counters *t, const struct sensor_counters *c)
+{
+	t->has_kafka |= c->has_kafka;
 	t->kafka_queue_depth += c->kafka_queue_depth;
 	t->kafka_delivered += c->kafka_delivered;
 	t->kafka_errors += c->kafka_errors;
@@ -370,18 +417,24 @@ render(struct prom_buf *b, void *arg)
 	render_totals(b, &t);
 	render_verdicts(b, &t, &c[0]);
 	render_reloads(b, sm->rl);
+	if (sm->kafka != NULL) {
+		pthread_mutex_lock(&sm->kafka->lock);
+		sum_kafka(&t, &sm->kafka->snap);
+		pthread_mutex_unlock(&sm->kafka->lock);
+	}
 	if (t.has_kafka)
 		render_kafka(b, &t);
 }
 
 int
 metrics_sensor_register(struct metrics_http *m, struct metrics_feed *feeds,
-    unsigned n, const struct metrics_reloads *rl)
+    unsigned n, const struct metrics_reloads *rl, struct metrics_kafka *kafka)
 {
 	static struct sensor_metrics sm;
 
 	sm.feeds = feeds;
 	sm.n = n;
 	sm.rl = rl;
+	sm.kafka = kafka;
 	return metrics_http_register(m, render, &sm);
 }

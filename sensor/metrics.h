@@ -132,10 +132,25 @@ metrics_feed_leave(struct metrics_feed *f)
 		metrics_feed_slow_publish(f);
 }
 
-/* Register fpsensor's collector for the workers feeds[0..n) and the
- * reload counters rl (all borrowed, must outlive the server). */
+/* Kafka counters of an output that no packet thread uses (live capture's
+ * output thread): that thread copies them with metrics_kafka_publish()
+ * once per turn; a scrape reads the copy. */
+struct metrics_kafka {
+	pthread_mutex_t			 lock;	/* snap */
+	const struct kafka_stats	*src;
+	struct sensor_counters		 snap;	/* kafka_* only */
+};
+
+void	metrics_kafka_init(struct metrics_kafka *k,
+	    const struct kafka_stats *src);
+void	metrics_kafka_free(struct metrics_kafka *k);
+void	metrics_kafka_publish(struct metrics_kafka *k);
+
+/* Register fpsensor's collector for the workers feeds[0..n), the reload
+ * counters rl and the Kafka counters kafka (NULL: in the feeds, or no
+ * Kafka); all borrowed, must outlive the server. */
 int	metrics_sensor_register(struct metrics_http *m,
 	    struct metrics_feed *feeds, unsigned n,
-	    const struct metrics_reloads *rl);
+	    const struct metrics_reloads *rl, struct metrics_kafka *kafka);
 
 #endif

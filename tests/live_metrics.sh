@@ -4,7 +4,8 @@
 # (tests/live_lib.sh); /metrics scraped with curl on the capture
 # namespace's loopback while it captures: per-worker packets, bytes and
 # kernel drops, the pipeline families summed over the workers, verdicts,
-# rules versions and a rules reload; promtool check metrics; /readyz.
+# rules versions and a rules reload; promtool check metrics; /readyz;
+# Kafka delivery counters with librdkafka's mock cluster.
 # Needs root, ip netns and tcpreplay: exit 77 (skip) without.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/live_lib.sh"
@@ -103,4 +104,44 @@ for w in 0 1; do
 	    "$TMP/m2.txt")" = "$(stat_of "$TMP/a.err" "worker${w}_kernel_drops")"
 done
 check "--stats: rules_reloads=1" contains "$TMP/a.err" "rules_reloads=1"
+
+# Kafka (librdkafka's mock cluster on the capture namespace's loopback):
+# the output thread's delivery counters.  DNS flows only, ended by the
+# UDP timeout: every record is delivered while it runs.
+broker=$top_builddir/tests/kafka/mock_broker
+if [ -x "$broker" ]; then
+	ip netns exec "$NS_CAP" "$broker" -t fp >"$TMP/broker.out" \
+	    2>"$TMP/broker.err" &
+	bpid=$!
+	trap 'kill $bpid 2>/dev/null; netns_down; rm -rf "$TMP"' EXIT
+	wait_until 5 test -s "$TMP/broker.out"
+	live_start "$TMP/k.jsonl" "$TMP/k.err" --workers 2 --stats \
+	    --no-ndpi --udp-timeout 1 --metrics 127.0.0.1:0 \
+	    --kafka-brokers "$(head -n 1 "$TMP/broker.out")" \
+	    --kafka-topic fp ||
+	    fail "fpsensor -i --kafka-brokers starts: $(tail -n 2 "$TMP/k.err")"
+	PORT=$(sed -n 's/.*metrics: serving .*(port \([0-9]*\)).*/\1/p' \
+	    "$TMP/k.err" | head -n 1)
+	URL="http://127.0.0.1:$PORT"
+	replay --pps 500 "$TMP/dig.pcap" >/dev/null
+	# 1 s UDP timeout + 1 s clock lag + delivery.
+	check "Kafka: records delivered and none queued" wait_until 20 sh -c \
+	    "ip netns exec '$NS_CAP' curl -s --max-time 5 '$URL/metrics' \
+	    >'$TMP/k.txt' && grep -q '^fpsensor_kafka_delivered_total [1-9]' \
+	    '$TMP/k.txt' && grep -q '^fpsensor_kafka_queue_depth 0\$' '$TMP/k.txt'"
+	check "Kafka: promtool check metrics" sh -c "promtool check metrics \
+	    <'$TMP/k.txt' >/dev/null 2>&1"
+	check "Kafka: families listed in metrics.txt" prom_listed "$TMP/k.txt"
+	live_stop
+	check "Kafka: exit 0" test $? = 0
+	n=$(sed -n 's/^fpsensor_kafka_delivered_total //p' "$TMP/k.txt")
+	check "Kafka: delivered_total = --stats kafka_delivered ($n)" test \
+	    "$(stat_of "$TMP/k.err" kafka_delivered)" = "$n"
+	check "Kafka: delivery_errors_total 0" contains "$TMP/k.txt" \
+	    "fpsensor_kafka_delivery_errors_total 0"
+	kill "$bpid" 2>/dev/null
+	wait "$bpid" 2>/dev/null
+else
+	echo "SKIP Kafka: mock_broker not built"
+fi
 finish
