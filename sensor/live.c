@@ -20,7 +20,7 @@
 					 * are not made to go back in time */
 #define LIVE_OUT_NAP_NS		1000000L
 #define LIVE_OUT_BATCH		256	/* records per queue per turn */
-#define LIVE_OUT_IDLE_FLUSH	100	/* idle turns (naps) between flushes */
+#define LIVE_OUT_IDLE_FLUSH	100	/* idle naps between flushes */
 #define LIVE_STATS_KEYS		256
 #define LIVE_DRAIN_MS		25	/* > the ring's block retire time */
 #define LIVE_DRAIN_ROUNDS	8

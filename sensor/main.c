@@ -570,9 +570,9 @@ struct replay {
 	struct enrich_set		*es;
 	const struct enrich_settings	*en;
 	/* Reload counters: atomics, the metrics thread reads them. */
-	_Atomic uint64_t		 n_reloads;	/* SIGHUPs acted on */
+	_Atomic uint64_t		 n_reloads;	/* SIGHUPs */
 	_Atomic uint64_t		 n_failed;	/* databases kept */
-	_Atomic uint64_t		 n_ok;		/* databases reloaded */
+	_Atomic uint64_t		 n_ok;		/* loaded */
 	struct metrics_feed		*feed;
 	const char			*rules_dir;	/* NULL: no rules */
 	struct rules			*rules;		/* in use, owned */

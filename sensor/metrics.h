@@ -63,7 +63,7 @@ struct sensor_counters {
 	uint64_t	 records_failed;	/* refused or too big */
 	uint64_t	 anomalies[FP_METRICS_MAX_AN];	/* by an_names */
 	uint64_t	 verdicts[METRICS_N_VERDICT];
-	bool		 has_kafka;	/* the uint64_t above are summed */
+	bool		 has_kafka;	/* the above are summed */
 	uint64_t	 kafka_queue_depth, kafka_delivered, kafka_errors;
 	uint64_t	 kafka_spool_bytes, kafka_spool_dropped;
 	const char	*an_names[FP_METRICS_MAX_AN];	/* running analyzers */
@@ -77,14 +77,14 @@ struct sensor_counters {
 struct metrics_source {
 	const struct pipeline		*p;
 	const struct kafka_stats	*ks;		/* NULL: no Kafka */
-	const uint64_t			*kernel_drops;	/* NULL: none (replay) */
+	const uint64_t			*kernel_drops;	/* or NULL */
 };
 
 /* Reload counters (SIGHUP), process-wide, read at each scrape. */
 struct metrics_reloads {
 	const _Atomic uint64_t	*geoip_ok;	/* databases reloaded */
 	const _Atomic uint64_t	*geoip_failed;	/* databases kept */
-	const _Atomic uint64_t	*rules;		/* rules reloads tried */
+	const _Atomic uint64_t	*rules;		/* rules reloads */
 	const _Atomic uint64_t	*rules_failed;	/* rules kept */
 };
 
@@ -96,7 +96,7 @@ struct metrics_feed {
 	struct sensor_counters	 snap;
 	struct metrics_source	 src;
 	unsigned		 worker;
-	bool			 is_pushed;	/* live: snap only, see top */
+	bool			 is_pushed;	/* live: see top */
 };
 
 void	metrics_feed_init(struct metrics_feed *f, unsigned worker,
