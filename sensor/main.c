@@ -578,17 +578,19 @@ struct replay {
 	struct rules			*rules;		/* in use, owned */
 	_Atomic uint64_t		 n_rules_reloads;
 	_Atomic uint64_t		 n_rules_failed;
+	struct metrics_rules		 rules_info;	/* for the metrics */
 	struct live			*live;		/* live: workers to wait
 							 * for before a free */
 };
 
 /* The reload counters of r, for the metrics endpoint. */
 static struct metrics_reloads
-replay_reloads(const struct replay *r)
+replay_reloads(struct replay *r)
 {
 	return (struct metrics_reloads){ .geoip_ok = &r->n_ok,
 	    .geoip_failed = &r->n_failed, .rules = &r->n_rules_reloads,
-	    .rules_failed = &r->n_rules_failed };
+	    .rules_failed = &r->n_rules_failed,
+	    .rules_info = &r->rules_info };
 }
 
 /*
@@ -618,6 +620,7 @@ reload_rules(struct replay *r)
 		r->p->verdict.rules = n;
 	rules_free(r->rules);
 	r->rules = n;
+	metrics_rules_set(&r->rules_info, n);
 	log_info("reloaded rules %s", r->rules_dir);
 }
 
@@ -779,11 +782,15 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	char err[1024];
 	int status = 0;
 
+	metrics_rules_init(&rp.rules_info);
+	metrics_rules_set(&rp.rules_info, rp.rules);
+
 	if (live_open(&live, &o->live, &o->pc, es, &o->en, NULL, err,
 	    sizeof(err)) != 0) {
 		log_errx("%s", err);
 		rules_free(rp.rules);
 		metrics_http_stop(mh);
+		metrics_rules_free(&rp.rules_info);
 		return strncmp(err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
@@ -835,6 +842,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		metrics_kafka_free(live.kafka);
 	live_close(&live);
 	rules_free(rp.rules);
+	metrics_rules_free(&rp.rules_info);
 	return status;
 }
 
@@ -940,6 +948,8 @@ main(int argc, char **argv)
 	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en, .feed = &feed,
 	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules };
 	rl = replay_reloads(&rp);
+	metrics_rules_init(&rp.rules_info);
+	metrics_rules_set(&rp.rules_info, rules);
 	metrics_feed_init(&feed, 0, &(struct metrics_source){ .p = &p,
 	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL });
 	if (metrics_sensor_register(mh, &feed, 1, &rl, NULL) != 0)
@@ -976,6 +986,7 @@ main(int argc, char **argv)
 		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);
 	rules_free(rp.rules);
+	metrics_rules_free(&rp.rules_info);
 	capture_close(&cap);
 	p0f_db_free(db);
 	p0f_http_db_free(&p0f_http);

@@ -38,7 +38,7 @@ verdict_model_version(const struct verdict_ctx *v)
 	return "none";
 }
 
-/* The verdict counters and the rules versions a pipeline uses. */
+/* A pipeline's verdict counters. */
 static void
 collect_verdicts(const struct pipeline *p, struct sensor_counters *c)
 {
@@ -49,12 +49,30 @@ collect_verdicts(const struct pipeline *p, struct sensor_counters *c)
 	c->verdicts[METRICS_UNKNOWN] = v->n_unknown;
 	snprintf(c->model_version, sizeof(c->model_version), "%s",
 	    verdict_model_version(v));
-	if ((c->has_rules = v->rules != NULL))
-		for (int d = 0; d < RULES_N_DB; d++)
-			snprintf(c->rules_version[d],
-			    sizeof(c->rules_version[d]), "%s",
-			    v->rules->version[d] != NULL ?
-			    v->rules->version[d] : "");
+}
+
+void
+metrics_rules_init(struct metrics_rules *mr)
+{
+	memset(mr, 0, sizeof(*mr));
+	pthread_mutex_init(&mr->lock, NULL);
+}
+
+void
+metrics_rules_free(struct metrics_rules *mr)
+{
+	pthread_mutex_destroy(&mr->lock);
+}
+
+void
+metrics_rules_set(struct metrics_rules *mr, const struct rules *r)
+{
+	pthread_mutex_lock(&mr->lock);
+	mr->has_rules = r != NULL;
+	for (int d = 0; d < RULES_N_DB; d++)
+		snprintf(mr->version[d], sizeof(mr->version[d]), "%s",
+		    r != NULL && r->version[d] != NULL ? r->version[d] : "");
+	pthread_mutex_unlock(&mr->lock);
 }
 
 static void	collect_kafka(const struct kafka_stats *ks,
@@ -273,11 +291,11 @@ render_totals(struct prom_buf *b, const struct sensor_counters *t)
 	}
 }
 
-/* Verdicts by result; the signature databases of worker 0 (a reload
- * reaches every worker within one poll). */
+/* Verdicts by result (the model version of worker 0); the signature
+ * databases in use. */
 static void
 render_verdicts(struct prom_buf *b, const struct sensor_counters *t,
-    const struct sensor_counters *w0)
+    const struct sensor_counters *w0, struct metrics_rules *mr)
 {
 	static const char *const result[METRICS_N_VERDICT] = {
 	    "consistent", "spoof", "unknown" };
@@ -293,18 +311,22 @@ render_verdicts(struct prom_buf *b, const struct sensor_counters *t,
 		    ver, result[i]);
 		prom_u64(b, "fpsensor_verdicts_total", lab, t->verdicts[i]);
 	}
-	if (!w0->has_rules)
+	if (mr == NULL)
 		return;
-	prom_family(b, "fpsensor_rules_info", "gauge",
-	    "Signature databases in use and their versions; the value is 1.");
-	for (int d = 0; d < RULES_N_DB; d++) {
-		if (w0->rules_version[d][0] == '\0')
+	pthread_mutex_lock(&mr->lock);
+	if (mr->has_rules)
+		prom_family(b, "fpsensor_rules_info", "gauge",
+		    "Signature databases in use and their versions; the "
+		    "value is 1.");
+	for (int d = 0; mr->has_rules && d < RULES_N_DB; d++) {
+		if (mr->version[d][0] == '\0')
 			continue;
 		snprintf(lab, sizeof(lab), "database=\"%s\",version=\"%s\"",
 		    rules_db_names[d], prom_label(ver, sizeof(ver),
-		    w0->rules_version[d]));
+		    mr->version[d]));
 		prom_u64(b, "fpsensor_rules_info", lab, 1);
 	}
+	pthread_mutex_unlock(&mr->lock);
 }
 
 static uint64_t
@@ -415,7 +437,7 @@ render(struct prom_buf *b, void *arg)
 	    "Frames the kernel dropped before fpsensor read them.",
 	    offsetof(struct sensor_counters, kernel_drops));
 	render_totals(b, &t);
-	render_verdicts(b, &t, &c[0]);
+	render_verdicts(b, &t, &c[0], sm->rl->rules_info);
 	render_reloads(b, sm->rl);
 	if (sm->kafka != NULL) {
 		pthread_mutex_lock(&sm->kafka->lock);

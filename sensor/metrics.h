@@ -19,9 +19,9 @@
  * itself once per poll of its ring (is_pushed), outside the packet path,
  * and a scrape reads that copy (at most one poll, ~LIVE_POLL_MS, old).
  *
- * Verdicts by result and the rules versions are a pipeline's counters and
- * come with the feed; reloads are process-wide and read from atomics
- * (struct metrics_reloads).  Model metrics are not here: that module keeps
+ * Verdicts by result are a pipeline's counters and come with the feed;
+ * reloads and the rules versions are process-wide (struct
+ * metrics_reloads).  Model metrics are not here: that module keeps
  * its own counters (a snapshot or atomics safe to read from the metrics
  * thread), writes a metrics_collect_fn with lib/prom.h under the names
  * agreed in CONTRACTS (fpsensor_model_info, ...), and registers it in
@@ -69,8 +69,6 @@ struct sensor_counters {
 	const char	*an_names[FP_METRICS_MAX_AN];	/* running analyzers */
 	unsigned	 n_an;
 	char		 model_version[FP_METRICS_VERSION_MAX];
-	bool		 has_rules;
-	char		 rules_version[RULES_N_DB][FP_METRICS_VERSION_MAX];
 };
 
 /* Where a worker's counters live; all borrowed, read by collect. */
@@ -80,12 +78,28 @@ struct metrics_source {
 	const uint64_t			*kernel_drops;	/* or NULL */
 };
 
-/* Reload counters (SIGHUP), process-wide, read at each scrape. */
+/* The versions of the signature databases in use, copied by whoever
+ * loads a set (a replay reads the rules between packets and frees the old
+ * set at once: a scrape must not follow the pipeline's pointer). */
+struct metrics_rules {
+	pthread_mutex_t	 lock;
+	bool		 has_rules;
+	char		 version[RULES_N_DB][FP_METRICS_VERSION_MAX];
+};
+
+void	metrics_rules_init(struct metrics_rules *mr);
+void	metrics_rules_free(struct metrics_rules *mr);
+/* The set r is in use now (NULL: none). */
+void	metrics_rules_set(struct metrics_rules *mr, const struct rules *r);
+
+/* Reload counters (SIGHUP) and the rules in use, process-wide, read at
+ * each scrape. */
 struct metrics_reloads {
 	const _Atomic uint64_t	*geoip_ok;	/* databases reloaded */
 	const _Atomic uint64_t	*geoip_failed;	/* databases kept */
 	const _Atomic uint64_t	*rules;		/* rules reloads */
 	const _Atomic uint64_t	*rules_failed;	/* rules kept */
+	struct metrics_rules	*rules_info;
 };
 
 struct metrics_feed {
