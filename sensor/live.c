@@ -20,6 +20,7 @@
 					 * are not made to go back in time */
 #define LIVE_OUT_NAP_NS		1000000L
 #define LIVE_OUT_BATCH		256	/* records per queue per turn */
+#define LIVE_OUT_IDLE_FLUSH	100	/* idle naps between flushes */
 #define LIVE_STATS_KEYS		256
 #define LIVE_DRAIN_MS		25	/* > the ring's block retire time */
 #define LIVE_DRAIN_ROUNDS	8
@@ -109,6 +110,10 @@ open_worker(struct live *l, struct live_worker *w,
 		return -1;
 	}
 	w->has_pipeline = true;
+	w->feed = &l->feeds[w->index];
+	metrics_feed_init(w->feed, w->index, &(struct metrics_source){
+	    .p = &w->p, .kernel_drops = &w->cap.k_drops });
+	w->feed->is_pushed = true;
 	w->live = l;
 	atomic_init(&w->quiescent, 0);
 	return 0;
@@ -130,7 +135,10 @@ live_open(struct live *l, const struct live_config *cfg,
 	l->out = out;
 	memcpy(l->cpus, cfg->cpus, sizeof(l->cpus));
 	l->n_cpus = cfg->n_cpus;
-	if ((l->w = calloc(n, sizeof(*l->w))) == NULL) {
+	if ((l->w = calloc(n, sizeof(*l->w))) == NULL ||
+	    (l->feeds = calloc(n, sizeof(*l->feeds))) == NULL) {
+		free(l->w);
+		l->w = NULL;
 		snprintf(err, errsz, "workers: %s", strerror(errno));
 		return -1;
 	}
@@ -170,13 +178,16 @@ publish_stats(struct live_worker *w, bool with_kernel)
 	ST_SET(flows_evicted, w->p.flows->n_ended[FLOW_END_EVICTED]);
 	ST_SET(queue_waits, atomic_load_explicit(&w->q.n_full_waits,
 	    memory_order_relaxed));
-	if (!with_kernel)
-		return;
-	capture_live_update_stats(&w->cap);
-	ST_SET(kernel_packets, w->cap.k_packets);
-	ST_SET(kernel_drops, w->cap.k_drops);
-	ST_SET(kernel_freezes, w->cap.k_freezes);
-	ST_SET(if_drops, w->cap.if_drops);
+	if (with_kernel) {
+		capture_live_update_stats(&w->cap);
+		ST_SET(kernel_packets, w->cap.k_packets);
+		ST_SET(kernel_drops, w->cap.k_drops);
+		ST_SET(kernel_freezes, w->cap.k_freezes);
+		ST_SET(if_drops, w->cap.if_drops);
+	}
+	/* The metrics snapshot: skipped now and then if a scrape is
+	 * copying it, never waited for. */
+	metrics_feed_slow_publish(w->feed);
 }
 
 /* Pin the calling worker to cpu (-1: leave it). */
@@ -253,6 +264,7 @@ worker_main(void *arg)
 		continue;
 	pipeline_shutdown(&w->p);
 	publish_stats(w, true);
+	metrics_feed_publish(w->feed);		/* the final figures */
 	output_close(&w->qout);		/* closes the queue */
 	atomic_store(&w->quiescent, UINT64_MAX);
 	atomic_fetch_sub(&l->n_running, 1);
@@ -285,6 +297,7 @@ output_main(void *arg)
 	struct live *l = arg;
 	struct timespec nap = { 0, LIVE_OUT_NAP_NS };
 	bool is_dirty = false;
+	unsigned idle = 0;
 
 	name_self("fpsensor-out");
 	for (;;) {
@@ -296,11 +309,16 @@ output_main(void *arg)
 			if (!recq_is_done(&l->w[i].q))
 				all_done = false;
 		}
+		if (l->kafka != NULL)
+			metrics_kafka_publish(l->kafka);
 		if (n > 0) {
 			is_dirty = true;
 			continue;
 		}
-		if (is_dirty && output_flush(l->out) != 0)
+		/* Idle too, now and then: Kafka's delivery reports and spool
+		 * are served from flush. */
+		if ((is_dirty || ++idle % LIVE_OUT_IDLE_FLUSH == 0) &&
+		    output_flush(l->out) != 0)
 			l->n_write_errors++;
 		is_dirty = false;
 		if (all_done)
@@ -478,11 +496,15 @@ live_close(struct live *l)
 
 		if (w->has_pipeline)
 			pipeline_free(&w->p);
+		if (w->feed != NULL)
+			metrics_feed_free(w->feed);
 		recq_free(&w->q);
 		enrich_worker_free(&w->en);
 		capture_live_close(&w->cap);
 	}
 	free(l->w);
+	free(l->feeds);
 	l->w = NULL;
+	l->feeds = NULL;
 	l->n = 0;
 }

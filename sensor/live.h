@@ -30,6 +30,7 @@
 
 #include "sensor/capture_live.h"
 #include "sensor/enrich.h"
+#include "sensor/metrics.h"
 #include "sensor/output.h"
 #include "sensor/pipeline.h"
 #include "sensor/recq.h"
@@ -74,12 +75,19 @@ struct live_worker {
 	struct output		 qout;		/* pushes into q */
 	_Atomic uint64_t	 quiescent;	/* epoch seen between polls */
 	struct live_worker_stats st;
+	struct metrics_feed	*feed;		/* l->feeds[index] */
 	bool			 has_failed;	/* capture error, see log */
 };
 
 struct live {
 	struct live_worker	*w;
 	unsigned		 n;
+	/* One metrics feed per worker (sensor/metrics.h), pushed by the
+	 * worker once per poll: for metrics_sensor_register(). */
+	struct metrics_feed	*feeds;
+	/* Kafka counters for the metrics (NULL: none), set before
+	 * live_start(): the output thread publishes them once per turn. */
+	struct metrics_kafka	*kafka;
 	struct output		*out;		/* borrowed; output thread's */
 	int			 cpus[LIVE_MAX_WORKERS];
 	unsigned		 n_cpus;

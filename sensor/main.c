@@ -569,17 +569,29 @@ struct replay {
 	struct pipeline			*p;
 	struct enrich_set		*es;
 	const struct enrich_settings	*en;
-	uint64_t			 n_reloads;	/* SIGHUPs acted on */
-	uint64_t			 n_failed;	/* databases kept */
-	uint64_t			 n_ok;		/* databases reloaded */
+	/* Reload counters: atomics, the metrics thread reads them. */
+	_Atomic uint64_t		 n_reloads;	/* SIGHUPs */
+	_Atomic uint64_t		 n_failed;	/* databases kept */
+	_Atomic uint64_t		 n_ok;		/* loaded */
 	struct metrics_feed		*feed;
 	const char			*rules_dir;	/* NULL: no rules */
 	struct rules			*rules;		/* in use, owned */
-	uint64_t			 n_rules_reloads;
-	uint64_t			 n_rules_failed;
+	_Atomic uint64_t		 n_rules_reloads;
+	_Atomic uint64_t		 n_rules_failed;
+	struct metrics_rules		 rules_info;	/* for the metrics */
 	struct live			*live;		/* live: workers to wait
 							 * for before a free */
 };
+
+/* The reload counters of r, for the metrics endpoint. */
+static struct metrics_reloads
+replay_reloads(struct replay *r)
+{
+	return (struct metrics_reloads){ .geoip_ok = &r->n_ok,
+	    .geoip_failed = &r->n_failed, .rules = &r->n_rules_reloads,
+	    .rules_failed = &r->n_rules_failed,
+	    .rules_info = &r->rules_info };
+}
 
 /*
  * SIGHUP: load the rules directory again beside the rules in use; only a
@@ -608,6 +620,7 @@ reload_rules(struct replay *r)
 		r->p->verdict.rules = n;
 	rules_free(r->rules);
 	r->rules = n;
+	metrics_rules_set(&r->rules_info, n);
 	log_info("reloaded rules %s", r->rules_dir);
 }
 
@@ -755,7 +768,7 @@ drop_privileges(const struct options *o)
  * dropped, then capture until SIGINT or SIGTERM, SIGHUP reloading the
  * GeoIP databases meanwhile.  Returns the exit status. */
 static int
-run_live(struct options *o, struct enrich_set *es)
+run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 {
 	struct timespec nap = { 0, 100000000L };
 	struct outputs outs;
@@ -764,35 +777,54 @@ run_live(struct options *o, struct enrich_set *es)
 	struct replay rp = { .es = es, .en = &o->en, .live = &live,
 	    .rules_dir = o->pc.rules != NULL ? o->rules_dir : NULL,
 	    .rules = (struct rules *)o->pc.rules };
+	struct metrics_reloads rl = replay_reloads(&rp);
+	struct metrics_kafka kafka;
 	char err[1024];
 	int status = 0;
+
+	metrics_rules_init(&rp.rules_info);
+	metrics_rules_set(&rp.rules_info, rp.rules);
 
 	if (live_open(&live, &o->live, &o->pc, es, &o->en, NULL, err,
 	    sizeof(err)) != 0) {
 		log_errx("%s", err);
 		rules_free(rp.rules);
+		metrics_http_stop(mh);
+		metrics_rules_free(&rp.rules_info);
 		return strncmp(err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
 	live.out = outp = open_outputs(o, &outs);
 	drop_privileges(o);
+	if (o->kafka.brokers != NULL) {
+		metrics_kafka_init(&kafka, &outs.ks);
+		live.kafka = &kafka;
+	}
+	if (metrics_sensor_register(mh, live.feeds, live.n, &rl,
+	    live.kafka) != 0)
+		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	if (live_start(&live, err, sizeof(err)) != 0)
 		fatalx(EXIT_NOINPUT, "%s", err);
 	log_info("capturing on %s: %u workers, %s", o->live.cap.iface,
 	    live.n, capture_method_name(live.w[0].cap.method));
 	while (!stop_requested && live_running(&live) > 0) {
+		/* Ready while every worker captures. */
+		metrics_http_set_ready(mh, live_running(&live) == live.n);
 		if (reload_requested) {
 			reload_geoip(&rp);
 			reload_rules(&rp);
 		}
 		nanosleep(&nap, NULL);
 	}
+	metrics_http_set_ready(mh, false);
 	if (live_join(&live) > 0)
 		status = EXIT_DAMAGED;
 	if (output_close(outp) != 0 || live.n_write_errors > 0) {
 		log_errx("writing records to %s failed", outp->name);
 		status = EXIT_OUTPUT;
 	}
+	if (live.kafka != NULL)
+		metrics_kafka_publish(live.kafka);	/* after the flush */
 	if (o->kafka.brokers != NULL && status != EXIT_OUTPUT)
 		status = kafka_exit_status(&o->kafka, &outs.ks, status);
 	if (o->stats) {
@@ -805,8 +837,12 @@ run_live(struct options *o, struct enrich_set *es)
 		if (o->kafka.brokers != NULL)
 			kafka_stats_print(stderr, &outs.ks);
 	}
+	metrics_http_stop(mh);		/* it reads the workers' feeds */
+	if (live.kafka != NULL)
+		metrics_kafka_free(live.kafka);
 	live_close(&live);
 	rules_free(rp.rules);
+	metrics_rules_free(&rp.rules_info);
 	return status;
 }
 
@@ -859,6 +895,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct replay rp;
 	struct metrics_feed feed;
+	struct metrics_reloads rl;
 	struct metrics_http *mh;
 	struct rules *rules;
 	int status = 0;
@@ -886,9 +923,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o.live.cap.iface != NULL) {
-		metrics_http_set_ready(mh, true);
-		status = run_live(&o, &es);
-		metrics_http_stop(mh);
+		status = run_live(&o, &es, mh);
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
@@ -912,10 +947,12 @@ main(int argc, char **argv)
 
 	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en, .feed = &feed,
 	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules };
+	rl = replay_reloads(&rp);
+	metrics_rules_init(&rp.rules_info);
+	metrics_rules_set(&rp.rules_info, rules);
 	metrics_feed_init(&feed, 0, &(struct metrics_source){ .p = &p,
-	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL,
-	    .reloads_ok = &rp.n_ok, .reloads_failed = &rp.n_failed });
-	if (metrics_sensor_register(mh, &feed, 1) != 0)
+	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL });
+	if (metrics_sensor_register(mh, &feed, 1, &rl, NULL) != 0)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
@@ -949,6 +986,7 @@ main(int argc, char **argv)
 		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);
 	rules_free(rp.rules);
+	metrics_rules_free(&rp.rules_info);
 	capture_close(&cap);
 	p0f_db_free(db);
 	p0f_http_db_free(&p0f_http);

@@ -29,6 +29,55 @@ metrics_feed_free(struct metrics_feed *f)
 	pthread_mutex_destroy(&f->lock);
 }
 
+/* The model_version label of a pipeline's verdicts: "none" while no model
+ * takes part in them; the model's version once one does. */
+static const char *
+verdict_model_version(const struct verdict_ctx *v)
+{
+	(void)v;
+	return "none";
+}
+
+/* A pipeline's verdict counters. */
+static void
+collect_verdicts(const struct pipeline *p, struct sensor_counters *c)
+{
+	const struct verdict_ctx *v = &p->verdict;
+
+	c->verdicts[METRICS_CONSISTENT] = v->n_consistent;
+	c->verdicts[METRICS_SPOOF] = v->n_spoof;
+	c->verdicts[METRICS_UNKNOWN] = v->n_unknown;
+	snprintf(c->model_version, sizeof(c->model_version), "%s",
+	    verdict_model_version(v));
+}
+
+void
+metrics_rules_init(struct metrics_rules *mr)
+{
+	memset(mr, 0, sizeof(*mr));
+	pthread_mutex_init(&mr->lock, NULL);
+}
+
+void
+metrics_rules_free(struct metrics_rules *mr)
+{
+	pthread_mutex_destroy(&mr->lock);
+}
+
+void
+metrics_rules_set(struct metrics_rules *mr, const struct rules *r)
+{
+	pthread_mutex_lock(&mr->lock);
+	mr->has_rules = r != NULL;
+	for (int d = 0; d < RULES_N_DB; d++)
+		snprintf(mr->version[d], sizeof(mr->version[d]), "%s",
+		    r != NULL && r->version[d] != NULL ? r->version[d] : "");
+	pthread_mutex_unlock(&mr->lock);
+}
+
+static void	collect_kafka(const struct kafka_stats *ks,
+		    struct sensor_counters *c);
+
 void
 metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 {
@@ -50,10 +99,17 @@ metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 		c->an_names[i] = p->an_list[i]->name;
 		c->anomalies[i] = p->an_anomalies[i];
 	}
-	c->geoip_reloads_ok = *src->reloads_ok;
-	c->geoip_reloads_failed = *src->reloads_failed;
-	if (ks == NULL)
-		return;
+	if (src->kernel_drops != NULL)
+		c->kernel_drops = *src->kernel_drops;
+	collect_verdicts(p, c);
+	if (ks != NULL)
+		collect_kafka(ks, c);
+}
+
+/* The kafka_* fields of c from ks. */
+static void
+collect_kafka(const struct kafka_stats *ks, struct sensor_counters *c)
+{
 	c->has_kafka = true;
 	c->kafka_delivered = ks->delivered;
 	c->kafka_errors = ks->failed + ks->rejected;
@@ -62,6 +118,34 @@ metrics_collect(const struct metrics_source *src, struct sensor_counters *c)
 	    ks->rejected : 0;
 	c->kafka_spool_bytes = ks->spool_bytes;
 	c->kafka_spool_dropped = ks->spool_drops;
+}
+
+void
+metrics_kafka_init(struct metrics_kafka *k, const struct kafka_stats *src)
+{
+	memset(k, 0, sizeof(*k));
+	pthread_mutex_init(&k->lock, NULL);
+	k->src = src;
+}
+
+void
+metrics_kafka_free(struct metrics_kafka *k)
+{
+	pthread_mutex_destroy(&k->lock);
+}
+
+/* The output thread's copy: the lock is held by a scrape only for a copy,
+ * and this thread is not on the packet path. */
+void
+metrics_kafka_publish(struct metrics_kafka *k)
+{
+	struct sensor_counters c;
+
+	memset(&c, 0, sizeof(c));
+	collect_kafka(k->src, &c);
+	pthread_mutex_lock(&k->lock);
+	k->snap = c;
+	pthread_mutex_unlock(&k->lock);
 }
 
 void
@@ -111,6 +195,8 @@ feed_read(struct metrics_feed *f, struct sensor_counters *c)
 	unsigned n0 = atomic_load(&f->n_pub);
 	struct timespec ts = { 0, 2 * 1000000 };
 
+	if (f->is_pushed)
+		goto snap;
 	atomic_store_explicit(&f->want, true, memory_order_relaxed);
 	for (int i = 0; i < SCRAPE_WAIT_STEPS; i++) {
 		if (read_live(f, c))
@@ -119,14 +205,17 @@ feed_read(struct metrics_feed *f, struct sensor_counters *c)
 			break;
 		nanosleep(&ts, NULL);
 	}
+snap:
 	pthread_mutex_lock(&f->lock);
 	*c = f->snap;
 	pthread_mutex_unlock(&f->lock);
 }
 
 struct sensor_metrics {
-	struct metrics_feed	*feeds;
-	unsigned		 n;
+	struct metrics_feed		*feeds;
+	unsigned			 n;
+	const struct metrics_reloads	*rl;
+	struct metrics_kafka		*kafka;
 };
 
 static void
@@ -200,12 +289,68 @@ render_totals(struct prom_buf *b, const struct sensor_counters *t)
 		snprintf(lab, sizeof(lab), "analyzer=\"%s\"", t->an_names[i]);
 		prom_u64(b, "fpsensor_anomalies_total", lab, t->anomalies[i]);
 	}
+}
+
+/* Verdicts by result (the model version of worker 0); the signature
+ * databases in use. */
+static void
+render_verdicts(struct prom_buf *b, const struct sensor_counters *t,
+    const struct sensor_counters *w0, struct metrics_rules *mr)
+{
+	static const char *const result[METRICS_N_VERDICT] = {
+	    "consistent", "spoof", "unknown" };
+	char lab[FP_METRICS_VERSION_MAX * 2 + 64], ver[FP_METRICS_VERSION_MAX *
+	    2];
+
+	prom_family(b, "fpsensor_verdicts_total", "counter",
+	    "Verdicts written, by model version (none: rules only) and "
+	    "result.");
+	prom_label(ver, sizeof(ver), w0->model_version);
+	for (int i = 0; i < METRICS_N_VERDICT; i++) {
+		snprintf(lab, sizeof(lab), "model_version=\"%s\",result=\"%s\"",
+		    ver, result[i]);
+		prom_u64(b, "fpsensor_verdicts_total", lab, t->verdicts[i]);
+	}
+	if (mr == NULL)
+		return;
+	pthread_mutex_lock(&mr->lock);
+	if (mr->has_rules)
+		prom_family(b, "fpsensor_rules_info", "gauge",
+		    "Signature databases in use and their versions; the "
+		    "value is 1.");
+	for (int d = 0; mr->has_rules && d < RULES_N_DB; d++) {
+		if (mr->version[d][0] == '\0')
+			continue;
+		snprintf(lab, sizeof(lab), "database=\"%s\",version=\"%s\"",
+		    rules_db_names[d], prom_label(ver, sizeof(ver),
+		    mr->version[d]));
+		prom_u64(b, "fpsensor_rules_info", lab, 1);
+	}
+	pthread_mutex_unlock(&mr->lock);
+}
+
+static uint64_t
+load0(const _Atomic uint64_t *v)
+{
+	return v != NULL ? atomic_load_explicit(v, memory_order_relaxed) : 0;
+}
+
+static void
+render_reloads(struct prom_buf *b, const struct metrics_reloads *rl)
+{
+	uint64_t rules = load0(rl->rules), rules_failed =
+	    load0(rl->rules_failed);
+
 	prom_family(b, "fpsensor_reloads_total", "counter",
 	    "Reloads on SIGHUP, by what and result (GeoIP: per database).");
 	prom_u64(b, "fpsensor_reloads_total", "what=\"geoip\",result=\"ok\"",
-	    t->geoip_reloads_ok);
+	    load0(rl->geoip_ok));
 	prom_u64(b, "fpsensor_reloads_total",
-	    "what=\"geoip\",result=\"failed\"", t->geoip_reloads_failed);
+	    "what=\"geoip\",result=\"failed\"", load0(rl->geoip_failed));
+	prom_u64(b, "fpsensor_reloads_total", "what=\"rules\",result=\"ok\"",
+	    rules - (rules_failed < rules ? rules_failed : rules));
+	prom_u64(b, "fpsensor_reloads_total",
+	    "what=\"rules\",result=\"failed\"", rules_failed);
 }
 
 static void
@@ -241,6 +386,9 @@ render_kafka(struct prom_buf *b, const struct sensor_counters *t)
 	}
 }
 
+static void	sum_kafka(struct sensor_counters *t,
+		    const struct sensor_counters *c);
+
 static void
 sum_into(struct sensor_counters *t, const struct sensor_counters *c)
 {
@@ -251,9 +399,15 @@ sum_into(struct sensor_counters *t, const struct sensor_counters *c)
 
 	for (size_t i = 0; i < n; i++)
 		dst[i] += src[i];
-	t->has_kafka |= c->has_kafka;
 	t->n_an = c->n_an;		/* every worker runs the same ones */
 	memcpy(t->an_names, c->an_names, sizeof(t->an_names));
+	sum_kafka(t, c);
+}
+
+static void
+sum_kafka(struct sensor_counters *t, const struct sensor_counters *c)
+{
+	t->has_kafka |= c->has_kafka;
 	t->kafka_queue_depth += c->kafka_queue_depth;
 	t->kafka_delivered += c->kafka_delivered;
 	t->kafka_errors += c->kafka_errors;
@@ -283,17 +437,26 @@ render(struct prom_buf *b, void *arg)
 	    "Frames the kernel dropped before fpsensor read them.",
 	    offsetof(struct sensor_counters, kernel_drops));
 	render_totals(b, &t);
+	render_verdicts(b, &t, &c[0], sm->rl->rules_info);
+	render_reloads(b, sm->rl);
+	if (sm->kafka != NULL) {
+		pthread_mutex_lock(&sm->kafka->lock);
+		sum_kafka(&t, &sm->kafka->snap);
+		pthread_mutex_unlock(&sm->kafka->lock);
+	}
 	if (t.has_kafka)
 		render_kafka(b, &t);
 }
 
 int
 metrics_sensor_register(struct metrics_http *m, struct metrics_feed *feeds,
-    unsigned n)
+    unsigned n, const struct metrics_reloads *rl, struct metrics_kafka *kafka)
 {
 	static struct sensor_metrics sm;
 
 	sm.feeds = feeds;
 	sm.n = n;
+	sm.rl = rl;
+	sm.kafka = kafka;
 	return metrics_http_register(m, render, &sm);
 }

@@ -15,14 +15,18 @@
  *    serves the last one.
  * Either way the figures are those of whole packets.
  *
- * Verdict, model and rules metrics are not here: those modules keep their
- * own counters (a snapshot or atomics safe to read from the metrics
- * thread), write a metrics_collect_fn with lib/prom.h (prom_family,
- * prom_u64, prom_histogram) under the names agreed in CONTRACTS
- * (fpsensor_verdicts_total{model_version,result}, fpsensor_model_info,
- * fpsensor_reloads_total{what="rules"|"models",...}, ...), and are
- * registered in sensor/main.c right after start_metrics() with
- * metrics_http_register(mh, fn, arg) (a no-op without --metrics). */
+ * A live capture worker never brackets its packets: it publishes `snap`
+ * itself once per poll of its ring (is_pushed), outside the packet path,
+ * and a scrape reads that copy (at most one poll, ~LIVE_POLL_MS, old).
+ *
+ * Verdicts by result are a pipeline's counters and come with the feed;
+ * reloads and the rules versions are process-wide (struct
+ * metrics_reloads).  Model metrics are not here: that module keeps
+ * its own counters (a snapshot or atomics safe to read from the metrics
+ * thread), writes a metrics_collect_fn with lib/prom.h under the names
+ * agreed in CONTRACTS (fpsensor_model_info, ...), and registers it in
+ * sensor/main.c with metrics_http_register(mh, fn, arg) (a no-op without
+ * --metrics). */
 #ifndef FP_SENSOR_METRICS_H
 #define FP_SENSOR_METRICS_H
 
@@ -33,12 +37,22 @@
 
 #include "metrics_http.h"
 #include "sensor/decode.h"
+#include "sensor/rules.h"
 #include "sensor/stats.h"
 
 struct pipeline;
 struct kafka_stats;
 
 #define FP_METRICS_MAX_AN	16
+#define FP_METRICS_VERSION_MAX	64	/* label value kept, bytes */
+
+/* fpsensor_verdicts_total's result label, in order. */
+enum metrics_verdict {
+	METRICS_CONSISTENT,
+	METRICS_SPOOF,
+	METRICS_UNKNOWN,
+	METRICS_N_VERDICT
+};
 
 /* What one worker exposes, copied whole. */
 struct sensor_counters {
@@ -48,20 +62,44 @@ struct sensor_counters {
 	uint64_t	 records_type[FP_REC_N_TYPES];
 	uint64_t	 records_failed;	/* refused or too big */
 	uint64_t	 anomalies[FP_METRICS_MAX_AN];	/* by an_names */
-	uint64_t	 geoip_reloads_ok, geoip_reloads_failed;
-	bool		 has_kafka;
+	uint64_t	 verdicts[METRICS_N_VERDICT];
+	bool		 has_kafka;	/* the above are summed */
 	uint64_t	 kafka_queue_depth, kafka_delivered, kafka_errors;
 	uint64_t	 kafka_spool_bytes, kafka_spool_dropped;
 	const char	*an_names[FP_METRICS_MAX_AN];	/* running analyzers */
 	unsigned	 n_an;
+	char		 model_version[FP_METRICS_VERSION_MAX];
 };
 
 /* Where a worker's counters live; all borrowed, read by collect. */
 struct metrics_source {
 	const struct pipeline		*p;
 	const struct kafka_stats	*ks;		/* NULL: no Kafka */
-	const uint64_t			*reloads_ok;	/* databases */
-	const uint64_t			*reloads_failed; /* kept old */
+	const uint64_t			*kernel_drops;	/* or NULL */
+};
+
+/* The versions of the signature databases in use, copied by whoever
+ * loads a set (a replay reads the rules between packets and frees the old
+ * set at once: a scrape must not follow the pipeline's pointer). */
+struct metrics_rules {
+	pthread_mutex_t	 lock;
+	bool		 has_rules;
+	char		 version[RULES_N_DB][FP_METRICS_VERSION_MAX];
+};
+
+void	metrics_rules_init(struct metrics_rules *mr);
+void	metrics_rules_free(struct metrics_rules *mr);
+/* The set r is in use now (NULL: none). */
+void	metrics_rules_set(struct metrics_rules *mr, const struct rules *r);
+
+/* Reload counters (SIGHUP) and the rules in use, process-wide, read at
+ * each scrape. */
+struct metrics_reloads {
+	const _Atomic uint64_t	*geoip_ok;	/* databases reloaded */
+	const _Atomic uint64_t	*geoip_failed;	/* databases kept */
+	const _Atomic uint64_t	*rules;		/* rules reloads */
+	const _Atomic uint64_t	*rules_failed;	/* rules kept */
+	struct metrics_rules	*rules_info;
 };
 
 struct metrics_feed {
@@ -72,6 +110,7 @@ struct metrics_feed {
 	struct sensor_counters	 snap;
 	struct metrics_source	 src;
 	unsigned		 worker;
+	bool			 is_pushed;	/* live: see top */
 };
 
 void	metrics_feed_init(struct metrics_feed *f, unsigned worker,
@@ -107,9 +146,25 @@ metrics_feed_leave(struct metrics_feed *f)
 		metrics_feed_slow_publish(f);
 }
 
-/* Register fpsensor's collector for the workers feeds[0..n) (borrowed,
- * must outlive the server). */
+/* Kafka counters of an output that no packet thread uses (live capture's
+ * output thread): that thread copies them with metrics_kafka_publish()
+ * once per turn; a scrape reads the copy. */
+struct metrics_kafka {
+	pthread_mutex_t			 lock;	/* snap */
+	const struct kafka_stats	*src;
+	struct sensor_counters		 snap;	/* kafka_* only */
+};
+
+void	metrics_kafka_init(struct metrics_kafka *k,
+	    const struct kafka_stats *src);
+void	metrics_kafka_free(struct metrics_kafka *k);
+void	metrics_kafka_publish(struct metrics_kafka *k);
+
+/* Register fpsensor's collector for the workers feeds[0..n), the reload
+ * counters rl and the Kafka counters kafka (NULL: in the feeds, or no
+ * Kafka); all borrowed, must outlive the server. */
 int	metrics_sensor_register(struct metrics_http *m,
-	    struct metrics_feed *feeds, unsigned n);
+	    struct metrics_feed *feeds, unsigned n,
+	    const struct metrics_reloads *rl, struct metrics_kafka *kafka);
 
 #endif

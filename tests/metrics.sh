@@ -39,9 +39,14 @@ mkdir -p "$TMP/geo"
 if perl "$top_srcdir/tests/fixtures/geoip/make_mmdb.pl" "$TMP/geo" >/dev/null 2>&1; then
 	GEO=(--geoip-city "$TMP/geo/city.mmdb")
 fi
+# The signature databases, with tls.yaml broken before the SIGHUP: that
+# rules reload fails and the previous set is kept.
+cp -r "$top_srcdir/rules" "$TMP/rules"
+chmod -R u+w "$TMP/rules"
 mkfifo "$TMP/in"
 "$FPSENSOR" -r "$TMP/in" --no-p0f -o "$TMP/pipe.jsonl" --stats -v \
-    --metrics 127.0.0.1:0 "${GEO[@]}" 2>"$TMP/pipe.err" &
+    --metrics 127.0.0.1:0 --rules "$TMP/rules" "${GEO[@]}" \
+    2>"$TMP/pipe.err" &
 SENSOR=$!
 PIDS="$PIDS $SENSOR"
 PORT=$(port_of "$TMP/pipe.err")
@@ -55,6 +60,7 @@ HALF=$(($(wc -c <"$SRC") / 2))
 head -c "$HALF" "$SRC" >&3
 check "first half of the capture counted" poll 10 sh -c \
     "curl -s --max-time 5 '$URL/metrics' | grep -q '^fpsensor_packets_total{worker=\"0\"} [1-9]'"
+echo 'rules: [' >>"$TMP/rules/tls.yaml"
 kill -HUP "$SENSOR"
 tail -c +$((HALF + 1)) "$SRC" >&3
 
@@ -74,6 +80,16 @@ if [ ${#GEO[@]} -gt 0 ]; then
 	check "SIGHUP: reloads_total{geoip,failed} 0" contains "$TMP/m1.txt" \
 	    'fpsensor_reloads_total{what="geoip",result="failed"} 0'
 fi
+check "SIGHUP, broken tls.yaml: reloads_total{rules,failed} 1" contains \
+    "$TMP/m1.txt" 'fpsensor_reloads_total{what="rules",result="failed"} 1'
+check "SIGHUP, broken tls.yaml: reloads_total{rules,ok} 0" contains \
+    "$TMP/m1.txt" 'fpsensor_reloads_total{what="rules",result="ok"} 0'
+for db in tls tcp http useragent; do
+	v=$(sed -n 's/^version: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' \
+	    "$top_srcdir/rules/$db.yaml")
+	check "rules_info{database=$db,version=$v} 1 (the set kept)" contains \
+	    "$TMP/m1.txt" "fpsensor_rules_info{database=\"$db\",version=\"$v\"} 1"
+done
 if command -v promtool >/dev/null; then
 	check "promtool check metrics" sh -c "promtool check metrics <'$TMP/m1.txt' >'$TMP/promtool.out' 2>&1"
 	sed 's/^/    /' "$TMP/promtool.out" | head -5
@@ -144,9 +160,11 @@ wait "$SLOW" 2>/dev/null
 
 # A real Prometheus scraping it every second.
 if command -v prometheus >/dev/null; then
-	RULES="$top_srcdir/deploy/prometheus/fpsensor-rules.yml"
-	check "promtool check rules (deploy/prometheus)" sh -c "promtool check rules '$RULES' >/dev/null"
-	if PROM_RULES=$RULES start_prometheus "fpsensor=127.0.0.1:$PORT"; then
+	# The alerting rules deploy/ ships (promtool-tested by
+	# tests/deploy.sh); the job is named as the Kubernetes Service is.
+	RULES="$top_srcdir/deploy/k8s/base/monitoring/fpsensor.rules.yml"
+	check "promtool check rules (deploy/k8s/base/monitoring)" sh -c "promtool check rules '$RULES' >/dev/null"
+	if PROM_RULES=$RULES start_prometheus "fpsensor-metrics=127.0.0.1:$PORT"; then
 		PIDS="$PIDS $PROM_PID"
 		check "Prometheus: every alerting rule evaluates" poll 20 sh -c "
 		    curl -s 'http://$PROM/api/v1/rules' | '$PYTHON' -c '
@@ -154,11 +172,11 @@ import json, sys
 g = json.load(sys.stdin)[\"data\"][\"groups\"]
 r = [x for grp in g for x in grp[\"rules\"]]
 assert len(r) >= 10 and all(x.get(\"health\") == \"ok\" for x in r), r'"
-		check "Prometheus: up == 1" poll 30 prom_is 'up{job="fpsensor"}' 1
+		check "Prometheus: up == 1" poll 30 prom_is 'up{job="fpsensor-metrics"}' 1
 		check "Prometheus: fpsensor_packets_total == $PACKETS (--stats)" \
-		    poll 30 prom_is 'fpsensor_packets_total{job="fpsensor",worker="0"}' "$PACKETS"
+		    poll 30 prom_is 'fpsensor_packets_total{job="fpsensor-metrics",worker="0"}' "$PACKETS"
 		check "Prometheus: records_total sums to $RECORDS" \
-		    poll 10 prom_is 'sum(fpsensor_records_total{job="fpsensor"})' "$RECORDS"
+		    poll 10 prom_is 'sum(fpsensor_records_total{job="fpsensor-metrics"})' "$RECORDS"
 	else
 		fail "prometheus did not start"
 	fi
@@ -170,11 +188,15 @@ fi
 exec 3>&-
 wait "$SENSOR"
 check "fpsensor exits 0 when the pipe closes" test $? = 0
+check "--stats: rules_reloads_failed=1" contains "$TMP/pipe.err" \
+    "rules_reloads_failed=1"
 check "records written: $RECORDS" test "$(wc -l <"$TMP/pipe.jsonl")" = "$RECORDS"
 
 # --metrics-linger: the final figures stay readable after the file ends;
-# not ready any more; SIGTERM ends the wait.
+# not ready any more; SIGTERM ends the wait.  Verdicts by result equal
+# what --stats prints at the exit.
 "$FPSENSOR" -r "$SRC" --no-p0f -o /dev/null -v --metrics 127.0.0.1:0 \
+    --rules "$top_srcdir/rules" --stats \
     --metrics-linger 60 2>"$TMP/linger.err" &
 LING=$!
 PIDS="$PIDS $LING"
@@ -183,10 +205,25 @@ URL="http://127.0.0.1:$PORT"
 check "linger: input ended" poll 10 grep -q 'input ended' "$TMP/linger.err"
 check "linger: final packets_total" sh -c "curl -s --max-time 5 '$URL/metrics' | grep -qx 'fpsensor_packets_total{worker=\"0\"} $PACKETS'"
 check "linger: /readyz 503 once the input ended" test "$(code "$URL/readyz")" = 503
+curl -s --max-time 5 "$URL/metrics" >"$TMP/linger.txt"
 check "linger: /healthz 200" test "$(code "$URL/healthz")" = 200
 kill -TERM "$LING"
 wait "$LING"
 check "linger: SIGTERM ends it, exit 0" test $? = 0
+n_v=0
+for r in consistent spoof unknown; do
+	want=$(sed -n "s/^verdicts_$r=//p" "$TMP/linger.err")
+	got=$(sed -n "s/^fpsensor_verdicts_total{model_version=\"none\",result=\"$r\"} //p" \
+	    "$TMP/linger.txt")
+	check "verdicts_total{result=$r} = --stats verdicts_$r (${want:-none})" \
+	    test -n "$want" -a "$got" = "$want"
+	n_v=$((n_v + ${got:-0}))
+done
+check "  verdicts sum to --stats verdicts ($n_v)" contains "$TMP/linger.err" \
+    "verdicts=$n_v"
+check "  some verdicts in this capture" test "$n_v" -gt 0
+check "every family served is in deploy/.../metrics.txt, labels as listed" \
+    prom_listed "$TMP/m1.txt" "$TMP/linger.txt"
 
 # Anomalies: the names the records carry, counted by analyzer.
 Q="$PCAPS/quic-go-v1-initial.pcap"

@@ -73,3 +73,39 @@ poll() {
 	done
 	return 1
 }
+
+# prom_listed SCRAPE...: every family the scrapes serve is in
+# deploy/k8s/base/monitoring/metrics.txt (the names alerts and dashboard
+# may use) with its type, and its samples carry only the labels listed.
+prom_listed() {
+	"$PYTHON" - "$top_srcdir/deploy/k8s/base/monitoring/metrics.txt" \
+	    "$@" <<'PY'
+import re, sys
+listed = {}
+for line in open(sys.argv[1]):
+    if line.strip() and not line.startswith("#"):
+        name, typ, labels = line.split()
+        listed[name] = (typ, set() if labels == "-" else set(labels.split(",")))
+bad, types = [], {}
+for path in sys.argv[2:]:
+    for line in open(path):
+        m = re.match(r"# TYPE (\S+) (\S+)", line)
+        if m:
+            types[m.group(1)] = m.group(2)
+            if m.group(1) not in listed:
+                bad.append(f"{m.group(1)}: not in metrics.txt")
+            elif listed[m.group(1)][0] != m.group(2):
+                bad.append(f"{m.group(1)}: {m.group(2)}, listed as "
+                           f"{listed[m.group(1)][0]}")
+            continue
+        m = re.match(r"([a-z_][a-z0-9_]*)(\{([^}]*)\})? ", line)
+        if not m or m.group(1) not in listed:
+            continue
+        have = set(re.findall(r'([a-z_][a-z0-9_]*)="', m.group(3) or ""))
+        if have != listed[m.group(1)][1]:
+            bad.append(f"{m.group(1)}: labels {sorted(have)}, listed "
+                       f"{sorted(listed[m.group(1)][1])}")
+print("\n".join(sorted(set(bad))) or f"{len(types)} families, all listed")
+sys.exit(1 if bad else 0)
+PY
+}
