@@ -22,6 +22,7 @@
 #include "sensor/enrich.h"
 #include "sensor/output.h"
 #include "sensor/output_kafka.h"
+#include "sensor/model_set.h"
 #include "sensor/output_tee.h"
 #include "sensor/pipeline.h"
 #include "sensor/rules.h"
@@ -48,6 +49,8 @@ struct options {
 	bool		 no_p0f;
 	const char	*rules_dir;	/* --rules, or the default found */
 	bool		 no_rules;
+	struct model_set_config mc;	/* --model-dir, --model, ... */
+	bool		 no_model;
 	bool		 stats;
 	bool		 deterministic;
 	int		 ndpi;		/* --ndpi 1, --no-ndpi 0, default -1 */
@@ -106,6 +109,15 @@ usage(FILE *fp)
 "                         useragent.yaml) for the verdict (default: %s\n"
 "                         when it exists); SIGHUP reloads them\n"
 "      --no-rules         no verdicts\n"
+"      --model-dir DIR    client/OS family models, one subdirectory per\n"
+"                         version (default: %s when it exists)\n"
+"      --model VERSION    the model that decides (default: DIR/default,\n"
+"                         else the newest version); SIGHUP reloads it\n"
+"      --model-candidate VERSION  decides for a share of the clients\n"
+"      --model-candidate-share PCT  that share (default: 0)\n"
+"      --model-shadow VERSION  scored beside the deciding model, reported\n"
+"                         in verdict.shadow, never deciding\n"
+"      --no-model         verdicts from rules alone\n"
 "      --client-window SEC  use a client's evidence from its other flows\n"
 "                         of the last SEC seconds (default: %u, 0: off)\n"
 "      --analyzers LIST   only these analyzers, comma-separated (default:\n"
@@ -121,7 +133,8 @@ usage(FILE *fp)
 "left in the spool for the next run, 64 usage error.\n"
 "See fpsensor(8).\n",
 	    DEFAULT_P0F_DB, 65536u, 300u, 60u, 16384u, 4096u,
-	    FP_DATADIR "/rules", DEFAULT_CLIENT_WINDOW);
+	    FP_DATADIR "/rules", FP_DATADIR "/models",
+	    DEFAULT_CLIENT_WINDOW);
 }
 
 static void
@@ -195,6 +208,8 @@ enum {
 	OPT_KAFKA_BROKERS, OPT_KAFKA_TOPIC, OPT_KAFKA_CONF, OPT_SENSOR_ID,
 	OPT_SPOOL_DIR, OPT_SPOOL_MAX_BYTES, OPT_KAFKA_FLUSH_TIMEOUT,
 	OPT_RULES, OPT_NO_RULES, OPT_CLIENT_WINDOW,
+	OPT_MODEL_DIR, OPT_MODEL, OPT_NO_MODEL, OPT_MODEL_CANDIDATE,
+	OPT_MODEL_CANDIDATE_SHARE, OPT_MODEL_SHADOW,
 };
 
 static const struct option long_opts[] = {
@@ -228,6 +243,13 @@ static const struct option long_opts[] = {
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "no-rules", no_argument, NULL, OPT_NO_RULES },
 	{ "client-window", required_argument, NULL, OPT_CLIENT_WINDOW },
+	{ "model-dir", required_argument, NULL, OPT_MODEL_DIR },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "no-model", no_argument, NULL, OPT_NO_MODEL },
+	{ "model-candidate", required_argument, NULL, OPT_MODEL_CANDIDATE },
+	{ "model-candidate-share", required_argument, NULL,
+	    OPT_MODEL_CANDIDATE_SHARE },
+	{ "model-shadow", required_argument, NULL, OPT_MODEL_SHADOW },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -349,6 +371,19 @@ parse_args(int argc, char **argv, struct options *o)
 			o->pc.max_clients = o->pc.client_window_us ?
 			    DEFAULT_MAX_CLIENTS : 0;
 			break;
+		case OPT_MODEL_DIR: o->mc.dir = optarg; break;
+		case OPT_MODEL: o->mc.version[MODEL_PRIMARY] = optarg; break;
+		case OPT_NO_MODEL: o->no_model = true; break;
+		case OPT_MODEL_CANDIDATE:
+			o->mc.version[MODEL_CANDIDATE] = optarg;
+			break;
+		case OPT_MODEL_CANDIDATE_SHARE:
+			o->mc.candidate_pct = (unsigned)opt_number(
+			    "model-candidate-share", optarg, 0, 100);
+			break;
+		case OPT_MODEL_SHADOW:
+			o->mc.version[MODEL_SHADOW] = optarg;
+			break;
 		case 'v': verbose++; break;
 		case 'V': version(); exit(0);
 		case 'h': usage(stdout); exit(0);
@@ -451,6 +486,65 @@ load_rules(struct options *o)
 	return r;
 }
 
+/*
+ * The models: with --model-dir or any --model* option they must load (exit
+ * 64 naming the file); by default those installed (FP_DATADIR/models),
+ * else the source tree's, and none found (or no XGBoost) is one warning
+ * and verdicts from rules alone.  Verdicts need rules: none with
+ * --no-rules.  NULL when no model is used.
+ */
+static struct model_set *
+load_models(struct options *o, struct model_counters *mc)
+{
+#ifdef FP_SRCDIR
+	static const char *const defaults[] = { FP_DATADIR "/models",
+	    FP_SRCDIR "/models" };
+#else
+	static const char *const defaults[] = { FP_DATADIR "/models" };
+#endif
+	bool asked = o->mc.dir != NULL || o->mc.version[0] != NULL ||
+	    o->mc.version[1] != NULL || o->mc.version[2] != NULL;
+	struct model_set *ms;
+	char err[1024];
+
+	if (o->no_model || o->no_rules)
+		return NULL;
+	if (o->mc.version[MODEL_CANDIDATE] == NULL && o->mc.candidate_pct)
+		fatalx(EXIT_USAGE, "--model-candidate-share needs "
+		    "--model-candidate");
+	for (size_t i = 0; o->mc.dir == NULL &&
+	    i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (access(defaults[i], R_OK | X_OK) == 0)
+			o->mc.dir = defaults[i];
+	if (o->mc.dir == NULL) {
+		if (asked)
+			fatalx(EXIT_USAGE, "--model: no model directory "
+			    "(give --model-dir)");
+		log_warnx("no model directory at %s: verdicts from rules "
+		    "alone", defaults[0]);
+		return NULL;
+	}
+	if ((ms = calloc(1, sizeof(*ms))) == NULL)
+		fatal(EXIT_USAGE, "models");
+	if (model_set_load(ms, &o->mc, mc, err, sizeof(err)) != 0) {
+		free(ms);
+		if (asked)
+			fatalx(EXIT_USAGE, "model: %s", err);
+		log_warnx("model: %s: verdicts from rules alone", err);
+		o->mc.dir = NULL;
+		return NULL;
+	}
+	log_info("models %s: %s%s%s%s%s", o->mc.dir,
+	    model_set_version(ms, MODEL_PRIMARY),
+	    ms->slot[MODEL_CANDIDATE].m ? ", candidate " : "",
+	    ms->slot[MODEL_CANDIDATE].m ?
+	    model_set_version(ms, MODEL_CANDIDATE) : "",
+	    ms->slot[MODEL_SHADOW].m ? ", shadow " : "",
+	    ms->slot[MODEL_SHADOW].m ? model_set_version(ms, MODEL_SHADOW) :
+	    "");
+	return ms;
+}
+
 /* Where records go: stdout or -o FILE, Kafka, or both. */
 struct outputs {
 	struct output		 file;
@@ -513,7 +607,43 @@ struct replay {
 	struct rules			*rules;		/* in use, owned */
 	uint64_t			 n_rules_reloads;
 	uint64_t			 n_rules_failed;
+	const struct model_set_config	*mc;		/* NULL: no models */
+	struct model_set		*models;	/* in use, owned */
+	struct model_counters		*model_counters;
 };
+
+/*
+ * SIGHUP: load the models again (the default version resolved anew, so a
+ * new DIR/default or a newer version is taken up) beside those in use;
+ * only a whole good set replaces them, else the old set stays and the
+ * reason, naming the file, is logged.
+ */
+static void
+reload_models(struct replay *r)
+{
+	struct model_counters *mc = r->model_counters;
+	struct model_set *n;
+	char err[1024];
+
+	if (r->mc == NULL)
+		return;
+	mc->reloads++;
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    model_set_load(n, r->mc, mc, err, sizeof(err)) != 0) {
+		if (n == NULL)
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+		free(n);
+		mc->reloads_failed++;
+		log_warnx("reload: model: %s; keeping model %s", err,
+		    model_set_version(r->models, MODEL_PRIMARY));
+		return;
+	}
+	r->p->verdict.models = n;
+	model_set_free(r->models);
+	free(r->models);
+	r->models = n;
+	log_info("reloaded model %s", model_set_version(n, MODEL_PRIMARY));
+}
 
 /*
  * SIGHUP: load the rules directory again beside the rules in use; only a
@@ -581,6 +711,7 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	if (reload_requested) {
 		reload_geoip(r);
 		reload_rules(r);
+		reload_models(r);
 	}
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
 }
@@ -600,6 +731,8 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct replay rp;
 	struct rules *rules;
+	struct model_set *models;
+	struct model_counters mcount;
 	char err[1024];
 	int status = 0;
 
@@ -613,6 +746,9 @@ main(int argc, char **argv)
 	o.pc.ndpi = es.ndpi;
 	rules = load_rules(&o);
 	o.pc.rules = rules;
+	memset(&mcount, 0, sizeof(mcount));
+	models = load_models(&o, &mcount);
+	o.pc.models = models;
 	o.pc.enrich = &es.enrich;
 
 	memset(&sa, 0, sizeof(sa));
@@ -629,6 +765,9 @@ main(int argc, char **argv)
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
 		rules_free(rules);
+		if (models != NULL)
+			model_set_free(models);
+		free(models);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
@@ -637,7 +776,9 @@ main(int argc, char **argv)
 		fatal(EXIT_USAGE, "cannot allocate %u flows", o.pc.flow.max_flows);
 
 	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en,
-	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules };
+	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules,
+	    .mc = models != NULL ? &o.mc : NULL, .models = models,
+	    .model_counters = &mcount };
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
 	if (res == CAPTURE_DAMAGED) {
 		log_errx("%s", cap.err);
@@ -658,10 +799,15 @@ main(int argc, char **argv)
 		    "rules_reloads=%" PRIu64 "\n"
 		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
 		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+	if (o.stats)
+		model_counters_print(&mcount, rp.models, stderr);
 	if (o.stats && o.kafka.brokers != NULL)
 		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);
 	rules_free(rp.rules);
+	if (rp.models != NULL)
+		model_set_free(rp.models);
+	free(rp.models);
 	capture_close(&cap);
 	p0f_db_free(db);
 	p0f_http_db_free(&p0f_http);

@@ -37,6 +37,7 @@ struct pipeline_config {
 	struct fp_ndpi		*ndpi;		/* borrowed, NULL: no nDPI */
 	struct enrich		*enrich;	/* borrowed, may be NULL */
 	const struct rules	*rules;		/* borrowed, NULL: no verdicts */
+	struct model_set	*models;	/* borrowed, NULL: rules only */
 	uint32_t		 max_clients;	/* cross-flow client table */
 	uint64_t		 client_window_us;
 };
@@ -51,7 +52,8 @@ struct pipeline {
 	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
 	struct output		*out;		/* borrowed */
 	struct fp_stats		 stats;
-	struct verdict_ctx	 verdict;	/* .rules swapped on reload */
+	struct verdict_ctx	 verdict;	/* .rules, .models swapped on
+						 * reload */
 	char			*rec;		/* PIPELINE_RECORD_MAX */
 	bool			 deterministic;
 	uint64_t		 run_id;
