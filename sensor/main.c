@@ -749,6 +749,7 @@ main(int argc, char **argv)
 	memset(&mcount, 0, sizeof(mcount));
 	models = load_models(&o, &mcount);
 	o.pc.models = models;
+	o.kafka.model_version = model_set_version(models, MODEL_PRIMARY);
 	o.pc.enrich = &es.enrich;
 
 	memset(&sa, 0, sizeof(sa));

@@ -166,7 +166,8 @@ model_set_free(struct model_set *ms)
 
 		if (sl->cache != NULL && ms->c != NULL) {
 			ms->c->cache_hits += verdict_cache_hits(sl->cache);
-			ms->c->cache_lookups += verdict_cache_lookups(sl->cache);
+			ms->c->cache_lookups +=
+			    verdict_cache_lookups(sl->cache);
 		}
 		verdict_cache_free(sl->cache);
 		model_scorer_free(sl->s);
