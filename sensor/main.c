@@ -738,6 +738,15 @@ main(int argc, char **argv)
 
 	log_init("fpsensor", LOG_LEVEL_WARN);
 	parse_args(argc, argv, &o);
+	/* Before the databases and models load (that takes a while): a
+	 * SIGHUP meanwhile is acted on at the first packet. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;	/* a reload must not cut a read short */
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	db = load_p0f(&o, &p0f_http);
 	o.pc.p0f = db;
 	o.pc.p0f_http = p0f_http.n_sigs > 0 ? &p0f_http : NULL;
@@ -751,14 +760,6 @@ main(int argc, char **argv)
 	o.pc.models = models;
 	o.kafka.model_version = model_set_version(models, MODEL_PRIMARY);
 	o.pc.enrich = &es.enrich;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_flags = SA_RESTART;	/* a reload must not cut a read short */
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (capture_open_offline(&cap, o.read_path, o.bpf) != 0) {
 		log_errx("%s", cap.err);

@@ -285,13 +285,13 @@ mkfifo "$TMP/fifo"
 pid=$!
 exec 3>"$TMP/fifo"
 head -c "$cut1" "$SRC" >&3
-sleep 0.5
+sleep 1.5	# the models load first (slower under sanitizers)
 cp -r "$L/v1" "$L/v3"
 head -c 5000 "$L/v1/os.json" >"$L/v3/os.json"
 kill -HUP "$pid"
 sleep 0.3
 tail -c +"$((cut1 + 1))" "$SRC" | head -c "$((cut2 - cut1))" >&3
-sleep 0.5
+sleep 1
 cp "$L/v1/os.json" "$L/v3/os.json"
 kill -HUP "$pid"
 sleep 0.3
