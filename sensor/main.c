@@ -489,9 +489,10 @@ load_rules(struct options *o)
 /*
  * The models: with --model-dir or any --model* option they must load (exit
  * 64 naming the file); by default those installed (FP_DATADIR/models),
- * else the source tree's, and none found (or no XGBoost) is one warning
- * and verdicts from rules alone.  Verdicts need rules: none with
- * --no-rules.  NULL when no model is used.
+ * else the source tree's, and none found is one warning and verdicts from
+ * rules alone (silently in a build without XGBoost).  Verdicts need
+ * rules: none with --no-rules or without rules.  NULL when no model is
+ * used.
  */
 static struct model_set *
 load_models(struct options *o, struct model_counters *mc)
@@ -507,8 +508,12 @@ load_models(struct options *o, struct model_counters *mc)
 	struct model_set *ms;
 	char err[1024];
 
-	if (o->no_model || o->no_rules)
+	if (o->no_model || o->no_rules || (o->rules_dir == NULL && !asked))
 		return NULL;
+#ifndef HAVE_XGBOOST
+	if (!asked)
+		return NULL;	/* nothing could load: no warning per run */
+#endif
 	if (o->mc.version[MODEL_CANDIDATE] == NULL && o->mc.candidate_pct)
 		fatalx(EXIT_USAGE, "--model-candidate-share needs "
 		    "--model-candidate");
