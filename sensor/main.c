@@ -25,6 +25,7 @@
 #include "sensor/metrics.h"
 #include "sensor/output.h"
 #include "sensor/output_kafka.h"
+#include "sensor/model_set.h"
 #include "sensor/output_tee.h"
 #include "sensor/pipeline.h"
 #include "sensor/privdrop.h"
@@ -53,6 +54,8 @@ struct options {
 	bool		 no_p0f;
 	const char	*rules_dir;	/* --rules, or the default found */
 	bool		 no_rules;
+	struct model_set_config mc;	/* --model-dir, --model, ... */
+	bool		 no_model;
 	bool		 stats;
 	bool		 deterministic;
 	int		 ndpi;		/* --ndpi 1, --no-ndpi 0, default -1 */
@@ -127,6 +130,15 @@ usage(FILE *fp)
 "                         useragent.yaml) for the verdict (default: %s\n"
 "                         when it exists); SIGHUP reloads them\n"
 "      --no-rules         no verdicts\n"
+"      --model-dir DIR    client/OS family models, one subdirectory per\n"
+"                         version (default: %s when it exists)\n"
+"      --model VERSION    the model that decides (default: DIR/default,\n"
+"                         else the newest version); SIGHUP reloads it\n"
+"      --model-candidate VERSION  decides for a share of the clients\n"
+"      --model-candidate-share PCT  that share (default: 0)\n"
+"      --model-shadow VERSION  scored beside the deciding model, reported\n"
+"                         in verdict.shadow, never deciding\n"
+"      --no-model         verdicts from rules alone\n"
 "      --client-window SEC  use a client's evidence from its other flows\n"
 "                         of the last SEC seconds (default: %u, 0: off)\n"
 "      --analyzers LIST   only these analyzers, comma-separated (default:\n"
@@ -148,7 +160,8 @@ usage(FILE *fp)
 "left in the spool for the next run, 64 usage error.\n"
 "See fpsensor(8).\n",
 	    LIVE_DEFAULT_RING_MB, DEFAULT_P0F_DB, 65536u, 300u, 60u, 16384u,
-	    4096u, FP_DATADIR "/rules", DEFAULT_CLIENT_WINDOW);
+	    4096u, FP_DATADIR "/rules", FP_DATADIR "/models",
+	    DEFAULT_CLIENT_WINDOW);
 }
 
 static void
@@ -270,6 +283,15 @@ static const struct cfg_option sensor_opts[] = {
 	{ "no-rules", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_rules) },
 	{ "client-window", 0, CFG_NUMBER, OPT_CLIENT_WINDOW, 0, 86400 * 7, 0,
 	    0, 0 },
+	{ "model-dir", 0, CFG_PATH, 0, 0, 0, 0, OPT(mc.dir) },
+	{ "model", 0, CFG_STRING, 0, 0, 0, 0, OPT(mc.version[MODEL_PRIMARY]) },
+	{ "no-model", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_model) },
+	{ "model-candidate", 0, CFG_STRING, 0, 0, 0, 0,
+	    OPT(mc.version[MODEL_CANDIDATE]) },
+	{ "model-candidate-share", 0, CFG_NUMBER, 0, 0, 100, 0,
+	    OPT(mc.candidate_pct) },
+	{ "model-shadow", 0, CFG_STRING, 0, 0, 0, 0,
+	    OPT(mc.version[MODEL_SHADOW]) },
 	{ "metrics", 0, CFG_STRING, 0, 0, 0, 0, OPT(metrics_addr) },
 	{ "metrics-linger", 0, CFG_NUMBER, 0, 0, 86400, 0,
 	    OPT(metrics_linger_s) },
@@ -513,6 +535,72 @@ load_rules(struct options *o)
 	return r;
 }
 
+/*
+ * The models: with --model-dir or any --model* option they must load (exit
+ * 64 naming the file); by default those installed (FP_DATADIR/models),
+ * else the source tree's, and none found is one warning and verdicts from
+ * rules alone (silently in a build without XGBoost).  Verdicts need
+ * rules: none with --no-rules or without rules.  NULL when no model is
+ * used.
+ */
+static struct model_set *
+load_models(struct options *o, struct model_counters *mc)
+{
+#ifdef FP_SRCDIR
+	static const char *const defaults[] = { FP_DATADIR "/models",
+	    FP_SRCDIR "/models" };
+#else
+	static const char *const defaults[] = { FP_DATADIR "/models" };
+#endif
+	bool asked = o->mc.dir != NULL || o->mc.version[0] != NULL ||
+	    o->mc.version[1] != NULL || o->mc.version[2] != NULL;
+	struct model_set *ms;
+	char err[1024];
+
+	if (o->no_model || o->no_rules || (o->rules_dir == NULL && !asked))
+		return NULL;
+#ifndef HAVE_XGBOOST
+	if (!asked)
+		return NULL;	/* nothing could load: no warning per run */
+#endif
+	if (o->mc.version[MODEL_CANDIDATE] == NULL && o->mc.candidate_pct)
+		fatalx(EXIT_USAGE, "--model-candidate-share needs "
+		    "--model-candidate");
+	for (size_t i = 0; o->mc.dir == NULL &&
+	    i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (access(defaults[i], R_OK | X_OK) == 0)
+			o->mc.dir = defaults[i];
+	if (o->mc.dir == NULL) {
+		if (asked)
+			fatalx(EXIT_USAGE, "--model: no model directory "
+			    "(give --model-dir)");
+		log_warnx("no model directory at %s: verdicts from rules "
+		    "alone", defaults[0]);
+		return NULL;
+	}
+	if ((ms = calloc(1, sizeof(*ms))) == NULL)
+		fatal(EXIT_USAGE, "models");
+	if (model_set_load(ms, &o->mc, mc, err, sizeof(err)) != 0) {
+		free(ms);
+		if (asked)
+			fatalx(EXIT_USAGE, "%smodel: %s", from_file(o,
+			    o->mc.version[MODEL_PRIMARY] != NULL ? "model" :
+			    "model-dir"), err);
+		log_warnx("model: %s: verdicts from rules alone", err);
+		o->mc.dir = NULL;
+		return NULL;
+	}
+	log_info("models %s: %s%s%s%s%s", o->mc.dir,
+	    model_set_version(ms, MODEL_PRIMARY),
+	    ms->slot[MODEL_CANDIDATE].m ? ", candidate " : "",
+	    ms->slot[MODEL_CANDIDATE].m ?
+	    model_set_version(ms, MODEL_CANDIDATE) : "",
+	    ms->slot[MODEL_SHADOW].m ? ", shadow " : "",
+	    ms->slot[MODEL_SHADOW].m ? model_set_version(ms, MODEL_SHADOW) :
+	    "");
+	return ms;
+}
+
 /* Where records go: stdout or -o FILE, Kafka, or both. */
 struct outputs {
 	struct output		 file;
@@ -581,6 +669,9 @@ struct replay {
 	struct metrics_rules		 rules_info;	/* for the metrics */
 	struct live			*live;		/* live: workers to wait
 							 * for before a free */
+	const struct model_set_config	*mc;		/* NULL: no models */
+	struct model_set		*models;	/* in use, owned */
+	struct model_counters		*model_counters;
 };
 
 /* The reload counters of r, for the metrics endpoint. */
@@ -591,6 +682,39 @@ replay_reloads(struct replay *r)
 	    .geoip_failed = &r->n_failed, .rules = &r->n_rules_reloads,
 	    .rules_failed = &r->n_rules_failed,
 	    .rules_info = &r->rules_info };
+}
+
+/*
+ * SIGHUP: load the models again (the default version resolved anew, so a
+ * new DIR/default or a newer version is taken up) beside those in use;
+ * only a whole good set replaces them, else the old set stays and the
+ * reason, naming the file, is logged.
+ */
+static void
+reload_models(struct replay *r)
+{
+	struct model_counters *mc = r->model_counters;
+	struct model_set *n;
+	char err[1024];
+
+	if (r->mc == NULL)
+		return;
+	mc->reloads++;
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    model_set_load(n, r->mc, mc, err, sizeof(err)) != 0) {
+		if (n == NULL)
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+		free(n);
+		mc->reloads_failed++;
+		log_warnx("reload: model: %s; keeping model %s", err,
+		    model_set_version(r->models, MODEL_PRIMARY));
+		return;
+	}
+	r->p->verdict.models = n;
+	model_set_free(r->models);
+	free(r->models);
+	r->models = n;
+	log_info("reloaded model %s", model_set_version(n, MODEL_PRIMARY));
 }
 
 /*
@@ -699,6 +823,16 @@ check_config(struct options *o)
 
 	db = load_p0f(o, &http);
 	rules_free(load_rules(o));
+	{
+		struct model_counters mc0;
+		struct model_set *ms;
+
+		memset(&mc0, 0, sizeof(mc0));
+		if ((ms = load_models(o, &mc0)) != NULL) {
+			model_set_free(ms);
+			free(ms);
+		}
+	}
 	for (int k = 0; k < GEOIP_N_KIND; k++)
 		o->en.geoip.absent_ok[k] = false;
 	load_enrich(o, &es);
@@ -738,6 +872,7 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	if (reload_requested) {
 		reload_geoip(r);
 		reload_rules(r);
+		reload_models(r);
 	}
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
 	metrics_feed_leave(r->feed);
@@ -842,6 +977,9 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		metrics_kafka_free(live.kafka);
 	live_close(&live);
 	rules_free(rp.rules);
+	if (rp.models != NULL)
+		model_set_free(rp.models);
+	free(rp.models);
 	metrics_rules_free(&rp.rules_info);
 	return status;
 }
@@ -898,12 +1036,23 @@ main(int argc, char **argv)
 	struct metrics_reloads rl;
 	struct metrics_http *mh;
 	struct rules *rules;
+	struct model_set *models;
+	struct model_counters mcount;
 	int status = 0;
 
 	log_init("fpsensor", LOG_LEVEL_WARN);
 	parse_args(argc, argv, &o);
 	if (o.check_only)
 		check_config(&o);
+	/* Before the databases and models load (that takes a while): a
+	 * SIGHUP meanwhile is acted on at the first packet. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;	/* a reload must not cut a read short */
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	mh = start_metrics(&o);
 	db = load_p0f(&o, &p0f_http);
 	o.pc.p0f = db;
@@ -912,18 +1061,28 @@ main(int argc, char **argv)
 	o.pc.ndpi = es.ndpi;
 	rules = load_rules(&o);
 	o.pc.rules = rules;
+	memset(&mcount, 0, sizeof(mcount));
+	models = load_models(&o, &mcount);
+	o.pc.models = models;
+	o.kafka.model_version = model_set_version(models, MODEL_PRIMARY);
 	o.pc.enrich = &es.enrich;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_flags = SA_RESTART;	/* a reload must not cut a read short */
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	if (o.live.cap.iface != NULL && models != NULL &&
+	    o.live.cap.n_workers > 1) {
+		/* A model set keeps scoring scratch and a cache: one worker
+		 * may use it, not several. */
+		log_warnx("models: live capture with one worker only for now "
+		    "(--workers 1); verdicts from rules alone");
+		model_set_free(models);
+		free(models);
+		o.pc.models = models = NULL;
+		o.kafka.model_version = NULL;
+	}
 	if (o.live.cap.iface != NULL) {
 		status = run_live(&o, &es, mh);
+		if (models != NULL)
+			model_set_free(models);
+		free(models);
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
@@ -936,6 +1095,9 @@ main(int argc, char **argv)
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
 		rules_free(rules);
+		if (models != NULL)
+			model_set_free(models);
+		free(models);
 		metrics_http_stop(mh);
 		cfg_free(&o.cfg);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
@@ -946,7 +1108,9 @@ main(int argc, char **argv)
 		fatal(EXIT_USAGE, "cannot allocate %u flows", o.pc.flow.max_flows);
 
 	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en, .feed = &feed,
-	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules };
+	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules,
+	    .mc = models != NULL ? &o.mc : NULL, .models = models,
+	    .model_counters = &mcount };
 	rl = replay_reloads(&rp);
 	metrics_rules_init(&rp.rules_info);
 	metrics_rules_set(&rp.rules_info, rules);
@@ -982,6 +1146,8 @@ main(int argc, char **argv)
 		    "rules_reloads=%" PRIu64 "\n"
 		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
 		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+	if (o.stats)
+		model_counters_print(&mcount, rp.models, stderr);
 	if (o.stats && o.kafka.brokers != NULL)
 		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);

@@ -69,6 +69,7 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 		return -1;
 	}
 	p->verdict.rules = cfg->rules;
+	p->verdict.models = cfg->models;
 	p->an.frags = &p->frags;
 	p->an.p0f = cfg->p0f;
 	p->an.ndpi = cfg->ndpi;

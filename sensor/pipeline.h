@@ -37,6 +37,7 @@ struct pipeline_config {
 	struct fp_ndpi		*ndpi;		/* borrowed, NULL: no nDPI */
 	struct enrich		*enrich;	/* borrowed, may be NULL */
 	const struct rules	*rules;		/* borrowed, NULL: no verdicts */
+	struct model_set	*models;	/* borrowed, NULL: rules only */
 	uint32_t		 max_clients;	/* cross-flow client table */
 	uint64_t		 client_window_us;
 };
@@ -53,7 +54,8 @@ struct pipeline {
 	uint64_t		 an_anomalies[PIPELINE_MAX_ANALYZERS]; /* named */
 	struct output		*out;		/* borrowed */
 	struct fp_stats		 stats;
-	struct verdict_ctx	 verdict;	/* .rules swapped on reload */
+	struct verdict_ctx	 verdict;	/* .rules, .models swapped on
+						 * reload */
 	char			*rec;		/* PIPELINE_RECORD_MAX */
 	bool			 deterministic;
 	uint64_t		 run_id;

@@ -183,6 +183,33 @@ eval_own(struct verdict_ctx *v, const struct evidence *ev, struct verdict *vd)
 	}
 }
 
+/* Model classes a header-order family of the rules may belong to: the
+ * model names TLS stacks ("openssl_curl"), the rules programs ("curl"). */
+static const struct {
+	const char	*model, *rules;
+} model_alias[] = {
+	{ "openssl_curl", "curl" }, { "openssl_curl", "wget" },
+	{ "openssl_curl", "openssl" }, { "gnutls", "wget" },
+	{ "cfnetwork_apple", "safari" },
+};
+
+/* Whether the TLS stack c and a header order of family fam can be one
+ * program. */
+static bool
+same_program(const struct verdict_part *c, const char *fam)
+{
+	if (strcmp(c->family, fam) == 0)
+		return true;
+	if (c->source == NULL || strcmp(c->source, "model") != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(model_alias) / sizeof(model_alias[0]);
+	    i++)
+		if (strcmp(model_alias[i].model, c->family) == 0 &&
+		    strcmp(model_alias[i].rules, fam) == 0)
+			return true;
+	return false;
+}
+
 /*
  * What the flow lacks, from the client's other recent flows.  A host runs
  * many programs, so a TLS stack or a claim from another flow is only taken
@@ -218,11 +245,99 @@ eval_client(struct verdict_ctx *v, const struct flow *f, struct verdict *vd)
 	if (!vd->claim.is_set && vd->client.is_set &&
 	    vd->client.from_flow == 0 && (x = clients_fact(&v->clients, e,
 	    CLIENT_UA, f->last_us, f->id)) != NULL &&
-	    strcmp(x->actual, vd->client.family) == 0) {
+	    same_program(&vd->client, x->actual)) {
 		part_fact(&vd->claim, x, "useragent");
 		vd->claim_kernel = x->kernel[0] ? x->kernel : NULL;
 		v->clients.n_hits++;
 	}
+}
+
+/* The flow's ClientHello scored by the model that decides for its client
+ * (primary or candidate), and by the shadow; disagreements with the
+ * primary are counted. */
+static void
+eval_model(struct verdict_ctx *v, const struct evidence *ev,
+    const struct flow *f, struct verdict *vd)
+{
+	struct model_set *ms = v->models;
+	struct model_opinion prim;
+	const struct model_opinion *p = &vd->model;
+	enum model_role r;
+
+	r = model_set_pick(ms, f->key.ip_version, f->key.addr[f->client]);
+	if (!model_set_score(ms, r, ev->ja4_r.s, ev->ja4_r.len, &vd->model))
+		return;
+	model_set_count(ms, vd->model.version, true);
+	if (r == MODEL_CANDIDATE) {
+		p = &prim;
+		if (model_set_score(ms, MODEL_PRIMARY, ev->ja4_r.s,
+		    ev->ja4_r.len, &prim))
+			model_set_compare(ms, r, &prim, &vd->model);
+	}
+	if (!model_set_score(ms, MODEL_SHADOW, ev->ja4_r.s, ev->ja4_r.len,
+	    &vd->shadow))
+		return;
+	model_set_count(ms, vd->shadow.version, false);
+	model_set_compare(ms, MODEL_SHADOW, p, &vd->shadow);
+}
+
+/* What no rule said about the client, from the model ("other" says
+ * nothing). */
+static void
+model_client(struct verdict *vd)
+{
+	struct verdict_part *p = &vd->client;
+
+	if (p->is_set || !vd->model.is_set ||
+	    strcmp(vd->model.client, "other") == 0)
+		return;
+	p->family = vd->model.client;
+	p->source = "model";
+	p->via = "tls";
+	p->field = "tls.ja4_r";
+	p->prob = vd->model.client_prob;
+	p->is_set = true;
+}
+
+/* The OS from the model, when the TCP stack gave none; after the checks,
+ * which never rest on it. */
+static void
+model_os(struct verdict *vd)
+{
+	struct verdict_part *p = &vd->os;
+
+	if (p->is_set || !vd->model.is_set ||
+	    strcmp(vd->model.os, "other") == 0)
+		return;
+	p->family = vd->model.os;
+	p->source = "model";
+	p->via = "tls";
+	p->prob = vd->model.os_prob;
+	p->is_set = true;
+}
+
+static bool
+is_browser(const char *family)
+{
+	return family != NULL && (strcmp(family, "chrome") == 0 ||
+	    strcmp(family, "firefox") == 0 || strcmp(family, "safari") == 0);
+}
+
+/* The TLS side of the User-Agent check: the rule's family as it is; the
+ * model's only when it is sure enough and a browser is on one side. */
+static const char *
+tls_side(const struct verdict *vd)
+{
+	const struct verdict_part *c = &vd->client;
+
+	if (c->source == NULL || strcmp(c->source, "model") != 0)
+		return c->family;
+	if (c->prob < MODEL_CHECK_MIN)
+		return NULL;
+	if (vd->claim.family != NULL && !is_browser(c->family) &&
+	    !is_browser(vd->claim.family))
+		return NULL;
+	return c->family;
 }
 
 /* What each check compares, and what it says when a side is missing,
@@ -301,10 +416,11 @@ verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 		return false;
 	memset(vd, 0, sizeof(*vd));
 	eval_own(v, ev, vd);
+	if (v->models != NULL && (ev->have & EV_TLS) && ev->ja4_r.len > 0)
+		eval_model(v, ev, f, vd);
+	model_client(vd);
 	eval_client(v, f, vd);
-	/* The model plugs in here: with v->model set, its client and OS
-	 * (source "model", with a probability) replace what no rule gave. */
-	check(vd, VERDICT_UA_VS_TLS, u->family, u->from_flow, c->family,
+	check(vd, VERDICT_UA_VS_TLS, u->family, u->from_flow, tls_side(vd),
 	    c->from_flow);
 	check(vd, VERDICT_UA_VS_HTTP, u->family, u->from_flow,
 	    vd->http.family, 0);
@@ -312,6 +428,7 @@ verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 	    vd->os.family, vd->os.from_flow);
 	check(vd, VERDICT_TLS_VS_TCP_OS, c->os, c->from_flow, vd->os.family,
 	    vd->os.from_flow);
+	model_os(vd);
 	vd->is_spoof = vd->score_milli >= VERDICT_SPOOF_MILLI;
 	v->n_verdicts++;
 	if (vd->is_spoof)
@@ -322,6 +439,8 @@ verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 		v->n_unknown++;
 	return true;
 }
+
+static void json_prob(struct json *j, const char *key, float p);
 
 static void
 json_opt(struct json *j, const char *key, const char *s)
@@ -347,8 +466,32 @@ json_part(struct json *j, const char *key, const struct verdict_part *p,
 	}
 	json_opt(j, "source", p->source);
 	json_opt(j, "via", p->via);
+	if (p->source != NULL && strcmp(p->source, "model") == 0)
+		json_prob(j, "probability", p->prob);
 	if (p->from_flow != 0)
 		json_u64(j, "from_flow", p->from_flow);
+	json_obj_close(j);
+}
+
+/* A probability with three decimals. */
+static void
+json_prob(struct json *j, const char *key, float p)
+{
+	json_fixed(j, key, (int64_t)(p * 1000.0f + 0.5f), 3);
+}
+
+/* One model's answer: "model" (the deciding one) or "shadow". */
+static void
+json_opinion(struct json *j, const char *key, const struct model_opinion *o)
+{
+	if (!o->is_set)
+		return;
+	json_obj_open(j, key);
+	json_str(j, "version", o->version);
+	json_str(j, "client", o->client);
+	json_prob(j, "client_probability", o->client_prob);
+	json_str(j, "os", o->os);
+	json_prob(j, "os_probability", o->os_prob);
 	json_obj_close(j);
 }
 
@@ -386,25 +529,29 @@ json_evidence(struct json *j, const struct verdict *vd)
 	json_obj_close(j);
 }
 
-/* The "versions" object of the rules in use, rendered once per set. */
+/* The "versions" object: the rules in use, rendered once per set, and
+ * the version of the model that made this verdict. */
 static void
-json_versions(struct verdict_ctx *v, struct json *j)
+json_versions(struct verdict_ctx *v, const struct verdict *vd,
+    struct json *j)
 {
 	if (v->versions_generation != v->rules->generation) {
 		struct json w;
 
-		json_init(&w, v->versions_json, sizeof(v->versions_json));
-		json_obj_open(&w, NULL);
+		json_init_members(&w, v->versions_json,
+		    sizeof(v->versions_json));
 		for (int d = 0; d < RULES_N_DB; d++)
 			if (v->rules->version[d] != NULL)
 				json_str(&w, rules_db_names[d],
 				    v->rules->version[d]);
-		json_obj_close(&w);
 		v->versions_len = w.overflow ? 0 : w.len;
 		v->versions_generation = v->rules->generation;
 	}
-	if (v->versions_len > 0)
-		json_raw(j, "versions", v->versions_json, v->versions_len);
+	json_obj_open(j, "versions");
+	json_members(j, v->versions_json, v->versions_len);
+	if (vd->model.is_set)
+		json_str(j, "model", vd->model.version);
+	json_obj_close(j);
 }
 
 static void
@@ -457,7 +604,9 @@ verdict_json(struct verdict_ctx *v, const struct verdict *vd,
 	json_fixed(j, "spoof_score", vd->score_milli, 3);
 	json_bool(j, "spoof", vd->is_spoof);
 	json_evidence(j, vd);
-	json_versions(v, j);
+	json_opinion(j, "model", &vd->model);
+	json_opinion(j, "shadow", &vd->shadow);
+	json_versions(v, vd, j);
 	json_obj_close(j);
 }
 
@@ -481,7 +630,10 @@ verdict_remember(struct verdict_ctx *v, const struct verdict *vd,
 	if (v->clients.cap == 0)
 		return;
 	memset(x, 0, sizeof(x));
-	if (vd->client.is_set && vd->client.from_flow == 0) {
+	/* The model's answers are not kept: the next flow scores its own
+	 * hello, and a TCP fact must come from a TCP stack. */
+	if (vd->client.is_set && vd->client.from_flow == 0 &&
+	    vd->client.rule != NULL) {
 		struct client_fact *t = &x[CLIENT_TLS];
 
 		t->ts_us = f->last_us ? f->last_us : 1;
@@ -491,7 +643,8 @@ verdict_remember(struct verdict_ctx *v, const struct verdict *vd,
 		fact_copy(t->family, vd->client.family);
 		fact_copy(t->os, vd->client.os);
 	}
-	if (vd->os.is_set && vd->os.from_flow == 0) {
+	if (vd->os.is_set && vd->os.from_flow == 0 &&
+	    strcmp(vd->os.source, "model") != 0) {
 		struct client_fact *t = &x[CLIENT_TCP];
 
 		t->ts_us = f->last_us ? f->last_us : 1;

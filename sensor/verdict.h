@@ -4,8 +4,20 @@
  * showed in other recent flows (sensor/clients.h).
  *
  * One struct verdict_ctx per worker; verdict_eval() runs once per record
- * and allocates nothing.  A model (models/model.h) plugs in through
- * ctx->model: NULL today, the verdict then rests on rules alone. */
+ * and allocates nothing.  With models (ctx->models, sensor/model_set.h),
+ * a flow with a ClientHello is also scored by the client and OS family
+ * models.  How rules and model combine:
+ *   - an exact rule match wins: the verdict's client (os) is the rule's,
+ *     and the model's answer is reported beside it (verdict.model);
+ *   - a fingerprint no rule knows takes the model's client family
+ *     (source "model", with its probability) unless the model says
+ *     "other"; the OS takes the model's OS family only when the TCP
+ *     stack gave none;
+ *   - the User-Agent vs TLS check uses the model's family only at
+ *     probability MODEL_CHECK_MIN or more, and then calls a mismatch
+ *     inconsistent only when a browser is on one side (the model tells
+ *     browsers from tools far better than one tool library from
+ *     another); the OS checks never rest on the model. */
 #ifndef FP_SENSOR_VERDICT_H
 #define FP_SENSOR_VERDICT_H
 
@@ -17,13 +29,13 @@
 #include "json.h"
 #include "sensor/clients.h"
 #include "sensor/flow.h"
+#include "sensor/model_set.h"
 #include "sensor/rules.h"
-
-struct model;
 
 #define VERDICT_UA_CACHE	256	/* parsed User-Agents, direct-mapped */
 #define VERDICT_REASON_MAX	112
 #define VERDICT_SPOOF_MILLI	500	/* spoof when the score reaches it */
+#define MODEL_CHECK_MIN		0.6	/* model family used by the checks */
 
 enum verdict_result {
 	VERDICT_UNKNOWN = 0,	/* stays 0: counting ORs the results */
@@ -47,7 +59,7 @@ struct verdict_ua_slot {
 
 struct verdict_ctx {
 	const struct rules	*rules;		/* borrowed; NULL: no verdicts */
-	const struct model	*model;		/* borrowed; NULL: none yet */
+	struct model_set	*models;	/* borrowed; NULL: rules only */
 	struct clients		 clients;
 	struct verdict_ua_slot	*ua_cache;	/* VERDICT_UA_CACHE */
 	uint64_t		 versions_generation;	/* of versions_json */
@@ -84,6 +96,7 @@ struct verdict_part {
 	const char	*field;		/* record member matched, own only */
 	uint64_t	 from_flow;
 	const struct rules_json *json;	/* the rule's members, own rule */
+	float		 prob;		/* source "model" */
 	bool		 is_set;
 };
 
@@ -101,6 +114,8 @@ struct verdict {
 	char			 reason_buf[VERDICT_N_CHECKS][VERDICT_REASON_MAX];
 	unsigned		 score_milli;	/* 0..1000 */
 	bool			 is_spoof;
+	struct model_opinion	 model;		/* the deciding model's */
+	struct model_opinion	 shadow;
 };
 
 /* The verdict of flow f from its evidence.  False when there is nothing

@@ -52,6 +52,9 @@ value_of() {
 	cpu-pin) echo 0 ;;
 	workers) echo 2 ;;
 	spool-mode) echo wal ;;
+	model-dir) echo "$top_srcdir/models" ;;
+	model|model-candidate|model-shadow) echo v1 ;;
+	model-candidate-share) echo 10 ;;
 	*) case "$2" in
 	   CFG_FLAG) echo true ;;
 	   CFG_COUNT) echo 1 ;;
@@ -85,6 +88,7 @@ every_key() {
 		kafka-brokers) [ "$prog" = "$FPSENSOR" ] &&
 			    extra="kafka-topic: t" ;;
 		geoip-*) [ $have_geo = 1 ] || continue ;;
+		model-candidate-share) extra="model-candidate: v1" ;;
 		esac
 		[ "$prog" = "$FPSINK" ] && [ "$k" != pg ] &&
 		    extra="pg: host=127.0.0.1"$'\n'"kafka-brokers: 127.0.0.1:1"$'\n'"kafka-topic: t"

@@ -68,7 +68,7 @@ reload_run() {	# reload_run TAG EDIT-COMMAND...
 	mkdir "$TMP/live"
 	cp "$RULES"/*.yaml "$TMP/live/"
 	mkfifo "$TMP/fifo"
-	"$FPSENSOR" -r - --deterministic --no-p0f --stats -v \
+	"$FPSENSOR" -r - --deterministic --no-p0f --no-model --stats -v \
 	    --rules "$TMP/live" <"$TMP/fifo" \
 	    >"$TMP/reload.$tag.jsonl" 2>"$TMP/reload.$tag.err" &
 	pid=$!

@@ -32,8 +32,14 @@ for line in open(sys.argv[1]):
     key, hdrs, val = line.rstrip("\n").split("\t", 2)
     assert key == json.loads(val)["client"]["ip"], (key, val[:80])' \
     "$TMP/kcat.tsv"
-check "headers: schema version, sensor id, model version" \
-    contains "$TMP/kcat.tsv" "schema_version=1,sensor_id=test-sensor,model_version=none"
+# The model version header: the primary model's, as the verdicts name it.
+mv=$("$PYTHON" -c '
+import json, sys
+v = [json.loads(l).get("verdict", {}).get("versions", {}).get("model")
+     for l in open(sys.argv[1])]
+print(next((x for x in v if x), "none"))' "$TMP/printed.jsonl")
+check "headers: schema version, sensor id, model version ($mv)" \
+    contains "$TMP/kcat.tsv" "schema_version=1,sensor_id=test-sensor,model_version=$mv"
 check "spool left empty" test -z "$(ls "$TMP/spool" | grep seg)"
 
 # --- broker away during an offline replay: spooled, exit 4 ---------------

@@ -1,0 +1,140 @@
+#!/bin/sh
+# tests/bench/bench_models.sh: the cost of the models in the verdicts, one
+# table (make bench-models; part of make bench).
+#
+# usage: bench_models.sh [TOP_SRCDIR [TOP_BUILDDIR]]
+#
+# On the bench corpus (the file make bench grows, or BENCH_CORPUS), times
+# the read-only libpcap loop (tests/bench/pcap_read, the floor) and
+# fpsensor as make bench runs it (every analyzer but nDPI) without models,
+# with the shipped model, and with the model and a shadow.  Each runs
+# BENCH_RUNS times; the table shows the least user CPU time and the least
+# user+system time, each as a multiple of the floor's, and the model
+# counters of --stats.  The target: with models on, at most 2.2 times
+# the floor (user+system).  The load average is printed before and after:
+# on a shared machine the minimum of several runs is the steady figure.
+#
+# Environment (all optional), as for bench.sh: top_srcdir, top_builddir,
+#   FPSENSOR, PYTHON, BENCH_FLOWS (100000), BENCH_SEED (1), BENCH_INPUTS,
+#   BENCH_CORPUS, BENCH_RUNS (5 here), BENCH_TARGET (2.2)
+
+set -u
+
+top_srcdir=${1:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}}
+top_builddir=${2:-${top_builddir:-$(pwd)}}
+top_srcdir=$(cd "$top_srcdir" && pwd) || exit 99
+top_builddir=$(cd "$top_builddir" && pwd) || exit 99
+FPSENSOR=${FPSENSOR:-$top_builddir/fpsensor}
+BENCH_FLOWS=${BENCH_FLOWS:-100000}
+BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_TARGET=${BENCH_TARGET:-2.2}
+BENCH_SEED=${BENCH_SEED:-1}
+PYTHON=${PYTHON:-/usr/bin/python3}
+floor=$top_builddir/tests/bench/pcap_read
+results=$top_builddir/bench-models-results.txt
+P0F_DB=/etc/p0f/p0f.fp
+
+die() {
+	echo "bench-models: $*" >&2
+	exit 1
+}
+
+[ -x "$floor" ] || die "$floor not built"
+[ -x "$FPSENSOR" ] || die "$FPSENSOR not built"
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (Debian: time)"
+work=$(mktemp -d "$top_builddir/bench-models.tmp.XXXXXX") || die "mktemp"
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+rows=$work/rows
+: >"$rows"
+floor_cpu=
+
+# --- corpus: the same file as bench.sh, same signature -------------------
+
+if [ -n "${BENCH_CORPUS:-}" ]; then
+	corpus=$BENCH_CORPUS
+	[ -r "$corpus" ] || die "BENCH_CORPUS=$corpus: not readable"
+else
+	if [ -n "${BENCH_INPUTS:-}" ]; then
+		inputs=$BENCH_INPUTS
+	else
+		inputs=
+		for f in "$top_srcdir"/pcaps/*.pcap "$top_srcdir"/pcaps/*.pcapng; do
+			[ -f "$f" ] && inputs="$inputs $f"
+		done
+	fi
+	[ -n "$inputs" ] || die "no captures in $top_srcdir/pcaps"
+	corpus=$top_builddir/bench-corpus-$BENCH_FLOWS.pcap
+	# shellcheck disable=SC2086
+	sig=$( (echo "$BENCH_FLOWS $BENCH_SEED"; cat $inputs \
+	    "$top_srcdir/tests/bench/grow_corpus.py") | cksum)
+	if [ ! -f "$corpus" ] || [ ! -f "$corpus.info" ] ||
+	    [ "$(sed -n 's/^sig=//p' "$corpus.info")" != "$sig" ]; then
+		echo "bench-models: growing $BENCH_FLOWS flows into $corpus" >&2
+		# shellcheck disable=SC2086
+		"$PYTHON" "$top_srcdir/tests/bench/grow_corpus.py" \
+		    --flows "$BENCH_FLOWS" --seed "$BENCH_SEED" \
+		    --out "$corpus" $inputs >"$work/grow" ||
+		    die "grow_corpus.py failed"
+		{ echo "sig=$sig"; tr ' ' '\n' <"$work/grow"; } >"$corpus.info"
+	fi
+fi
+# --- measuring -------------------------------------------------------------
+
+
+# row NAME CMD...: BENCH_RUNS runs; least user and least user+system.
+row() {
+	name=$1
+	shift
+	user=
+	cpu=
+	i=0
+	while [ "$i" -lt "$BENCH_RUNS" ]; do
+		i=$((i + 1))
+		/usr/bin/time -o "$work/time" -f '%U %S' "$@" >/dev/null \
+		    2>"$work/err" || die "$name failed: $(tail -n 1 "$work/err")"
+		u=$(awk '{ print $1 }' "$work/time" | tail -n 1)
+		c=$(awk '{ printf "%.2f", $1 + $2 }' "$work/time" | tail -n 1)
+		user=$(awk -v a="$user" -v b="$u" \
+		    'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
+		cpu=$(awk -v a="$cpu" -v b="$c" \
+		    'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }')
+	done
+	[ -z "$floor_cpu" ] && floor_cpu=$cpu && floor_user=$user
+	note=$(sed -n 's/^model_\(rows\|cache_hit_ratio\|primary\|shadow\)=/\1 /p' \
+	    "$work/err" | tr '\n' ' ')
+	awk -v n="$name" -v u="$user" -v c="$cpu" -v fu="$floor_user" \
+	    -v fc="$floor_cpu" -v note="$note" 'BEGIN {
+		printf "%-34s %7.2f %7.2f %8.2f %8.2f  %s\n", n, u, c,
+		    u / fu, c / fc, note }' >>"$rows"
+	last_x=$(awk -v c="$cpu" -v fc="$floor_cpu" 'BEGIN { print c / fc }')
+}
+
+set -- -o /dev/null --stats --no-ndpi
+[ -r "$P0F_DB" ] && set -- "$@" --p0f-db "$P0F_DB"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+cat "$corpus" >/dev/null	# warm the page cache
+row "libpcap read (floor)" "$floor" "$corpus"
+row "fpsensor --no-model" "$FPSENSOR" -r "$corpus" "$@" --no-model
+row "fpsensor, model" "$FPSENSOR" -r "$corpus" "$@"
+model_x=$last_x
+version=$(sed -n 's/^model_primary=//p' "$work/err")
+row "fpsensor, model + shadow" "$FPSENSOR" -r "$corpus" "$@" \
+    --model-shadow "$version"
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+verdict=$(awk -v x="$model_x" -v t="$BENCH_TARGET" \
+    'BEGIN { print (x <= t) ? "met" : "NOT met" }')
+{
+	echo "fpsensor models benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n)"
+	echo "corpus: $corpus"
+	echo "least of $BENCH_RUNS runs; x floor: against the libpcap read loop;"
+	echo "load average before: $load0, after: $load1 ($(nproc) CPUs)"
+	echo
+	printf "%-34s %7s %7s %8s %8s  %s\n" "" "user s" "cpu s" "x user" \
+	    "x cpu" "notes (--stats)"
+	cat "$rows"
+	echo
+	echo "target: with the model at most ${BENCH_TARGET}x the floor (cpu):" \
+	    "$(printf '%.2f' "$model_x")x, $verdict"
+} >"$results"
+cat "$results"
