@@ -2,7 +2,11 @@
 """fp_multiset.py EXPECTED ACTUAL: compare the fingerprints of two record
 files as multisets, each record reduced to what does not depend on timing
 or on how the capture ended: identifiers, times, durations, latencies,
-packet and byte counts, end_reason and the sensor member are left out.
+packet and byte counts, end_reason and the sensor member are left out, and
+so is the verdict: it weighs what the client's other flows showed, and
+live workers each keep their own client table (models, too, judge in one
+worker only), so it is a judgement on the flows a worker saw, not a
+fingerprint of the packets.
 Prints the count of each side and the first differences; exit 0 when the
 multisets are equal, 1 when not."""
 import collections
@@ -11,7 +15,8 @@ import sys
 
 DROP = {"event_id", "flow_id", "ts_start", "ts_end", "duration_ms",
         "end_reason", "packets", "bytes", "sensor", "emitted_at",
-        "response_time_ms", "rtt_ms", "ja4l", "ja4l_c", "ja4l_s"}
+        "response_time_ms", "rtt_ms", "ja4l", "ja4l_c", "ja4l_s",
+        "verdict"}
 
 
 def reduce(o):
