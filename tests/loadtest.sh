@@ -32,22 +32,8 @@ WORKERS=${LOADTEST_WORKERS:-2}
 netns_need
 [ -x "$FPSENSOR" ] || skip "no fpsensor at $FPSENSOR"
 
-# pcap_head N IN OUT: the first N packets of classic pcap IN.
-pcap_head() {
-	"$PYTHON" - "$@" <<'PY'
-import struct, sys
-n, src, dst = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-with open(src, "rb") as f, open(dst, "wb") as o:
-    hdr = f.read(24)
-    end = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    o.write(hdr)
-    for _ in range(n):
-        rec = f.read(16)
-        if len(rec) < 16:
-            break
-        o.write(rec + f.read(struct.unpack(end + "I", rec[8:12])[0]))
-PY
-}
+# pcap_head N IN OUT, from the benchmark scripts.
+. "$top_srcdir/tests/bench/corpus.sh"
 
 if [ "$full" = 1 ]; then
 	STEPS=${LOADTEST_STEPS:-20000 50000 100000 200000 400000 topspeed}

@@ -61,38 +61,8 @@ rows=$work/rows
 
 # --- corpus ---------------------------------------------------------------
 
-if [ -n "${BENCH_CORPUS:-}" ]; then
-	corpus=$BENCH_CORPUS
-	[ -r "$corpus" ] || die "BENCH_CORPUS=$corpus: not readable"
-	corpus_flows="?"
-else
-	if [ -n "${BENCH_INPUTS:-}" ]; then
-		inputs=$BENCH_INPUTS
-	else
-		inputs=
-		for f in "$top_srcdir"/pcaps/*.pcap "$top_srcdir"/pcaps/*.pcapng; do
-			[ -f "$f" ] && inputs="$inputs $f"
-		done
-	fi
-	[ -n "$inputs" ] || die "no captures in $top_srcdir/pcaps" \
-	    "(set BENCH_INPUTS or BENCH_CORPUS)"
-	corpus=$top_builddir/bench-corpus-$BENCH_FLOWS.pcap
-	# Rebuild when the inputs, the generator or the parameters change.
-	# shellcheck disable=SC2086
-	sig=$( (echo "$BENCH_FLOWS $BENCH_SEED"; cat $inputs \
-	    "$top_srcdir/tests/bench/grow_corpus.py") | cksum)
-	if [ ! -f "$corpus" ] || [ ! -f "$corpus.info" ] ||
-	    [ "$(sed -n 's/^sig=//p' "$corpus.info")" != "$sig" ]; then
-		echo "bench: growing $BENCH_FLOWS flows into $corpus" >&2
-		# shellcheck disable=SC2086
-		"$PYTHON" "$top_srcdir/tests/bench/grow_corpus.py" \
-		    --flows "$BENCH_FLOWS" --seed "$BENCH_SEED" \
-		    --out "$corpus" $inputs >"$work/grow" ||
-		    die "grow_corpus.py failed"
-		{ echo "sig=$sig"; tr ' ' '\n' <"$work/grow"; } >"$corpus.info"
-	fi
-	corpus_flows=$(sed -n 's/^flows=//p' "$corpus.info")
-fi
+. "$top_srcdir/tests/bench/corpus.sh"
+bench_corpus bench
 
 # --- measuring ------------------------------------------------------------
 
@@ -157,23 +127,6 @@ add_row() {
 # fail_row NAME WHY: a row with no numbers.
 fail_row() {
 	printf '%s\t-\t-\t-\t-\t-\t-\t%s\n' "$1" "$2" >>"$rows"
-}
-
-# pcap_head N IN OUT: the first N packets of classic pcap IN into OUT.
-pcap_head() {
-	"$PYTHON" - "$@" <<'EOF'
-import struct, sys
-n, src, dst = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-with open(src, "rb") as f, open(dst, "wb") as o:
-    hdr = f.read(24)
-    end = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    o.write(hdr)
-    for _ in range(n):
-        rec = f.read(16)
-        if len(rec) < 16:
-            break
-        o.write(rec + f.read(struct.unpack(end + "I", rec[8:12])[0]))
-EOF
 }
 
 # cg_run NAME PCAP CMD...: Ir of CMD under callgrind with each @PCAP@

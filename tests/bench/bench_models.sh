@@ -51,34 +51,8 @@ floor_cpu=
 
 # --- corpus: the same file as bench.sh, same signature -------------------
 
-if [ -n "${BENCH_CORPUS:-}" ]; then
-	corpus=$BENCH_CORPUS
-	[ -r "$corpus" ] || die "BENCH_CORPUS=$corpus: not readable"
-else
-	if [ -n "${BENCH_INPUTS:-}" ]; then
-		inputs=$BENCH_INPUTS
-	else
-		inputs=
-		for f in "$top_srcdir"/pcaps/*.pcap "$top_srcdir"/pcaps/*.pcapng; do
-			[ -f "$f" ] && inputs="$inputs $f"
-		done
-	fi
-	[ -n "$inputs" ] || die "no captures in $top_srcdir/pcaps"
-	corpus=$top_builddir/bench-corpus-$BENCH_FLOWS.pcap
-	# shellcheck disable=SC2086
-	sig=$( (echo "$BENCH_FLOWS $BENCH_SEED"; cat $inputs \
-	    "$top_srcdir/tests/bench/grow_corpus.py") | cksum)
-	if [ ! -f "$corpus" ] || [ ! -f "$corpus.info" ] ||
-	    [ "$(sed -n 's/^sig=//p' "$corpus.info")" != "$sig" ]; then
-		echo "bench-models: growing $BENCH_FLOWS flows into $corpus" >&2
-		# shellcheck disable=SC2086
-		"$PYTHON" "$top_srcdir/tests/bench/grow_corpus.py" \
-		    --flows "$BENCH_FLOWS" --seed "$BENCH_SEED" \
-		    --out "$corpus" $inputs >"$work/grow" ||
-		    die "grow_corpus.py failed"
-		{ echo "sig=$sig"; tr ' ' '\n' <"$work/grow"; } >"$corpus.info"
-	fi
-fi
+. "$top_srcdir/tests/bench/corpus.sh"
+bench_corpus bench-models
 # --- measuring -------------------------------------------------------------
 
 
