@@ -13,34 +13,43 @@
 #define SYN	0x02
 #define ACK	0x10
 
+/* The two steps TCP and QUIC share: A, the client's first packet (its
+ * time and TTL), then B, the server's answer.  True when l was in one of
+ * them (whether or not this packet moved it on). */
+static bool
+ja4l_first_steps(struct ja4l *l, bool is_a, bool is_b, uint64_t ts_us,
+    uint8_t ttl)
+{
+	switch (l->state) {
+	case JA4L_WANT_A:
+		if (is_a) {
+			l->t[0] = ts_us;
+			l->ttl_c = ttl;
+			l->state = JA4L_WANT_B;
+		}
+		return true;
+	case JA4L_WANT_B:
+		if (is_b) {
+			l->t[1] = ts_us;
+			l->ttl_s = ttl;
+			l->state = JA4L_WANT_C;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
 void
 ja4l_tcp(struct ja4l *l, uint8_t tcp_flags, uint64_t ts_us, uint8_t ttl)
 {
 	uint8_t fl = tcp_flags & (SYN | ACK);
 
-	switch (l->state) {
-	case JA4L_WANT_A:
-		if (fl != SYN)
-			return;
-		l->t[0] = ts_us;
-		l->ttl_c = ttl;
-		l->state = JA4L_WANT_B;
+	if (ja4l_first_steps(l, fl == SYN, fl == (SYN | ACK), ts_us, ttl))
 		return;
-	case JA4L_WANT_B:
-		if (fl != (SYN | ACK))
-			return;
-		l->t[1] = ts_us;
-		l->ttl_s = ttl;
-		l->state = JA4L_WANT_C;
-		return;
-	case JA4L_WANT_C:
-		if (fl != ACK)
-			return;
+	if (l->state == JA4L_WANT_C && fl == ACK) {
 		l->t[2] = ts_us;
 		l->state = JA4L_DONE;
-		return;
-	default:
-		return;
 	}
 }
 
@@ -78,35 +87,19 @@ void
 ja4l_quic(struct ja4l *l, enum ja4l_quic_kind kind, uint64_t ts_us,
     uint8_t ttl)
 {
-	switch (l->state) {
-	case JA4L_WANT_A:
-		if (kind != JA4L_QUIC_CLIENT_INITIAL)
-			return;
-		l->t[0] = ts_us;
-		l->ttl_c = ttl;
-		l->state = JA4L_WANT_B;
+	if (ja4l_first_steps(l, kind == JA4L_QUIC_CLIENT_INITIAL,
+	    kind == JA4L_QUIC_SERVER_INITIAL, ts_us, ttl))
 		return;
-	case JA4L_WANT_B:
-		if (kind != JA4L_QUIC_SERVER_INITIAL)
-			return;
-		l->t[1] = ts_us;
-		l->ttl_s = ttl;
-		l->state = JA4L_WANT_C;
+	if (l->state != JA4L_WANT_C && l->state != JA4L_WANT_D)
 		return;
-	case JA4L_WANT_C:
-	case JA4L_WANT_D:
-		/* C is the server's last Handshake before the client's. */
-		if (kind == JA4L_QUIC_SERVER_HANDSHAKE) {
-			l->t[2] = ts_us;
-			l->state = JA4L_WANT_D;
-		} else if (kind == JA4L_QUIC_CLIENT_HANDSHAKE &&
-		    l->state == JA4L_WANT_D) {
-			l->t[3] = ts_us;
-			l->state = JA4L_DONE;
-		}
-		return;
-	default:
-		return;
+	/* C is the server's last Handshake before the client's. */
+	if (kind == JA4L_QUIC_SERVER_HANDSHAKE) {
+		l->t[2] = ts_us;
+		l->state = JA4L_WANT_D;
+	} else if (kind == JA4L_QUIC_CLIENT_HANDSHAKE &&
+	    l->state == JA4L_WANT_D) {
+		l->t[3] = ts_us;
+		l->state = JA4L_DONE;
 	}
 }
 
