@@ -165,6 +165,31 @@ cfg_where_quoted(const struct cfg *c, const char *name, const char *text)
 	return cfg_where(c, name);
 }
 
+/* "WHERE: " for a message, or "" when where is the command line's "--x"
+ * (the loader's own message names the option then). */
+static const char *
+cfg_prefix_of(const char *where)
+{
+	static char buf[1300];
+
+	if (strncmp(where, "--", 2) == 0)
+		return "";
+	snprintf(buf, sizeof(buf), "%s: ", where);
+	return buf;
+}
+
+const char *
+cfg_prefix(const struct cfg *c, const char *name)
+{
+	return cfg_prefix_of(cfg_where(c, name));
+}
+
+const char *
+cfg_prefix_quoted(const struct cfg *c, const char *name, const char *text)
+{
+	return cfg_prefix_of(cfg_where_quoted(c, name, text));
+}
+
 static size_t
 edit_distance(const char *a, const char *b)
 {

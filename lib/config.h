@@ -131,6 +131,13 @@ const char	*cfg_where(const struct cfg *c, const char *name);
 const char	*cfg_where_quoted(const struct cfg *c, const char *name,
 		    const char *text);
 
+/* As cfg_where() and cfg_where_quoted(), as a message prefix: "FILE:L:C:
+ * key 'x': " for a value of the file, "" for one of the command line
+ * (whose loaders' messages name the option).  Borrowed, static buffer. */
+const char	*cfg_prefix(const struct cfg *c, const char *name);
+const char	*cfg_prefix_quoted(const struct cfg *c, const char *name,
+		    const char *text);
+
 /* Exit 64 with "<where v was given>: why". */
 _Noreturn void	cfg_die(const struct cfg_value *v, const char *fmt, ...)
 		    FP_PRINTF(2, 3);

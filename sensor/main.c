@@ -439,31 +439,18 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pc.run_id = o->deterministic ? 0 : random_u64();
 }
 
-/* "FILE:L:C: key 'x': " when option name came from the configuration
- * file, "" when from the command line (its messages name the option). */
+/* Where option name was set, as a message prefix (lib/config.h). */
 static const char *
 from_file(const struct options *o, const char *name)
 {
-	static char buf[1300];
-	const char *w = cfg_where(&o->cfg, name);
-
-	if (strncmp(w, "--", 2) == 0)
-		return "";
-	snprintf(buf, sizeof(buf), "%s: ", w);
-	return buf;
+	return cfg_prefix(&o->cfg, name);
 }
 
 /* The location of the kafka-conf setting err names, as from_file(). */
 static const char *
 kafka_where(const struct options *o, const char *err)
 {
-	static char buf[1300];
-	const char *w = cfg_where_quoted(&o->cfg, "kafka-conf", err);
-
-	if (strncmp(w, "--", 2) == 0)
-		return "";
-	snprintf(buf, sizeof(buf), "%s: ", w);
-	return buf;
+	return cfg_prefix_quoted(&o->cfg, "kafka-conf", err);
 }
 
 /* The p0f database: --p0f-db must load; the default is used if present.

@@ -577,13 +577,7 @@ migrate_only(struct sink *s)
 static const char *
 from_file(const struct sink *s, const char *name)
 {
-	static char buf[1300];
-	const char *w = cfg_where(&s->opts, name);
-
-	if (strncmp(w, "--", 2) == 0)
-		return "";
-	snprintf(buf, sizeof(buf), "%s: ", w);
-	return buf;
+	return cfg_prefix(&s->opts, name);
 }
 
 /*
