@@ -10,6 +10,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "yaml_doc.h"
+
 static const char *const head_names[LABELS_N_HEADS] = {
 	[LABELS_CLIENT] = "client",
 	[LABELS_OS] = "os",
@@ -212,32 +214,15 @@ read_top(struct lctx *x, yaml_node_t *root)
 int
 labels_load(const char *path, struct labels *out, char *err, size_t errsz)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct lctx x = { &doc, path, out, err, errsz };
-	FILE *f;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+	if (yaml_doc_load(path, 0, &doc, err, errsz) != 0)
 		return -1;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errsz, "%s:%zu:%zu: %s", path,
-		    parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1,
-		    parser.problem != NULL ? parser.problem : "bad YAML");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return -1;
-	}
 	rc = read_top(&x, yaml_document_get_root_node(&doc));
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
 	if (rc < 0)
 		labels_free(out);
 	return rc;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "yaml_doc.h"
+
 static int
 meta_fail(char *err, size_t errsz, const char *path, const yaml_node_t *n,
     const char *fmt, ...)
@@ -113,28 +115,14 @@ int
 model_meta_read(const char *path, struct model_meta *out, char *err,
     size_t errsz)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
 	unsigned seen = 0;
 	int rc = 0;
-	FILE *f;
 
 	memset(out, 0, sizeof(*out));
-	if ((f = fopen(path, "r")) == NULL)
-		return meta_fail(err, errsz, path, NULL, "%s",
-		    strerror(errno));
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errsz, "%s:%zu:%zu: %s", path,
-		    parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1,
-		    parser.problem != NULL ? parser.problem : "bad YAML");
-		yaml_parser_delete(&parser);
-		fclose(f);
+	if (yaml_doc_load(path, 0, &doc, err, errsz) != 0)
 		return -1;
-	}
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL || root->type != YAML_MAPPING_NODE)
 		rc = meta_fail(err, errsz, path, root, "a mapping expected");
@@ -151,8 +139,6 @@ model_meta_read(const char *path, struct model_meta *out, char *err,
 	if (rc == 0 && out->n_classes < 2)
 		rc = meta_fail(err, errsz, path, root, "at least 2 classes");
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
 	return rc;
 }
 

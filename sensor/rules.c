@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #include "fmt.h"
 #include "json.h"
+#include "yaml_doc.h"
 
 #define RULES_TEXT_MAX		128	/* bytes of a name or label */
 #define RULES_TOKEN_MAX		64	/* bytes of a User-Agent token */
@@ -653,9 +653,6 @@ rules_load_file(struct rules *r, enum rules_db db, const char *path,
 {
 	struct loader ld = { .r = r, .path = path, .err = err,
 	    .errsz = errsz };
-	yaml_parser_t parser;
-	struct stat sb;
-	FILE *fp;
 	int rc;
 
 	if (r->version[db] != NULL) {
@@ -663,38 +660,10 @@ rules_load_file(struct rules *r, enum rules_db db, const char *path,
 		    rules_db_names[db]);
 		return -1;
 	}
-	if ((fp = fopen(path, "rb")) == NULL) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+	if (yaml_doc_load(path, RULES_FILE_MAX, &ld.doc, err, errsz) != 0)
 		return -1;
-	}
-	if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > (off_t)RULES_FILE_MAX) {
-		snprintf(err, errsz, "%s: not a regular file of at most %u "
-		    "bytes", path, RULES_FILE_MAX);
-		fclose(fp);
-		return -1;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errsz, "%s: out of memory", path);
-		fclose(fp);
-		return -1;
-	}
-	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, &ld.doc)) {
-		snprintf(err, errsz, "%s:%zu:%zu: %s%s%s", path,
-		    parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1,
-		    parser.problem ? parser.problem : "YAML error",
-		    parser.context ? " " : "",
-		    parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		fclose(fp);
-		return -1;
-	}
 	rc = load_root(&ld, db);
 	yaml_document_delete(&ld.doc);
-	yaml_parser_delete(&parser);
-	fclose(fp);
 	return rc;
 }
 
