@@ -698,6 +698,7 @@ reload_models(struct replay *r)
 		return;
 	}
 	r->p->verdict.models = n;
+	metrics_models_set(&r->rules_info, n);
 	model_set_free(r->models);
 	free(r->models);
 	r->models = n;
@@ -906,6 +907,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 
 	metrics_rules_init(&rp.rules_info);
 	metrics_rules_set(&rp.rules_info, rp.rules);
+	metrics_models_set(&rp.rules_info, o->pc.models);
 
 	if (live_open(&live, &o->live, &o->pc, es, &o->en, NULL, err,
 	    sizeof(err)) != 0) {
@@ -1101,6 +1103,7 @@ main(int argc, char **argv)
 	rl = replay_reloads(&rp);
 	metrics_rules_init(&rp.rules_info);
 	metrics_rules_set(&rp.rules_info, rules);
+	metrics_models_set(&rp.rules_info, models);
 	metrics_feed_init(&feed, 0, &(struct metrics_source){ .p = &p,
 	    .ks = o.kafka.brokers != NULL ? &outs.ks : NULL });
 	if (metrics_sensor_register(mh, &feed, 1, &rl, NULL) != 0)

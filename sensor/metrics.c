@@ -75,6 +75,19 @@ metrics_rules_set(struct metrics_rules *mr, const struct rules *r)
 	pthread_mutex_unlock(&mr->lock);
 }
 
+void
+metrics_models_set(struct metrics_rules *mr, const struct model_set *ms)
+{
+	pthread_mutex_lock(&mr->lock);
+	for (int r = 0; r < MODEL_N_ROLES; r++) {
+		const char *v = model_set_version(ms, (enum model_role)r);
+
+		snprintf(mr->model[r], sizeof(mr->model[r]), "%s",
+		    v != NULL ? v : "");
+	}
+	pthread_mutex_unlock(&mr->lock);
+}
+
 static void	collect_kafka(const struct kafka_stats *ks,
 		    struct sensor_counters *c);
 
@@ -302,10 +315,20 @@ render_verdicts(struct prom_buf *b, const struct sensor_counters *t,
 	char lab[FP_METRICS_VERSION_MAX * 2 + 64], ver[FP_METRICS_VERSION_MAX *
 	    2];
 
+	static const char *const role[MODEL_N_ROLES] = { "primary",
+	    "candidate", "shadow" };
+
 	prom_family(b, "fpsensor_verdicts_total", "counter",
 	    "Verdicts written, by model version (none: rules only) and "
 	    "result.");
-	prom_label(ver, sizeof(ver), w0->model_version);
+	if (mr != NULL) {
+		pthread_mutex_lock(&mr->lock);
+		prom_label(ver, sizeof(ver), mr->model[MODEL_PRIMARY][0] ?
+		    mr->model[MODEL_PRIMARY] : w0->model_version);
+		pthread_mutex_unlock(&mr->lock);
+	} else {
+		prom_label(ver, sizeof(ver), w0->model_version);
+	}
 	for (int i = 0; i < METRICS_N_VERDICT; i++) {
 		snprintf(lab, sizeof(lab), "model_version=\"%s\",result=\"%s\"",
 		    ver, result[i]);
@@ -314,6 +337,16 @@ render_verdicts(struct prom_buf *b, const struct sensor_counters *t,
 	if (mr == NULL)
 		return;
 	pthread_mutex_lock(&mr->lock);
+	if (mr->model[MODEL_PRIMARY][0] != '\0')
+		prom_family(b, "fpsensor_model_info", "gauge",
+		    "Model versions in use by role; the value is 1.");
+	for (int r = 0; r < MODEL_N_ROLES; r++) {
+		if (mr->model[r][0] == '\0')
+			continue;
+		snprintf(lab, sizeof(lab), "role=\"%s\",version=\"%s\"",
+		    role[r], prom_label(ver, sizeof(ver), mr->model[r]));
+		prom_u64(b, "fpsensor_model_info", lab, 1);
+	}
 	if (mr->has_rules)
 		prom_family(b, "fpsensor_rules_info", "gauge",
 		    "Signature databases in use and their versions; the "

@@ -37,6 +37,7 @@
 
 #include "metrics_http.h"
 #include "sensor/decode.h"
+#include "sensor/model_set.h"
 #include "sensor/rules.h"
 #include "sensor/stats.h"
 
@@ -85,9 +86,16 @@ struct metrics_rules {
 	pthread_mutex_t	 lock;
 	bool		 has_rules;
 	char		 version[RULES_N_DB][FP_METRICS_VERSION_MAX];
+	/* The model versions in use by role (primary, candidate, shadow),
+	 * "" where none: copied the same way by metrics_models_set(). */
+	char		 model[MODEL_N_ROLES][FP_METRICS_VERSION_MAX];
 };
 
 void	metrics_rules_init(struct metrics_rules *mr);
+/* Copy the versions of the model set ms (NULL: none) for the metrics:
+ * call wherever a set is loaded or swapped in. */
+void	metrics_models_set(struct metrics_rules *mr,
+	    const struct model_set *ms);
 void	metrics_rules_free(struct metrics_rules *mr);
 /* The set r is in use now (NULL: none). */
 void	metrics_rules_set(struct metrics_rules *mr, const struct rules *r);

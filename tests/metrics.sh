@@ -210,10 +210,17 @@ check "linger: /healthz 200" test "$(code "$URL/healthz")" = 200
 kill -TERM "$LING"
 wait "$LING"
 check "linger: SIGTERM ends it, exit 0" test $? = 0
+# The verdicts' model_version is the primary model's, as model_info and
+# --stats say ("none" without a model).
+mv=$(sed -n 's/^fpsensor_model_info{role="primary",version="\([^"]*\)"} 1$/\1/p' \
+    "$TMP/linger.txt")
+check "model_info names the primary model --stats names (${mv:-none})" \
+    test "${mv:-none}" = "$(sed -n 's/^model_primary=//p' "$TMP/linger.err" |
+    grep . || echo none)"
 n_v=0
 for r in consistent spoof unknown; do
 	want=$(sed -n "s/^verdicts_$r=//p" "$TMP/linger.err")
-	got=$(sed -n "s/^fpsensor_verdicts_total{model_version=\"none\",result=\"$r\"} //p" \
+	got=$(sed -n "s/^fpsensor_verdicts_total{model_version=\"${mv:-none}\",result=\"$r\"} //p" \
 	    "$TMP/linger.txt")
 	check "verdicts_total{result=$r} = --stats verdicts_$r (${want:-none})" \
 	    test -n "$want" -a "$got" = "$want"
