@@ -966,9 +966,6 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		metrics_kafka_free(live.kafka);
 	live_close(&live);
 	rules_free(rp.rules);
-	if (rp.models != NULL)
-		model_set_free(rp.models);
-	free(rp.models);
 	metrics_rules_free(&rp.rules_info);
 	return status;
 }
@@ -1142,6 +1139,9 @@ main(int argc, char **argv)
 		kafka_stats_print(stderr, &outs.ks);
 	pipeline_free(&p);
 	rules_free(rp.rules);
+	if (rp.models != NULL)
+		model_set_free(rp.models);
+	free(rp.models);
 	metrics_rules_free(&rp.rules_info);
 	capture_close(&cap);
 	p0f_db_free(db);
