@@ -1,16 +1,16 @@
 /* sensor/capture.c: reading packets from a capture file.
  *
- * Classic pcap in a regular file is memory-mapped and walked here; pcapng,
- * stdin and anything else go through libpcap.  Both paths give the same
- * packets, the same damage checks and the same messages. */
+ * Classic pcap in a regular file is read in large blocks and walked here;
+ * pcapng, stdin and anything else go through libpcap.  Both paths give the
+ * same packets, the same damage checks and the same messages. */
 #include "sensor/capture.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/dlt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,7 +20,9 @@
 #define PCAP_MAGIC_USEC		0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC		0xa1b23c4du
 #define PCAP_RECORD_MAX		262144u	/* libpcap's largest snaplen */
-#define MAP_RELEASE_BYTES	(8u << 20)	/* keep RSS small */
+#define READ_BLOCK		(1u << 20)	/* bytes per read() */
+/* Room for a block and the unread part of the record before it. */
+#define READ_BUF		(READ_BLOCK + 16 + PCAP_RECORD_MAX)
 
 /* LINKTYPE_* values in files that differ from this system's DLT_* ones. */
 static int
@@ -90,19 +92,18 @@ check_linktype(struct capture *c)
 	return -1;
 }
 
-/* Map a regular file if it is classic pcap.  Returns 1 when mapped, 0 to
- * fall back to libpcap, -1 on error. */
+/* Take a regular file in the classic pcap format for the direct reader.
+ * Returns 1 when taken, 0 to fall back to libpcap, -1 on error. */
 static int
-try_map(struct capture *c, const char *path, const struct stat *st)
+try_direct(struct capture *c, const char *path, const struct stat *st)
 {
 	uint8_t hdr[24];
 	uint32_t magic;
 	int fd;
-	void *m;
 
 	if (!S_ISREG(st->st_mode) || st->st_size < 24)
 		return 0;
-	if ((fd = open(path, O_RDONLY)) < 0) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(c->err, sizeof(c->err), "%s: %s", path,
 		    strerror(errno));
 		return -1;
@@ -113,26 +114,24 @@ try_map(struct capture *c, const char *path, const struct stat *st)
 	}
 	magic = rd32(hdr, false);
 	if (magic == PCAP_MAGIC_USEC || magic == PCAP_MAGIC_NSEC) {
-		c->map_swapped = false;
+		c->swapped = false;
 	} else if (__builtin_bswap32(magic) == PCAP_MAGIC_USEC ||
 	    __builtin_bswap32(magic) == PCAP_MAGIC_NSEC) {
-		c->map_swapped = true;
+		c->swapped = true;
 		magic = __builtin_bswap32(magic);
 	} else {
 		close(fd);
 		return 0;
 	}
-	m = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
+	if ((c->buf = malloc(READ_BUF)) == NULL) {
+		close(fd);
 		return 0;
-	madvise(m, (size_t)st->st_size, MADV_SEQUENTIAL);
-	c->map = m;
-	c->map_len = (size_t)st->st_size;
-	c->map_off = 24;
-	c->map_nsec = magic == PCAP_MAGIC_NSEC;
-	c->map_snaplen = rd32(hdr + 16, c->map_swapped);
-	c->dlt = linktype_to_dlt(rd32(hdr + 20, c->map_swapped) & 0xffff);
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	c->fd = fd;
+	c->nsec = magic == PCAP_MAGIC_NSEC;
+	c->snaplen = rd32(hdr + 16, c->swapped);
+	c->dlt = linktype_to_dlt(rd32(hdr + 20, c->swapped) & 0xffff);
 	return 1;
 }
 
@@ -144,9 +143,10 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 	bool is_stdin = strcmp(path, "-") == 0;
 
 	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 	c->path = is_stdin ? "stdin" : path;
 	if (!is_stdin) {
-		int mapped;
+		int direct;
 
 		if (stat(path, &st) != 0) {
 			snprintf(c->err, sizeof(c->err), "%s: %s", path,
@@ -158,11 +158,11 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 			    "not a capture file", path);
 			return -1;
 		}
-		if ((mapped = try_map(c, path, &st)) < 0)
+		if ((direct = try_direct(c, path, &st)) < 0)
 			return -1;
-		if (mapped) {
+		if (direct) {
 			if (check_linktype(c) != 0 ||
-			    set_filter(c, bpf, c->dlt, (int)c->map_snaplen,
+			    set_filter(c, bpf, c->dlt, (int)c->snaplen,
 			    NULL) != 0) {
 				capture_close(c);
 				return -1;
@@ -191,51 +191,89 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 }
 
 static enum capture_result
-map_damaged(struct capture *c, const char *what)
+direct_damaged(struct capture *c, const char *what)
 {
 	snprintf(c->err, sizeof(c->err), "%s: damaged after %llu packets: %s",
 	    c->path, (unsigned long long)c->n_read, what);
 	return CAPTURE_DAMAGED;
 }
 
+/* Make at least want bytes from buf_off readable, unless the file ends
+ * first.  Returns the bytes readable, or -1 on a read error. */
+static ssize_t
+fill(struct capture *c, size_t want)
+{
+	size_t have = c->buf_len - c->buf_off;
+	ssize_t n;
+
+	if (have >= want || c->eof)
+		return (ssize_t)have;
+	memmove(c->buf, c->buf + c->buf_off, have);
+	c->buf_off = 0;
+	c->buf_len = have;
+	while (c->buf_len < want && !c->eof) {
+		n = read(c->fd, c->buf + c->buf_len, READ_BUF - c->buf_len >
+		    READ_BLOCK ? READ_BLOCK : READ_BUF - c->buf_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(c->err, sizeof(c->err), "%s: damaged after "
+			    "%llu packets: %s", c->path,
+			    (unsigned long long)c->n_read, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			c->eof = true;
+		c->buf_len += (size_t)n;
+	}
+	return (ssize_t)(c->buf_len - c->buf_off);
+}
+
 static enum capture_result
-map_run(struct capture *c, capture_fn *fn, void *arg,
+direct_run(struct capture *c, capture_fn *fn, void *arg,
     volatile sig_atomic_t *stop)
 {
-	size_t released = 0;
 	char what[160];
 
 	while (!*stop) {
-		size_t left = c->map_len - c->map_off;
-		const uint8_t *h = c->map + c->map_off;
+		ssize_t left = fill(c, 16);
+		const uint8_t *h;
 		uint32_t caplen, wire, sec, frac;
 
+		if (left < 0)
+			return CAPTURE_DAMAGED;
 		if (left == 0)
 			return CAPTURE_EOF;
 		if (left < 16) {
 			snprintf(what, sizeof(what), "truncated dump file; "
-			    "record header cut after %zu of 16 bytes", left);
-			return map_damaged(c, what);
+			    "record header cut after %zd of 16 bytes", left);
+			return direct_damaged(c, what);
 		}
-		sec = rd32(h, c->map_swapped);
-		frac = rd32(h + 4, c->map_swapped);
-		caplen = rd32(h + 8, c->map_swapped);
-		wire = rd32(h + 12, c->map_swapped);
+		h = c->buf + c->buf_off;
+		caplen = rd32(h + 8, c->swapped);
 		if (caplen > PCAP_RECORD_MAX) {
 			snprintf(what, sizeof(what), "invalid packet capture "
 			    "length %u, bigger than maximum of %u", caplen,
 			    PCAP_RECORD_MAX);
-			return map_damaged(c, what);
+			return direct_damaged(c, what);
 		}
-		if (left - 16 < caplen) {
+		if ((size_t)left < 16 + (size_t)caplen) {
+			if ((left = fill(c, 16 + (size_t)caplen)) < 0)
+				return CAPTURE_DAMAGED;
+			h = c->buf + c->buf_off;
+		}
+		if ((size_t)left - 16 < caplen) {
 			snprintf(what, sizeof(what), "truncated dump file; "
-			    "tried to read %u captured bytes, only got %zu",
+			    "tried to read %u captured bytes, only got %zd",
 			    caplen, left - 16);
-			return map_damaged(c, what);
+			return direct_damaged(c, what);
 		}
-		if (caplen > c->map_snaplen)
+		sec = rd32(h, c->swapped);
+		frac = rd32(h + 4, c->swapped);
+		wire = rd32(h + 12, c->swapped);
+		if (caplen > c->snaplen)
 			c->n_over_snaplen++;
-		c->map_off += 16 + (size_t)caplen;
+		c->buf_off += 16 + (size_t)caplen;
 		if (c->has_filter) {
 			struct pcap_pkthdr ph = { .caplen = caplen,
 			    .len = wire };
@@ -245,17 +283,8 @@ map_run(struct capture *c, capture_fn *fn, void *arg,
 		}
 		c->n_read++;
 		fn(arg, c->dlt, (uint64_t)sec * 1000000 +
-		    (c->map_nsec ? frac / 1000 : (uint64_t)frac), h + 16, caplen,
+		    (c->nsec ? frac / 1000 : (uint64_t)frac), h + 16, caplen,
 		    wire);
-		/* Drop pages already read from our address space. */
-		if (c->map_off - released >= 2 * MAP_RELEASE_BYTES) {
-			size_t upto = (c->map_off - MAP_RELEASE_BYTES) &
-			    ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
-
-			madvise((void *)(uintptr_t)(c->map + released),
-			    upto - released, MADV_DONTNEED);
-			released = upto;
-		}
 	}
 	return CAPTURE_STOPPED;
 }
@@ -268,8 +297,8 @@ capture_run(struct capture *c, capture_fn *fn, void *arg,
 	const u_char *data;
 	int rc;
 
-	if (c->map != NULL)
-		return map_run(c, fn, arg, stop);
+	if (c->fd >= 0)
+		return direct_run(c, fn, arg, stop);
 	while (!*stop) {
 		rc = pcap_next_ex(c->pcap, &h, &data);
 		if (rc == 1) {
@@ -297,11 +326,13 @@ capture_close(struct capture *c)
 {
 	if (c->pcap != NULL)
 		pcap_close(c->pcap);
-	if (c->map != NULL)
-		munmap((void *)(uintptr_t)c->map, c->map_len);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
 	if (c->has_filter)
 		pcap_freecode(&c->filter);
 	c->pcap = NULL;
-	c->map = NULL;
+	c->fd = -1;
+	c->buf = NULL;
 	c->has_filter = false;
 }

@@ -20,13 +20,16 @@ struct capture {
 	const char	*path;
 	int		 dlt;
 	uint64_t	 n_read;
-	/* Memory-mapped classic pcap (regular files): no copy per packet. */
-	const uint8_t	*map;
-	size_t		 map_len;
-	size_t		 map_off;	/* next record header */
-	bool		 map_swapped;	/* other byte order than ours */
-	bool		 map_nsec;	/* nanosecond timestamps */
-	uint32_t	 map_snaplen;
+	/* Classic pcap in a regular file, read in large blocks without
+	 * libpcap: buf holds whole records from buf_off to buf_len. */
+	int		 fd;		/* -1: libpcap reads */
+	uint8_t		*buf;
+	size_t		 buf_off;	/* next record header */
+	size_t		 buf_len;
+	bool		 eof;		/* read() returned 0 */
+	bool		 swapped;	/* other byte order than ours */
+	bool		 nsec;		/* nanosecond timestamps */
+	uint32_t	 snaplen;
 	bool		 has_filter;
 	struct bpf_program filter;
 	uint64_t	 n_over_snaplen; /* records longer than the snaplen */
@@ -38,9 +41,10 @@ typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
 		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
 
 /* Open path and apply the BPF filter (may be NULL).  A regular file in the
- * classic pcap format is memory-mapped and read without libpcap (the same
- * checks, messages and results, without a copy per packet); pcapng, stdin
- * and anything else go through libpcap.  Returns 0, or -1 with a message
+ * classic pcap format is read in 1 MiB blocks without libpcap (the same
+ * checks, messages and results, one read() per block instead of stdio
+ * per record, and no page fault per page as a memory map takes); pcapng,
+ * stdin and anything else go through libpcap.  Returns 0, or -1 with a message
  * naming the file in c->err. */
 int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
