@@ -1,5 +1,6 @@
 /* sensor/afpacket.c: AF_PACKET TPACKET_V3 ring with fanout (Linux). */
 #include "sensor/afpacket.h"
+#include "sensor/fanout_bpf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -118,13 +119,40 @@ attach_filter(struct afpacket *a, const struct bpf_program *prog)
 	    sizeof(fp));
 }
 
+/* Join the fanout group spreading by the innermost flow (our program);
+ * a kernel without PACKET_FANOUT_CBPF (before 4.3) or refusing the
+ * program gets its own symmetric hash of the outer headers. */
+static int
+join_fanout(struct afpacket *a, uint16_t group)
+{
+	struct sock_filter insns[FANOUT_BPF_MAX];
+	struct sock_fprog fp = { .filter = insns };
+	uint32_t v;
+
+	fp.len = (unsigned short)fanout_bpf_program(insns);
+	v = group | (uint32_t)(PACKET_FANOUT_CBPF |
+	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	if (fp.len > 0 && setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v,
+	    sizeof(v)) == 0) {
+		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp,
+		    sizeof(fp)) == 0) {
+			a->inner_hash = true;
+			return 0;
+		}
+		/* In a group of our type already: it cannot change. */
+		return -1;
+	}
+	v = group | (uint32_t)(PACKET_FANOUT_HASH |
+	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	return setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v));
+}
+
 int
 afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
     const struct bpf_program *prog, uint16_t group, char *err, size_t errsz)
 {
 	struct sockaddr_ll ll;
 	struct packet_mreq mr;
-	uint32_t fanout;
 	int ifindex;
 
 	memset(a, 0, sizeof(*a));
@@ -155,11 +183,8 @@ afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
 	    sizeof(mr)) != 0)
 		return fail(a, err, errsz, iface, "promiscuous mode (needs "
 		    "CAP_NET_ADMIN)");
-	fanout = group | (uint32_t)(PACKET_FANOUT_HASH |
-	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
 	/* Also with one worker: the same defragmentation either way. */
-	if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &fanout,
-	    sizeof(fanout)) != 0)
+	if (join_fanout(a, group) != 0)
 		return fail(a, err, errsz, iface, "PACKET_FANOUT");
 	if (attach_filter(a, prog) != 0)
 		return fail(a, err, errsz, iface, "SO_ATTACH_FILTER");
@@ -279,6 +304,34 @@ afpacket_iface_dlt(const char *iface)
 	(void)iface;
 	errno = ENOTSUP;
 	return -1;
+}
+
+/* Join the fanout group spreading by the innermost flow (our program);
+ * a kernel without PACKET_FANOUT_CBPF (before 4.3) or refusing the
+ * program gets its own symmetric hash of the outer headers. */
+static int
+join_fanout(struct afpacket *a, uint16_t group)
+{
+	struct sock_filter insns[FANOUT_BPF_MAX];
+	struct sock_fprog fp = { .filter = insns };
+	uint32_t v;
+
+	fp.len = (unsigned short)fanout_bpf_program(insns);
+	v = group | (uint32_t)(PACKET_FANOUT_CBPF |
+	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	if (fp.len > 0 && setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v,
+	    sizeof(v)) == 0) {
+		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp,
+		    sizeof(fp)) == 0) {
+			a->inner_hash = true;
+			return 0;
+		}
+		/* In a group of our type already: it cannot change. */
+		return -1;
+	}
+	v = group | (uint32_t)(PACKET_FANOUT_HASH |
+	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	return setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v));
 }
 
 int

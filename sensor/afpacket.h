@@ -2,11 +2,14 @@
  * receive ring, joined to a fanout group.
  *
  * Every worker opens its own socket on the same interface and joins the
- * same PACKET_FANOUT group in PACKET_FANOUT_HASH mode with
- * PACKET_FANOUT_FLAG_DEFRAG: the kernel hashes each packet's flow
- * symmetrically (both directions of a connection give the same hash, and
- * IP fragments are reassembled before hashing), so a flow is always seen
- * whole by one worker and no worker's state is shared.  A socket takes no
+ * same PACKET_FANOUT group in PACKET_FANOUT_CBPF mode with
+ * PACKET_FANOUT_FLAG_DEFRAG: a classic BPF program (sensor/fanout_bpf.h)
+ * hashes each packet's innermost flow symmetrically (both directions of a
+ * connection, also inside VXLAN, Geneve and GRE, give the same value, and
+ * IP fragments are reassembled before), so a flow is always seen whole by
+ * one worker and no worker's state is shared.  A kernel without that mode
+ * gets PACKET_FANOUT_HASH, the kernel's symmetric hash of the outer
+ * headers (inner_hash false).  A socket takes no
  * packet (a drop-all filter) until it is bound and in its group; then the
  * BPF filter replaces that, so nothing unfiltered or duplicated is
  * queued.  Packets are read in place from the ring, one block at a time;
@@ -37,6 +40,7 @@ struct afpacket {
 	int		 dlt;		/* DLT_EN10MB, or DLT_RAW (no link
 					 * header on this interface) */
 	bool		 is_raw;
+	bool		 inner_hash;	/* spread by our program */
 	uint8_t		*vlan_buf;	/* frame with its VLAN tag put back */
 	/* Kernel counters, summed over reads (the kernel resets them). */
 	uint64_t	 k_packets;	/* passed the filter */
