@@ -214,9 +214,11 @@ fpsensor_stats() {
 	done
 }
 
-# fpsensor, twice: every analyzer on but nDPI (bench-enrich measures nDPI
-# and GeoIP), and flow tracking + TCP analysis + JSON alone (--analyzers
-# tcp).  Each row shows the flows, records and evictions --stats reports.
+# fpsensor, three times, models off (make bench-models measures them):
+# every analyzer on but nDPI (make bench-enrich measures nDPI and GeoIP);
+# TCP and TLS over TCP and QUIC alone; flow tracking + TCP analysis + JSON
+# alone (--analyzers tcp).  Verdicts from the rules are on in all three.
+# Each row shows the flows, records and evictions --stats reports.
 bench_fpsensor() {
 	local name=$1
 	shift
@@ -237,11 +239,13 @@ bench_fpsensor() {
 
 if [ -x "$FPSENSOR" ]; then
 	if "$FPSENSOR" --help 2>/dev/null | grep -q -- --no-ndpi; then
-		bench_fpsensor "fpsensor-all-no-ndpi" --no-ndpi
+		bench_fpsensor "fpsensor-all-no-ndpi" --no-ndpi --no-model
 	else
-		bench_fpsensor "fpsensor-all"
+		bench_fpsensor "fpsensor-all" --no-model
 	fi
-	bench_fpsensor "fpsensor-tcp-only" --analyzers tcp
+	bench_fpsensor "fpsensor-tcp-tls" --analyzers tcp,tls,tls_udp \
+	    --no-model
+	bench_fpsensor "fpsensor-tcp-only" --analyzers tcp --no-model
 else
 	fail_row fpsensor "fpsensor: not built"
 fi
