@@ -56,6 +56,9 @@ enum flow_list {
 #define FLOW_F_MIDSTREAM	0x0020	/* first packet was not a SYN */
 #define FLOW_F_EMITTED		0x0040	/* record written at close; the
 					 * entry only absorbs late packets */
+#define FLOW_F_FIN_C_ACKED	0x0080	/* the server acknowledged the
+					 * client's FIN */
+#define FLOW_F_FIN_S_ACKED	0x0100
 
 struct flow {
 	struct flow_key	 key;
@@ -67,6 +70,8 @@ struct flow {
 	uint8_t		 client;	/* key side (0/1) of the client */
 	uint16_t	 flags;		/* FLOW_F_* */
 	uint32_t	 client_isn;
+	uint32_t	 fin_ack[2];	/* by dir: the ACK number that
+					 * acknowledges its FIN */
 	uint64_t	 id;		/* creation order, from 1 */
 	uint64_t	 first_us;
 	uint64_t	 last_us;

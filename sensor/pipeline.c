@@ -218,8 +218,18 @@ tcp_track(struct flow *f, const struct packet *pkt, int dir)
 		f->flags |= FLOW_F_SYNACK;
 		stream_rebase(&f->stream[1], pkt->seq + 1);
 	}
-	if (fl & TCP_FIN)
+	if ((fl & TCP_FIN) && !(f->flags & (dir == AN_DIR_CLIENT ?
+	    FLOW_F_FIN_C : FLOW_F_FIN_S))) {
 		f->flags |= dir == AN_DIR_CLIENT ? FLOW_F_FIN_C : FLOW_F_FIN_S;
+		f->fin_ack[dir] = pkt->seq + pkt->payload_len + 1;
+	}
+	/* An ACK of the other side's FIN (at or beyond it: a window of 2^31
+	 * as in TCP's own sequence comparisons). */
+	if ((fl & TCP_ACK) && (f->flags & (dir == AN_DIR_CLIENT ?
+	    FLOW_F_FIN_S : FLOW_F_FIN_C)) &&
+	    (int32_t)(pkt->ack - f->fin_ack[!dir]) >= 0)
+		f->flags |= dir == AN_DIR_CLIENT ? FLOW_F_FIN_S_ACKED :
+		    FLOW_F_FIN_C_ACKED;
 	if (fl & TCP_RST)
 		f->flags |= FLOW_F_RST;
 }
@@ -284,9 +294,14 @@ pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 	else
 		list = FLOW_LIST_TCP;
 	flow_touch(p->flows, f, list, ts_us);
-	/* Closed: the record goes out now; the entry lingers only to
-	 * absorb late packets. */
-	if (list == FLOW_LIST_CLOSING)
+	/* Closed: the record goes out now, with a FIN exchange once both
+	 * FINs are acknowledged (the last ACK belongs to the connection:
+	 * JA4SSH and the packet counts include it); until then, or when the
+	 * last ACK is lost, the closing timeout writes it.  After that the
+	 * entry lingers only to absorb late packets. */
+	if (list == FLOW_LIST_CLOSING && (p->an.flow_done ||
+	    (f->flags & FLOW_F_RST) || (f->flags & (FLOW_F_FIN_C_ACKED |
+	    FLOW_F_FIN_S_ACKED)) == (FLOW_F_FIN_C_ACKED | FLOW_F_FIN_S_ACKED)))
 		pipeline_emit(p, f, p->an.flow_done ? FLOW_END_DONE :
 		    (f->flags & FLOW_F_RST) ? FLOW_END_RST : FLOW_END_FIN);
 }
