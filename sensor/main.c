@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "sensor/pipeline.h"
 #include "sensor/privdrop.h"
 #include "sensor/rules.h"
+#include "sensor/watch.h"
 
 /* Exit codes, documented in fpsensor(8). */
 #define EXIT_DAMAGED	1	/* input damaged partway; records written */
@@ -44,7 +46,9 @@
 #define LIVE_DEFAULT_RING_MB	64u
 
 static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reload_requested;
+/* SIGHUP or a file changed (sensor/watch.h); lock-free, so a signal
+ * handler may set it. */
+static atomic_int reload_requested;
 
 struct options {
 	const char	*read_path;
@@ -65,6 +69,7 @@ struct options {
 	struct live_config live;	/* used when live.cap.iface is set */
 	const char	*user;		/* --user: switch to it after opening */
 	const char	*metrics_addr;	/* --metrics ADDR:PORT */
+	bool		 no_watch;	/* --no-watch: reload on SIGHUP only */
 	uint32_t	 metrics_linger_s;
 	unsigned	 verbose;
 	bool		 check_only;	/* --check-config */
@@ -75,7 +80,8 @@ static void
 on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		reload_requested = 1;
+		atomic_store_explicit(&reload_requested, 1,
+		    memory_order_relaxed);
 	else
 		stop_requested = 1;
 }
@@ -151,6 +157,8 @@ usage(FILE *fp)
 "                         print 'config ok' and exit\n"
 "      --metrics ADDR:PORT  serve Prometheus /metrics, /healthz, /readyz\n"
 "      --metrics-linger SEC keep serving SEC seconds after the input ends\n"
+"      --no-watch         reload on SIGHUP only, not when the rules, GeoIP\n"
+"                         or model files change\n"
 "  -v, --verbose          more log lines (repeat for debug)\n"
 "  -V, --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
@@ -295,6 +303,7 @@ static const struct cfg_option sensor_opts[] = {
 	{ "metrics", 0, CFG_STRING, 0, 0, 0, 0, OPT(metrics_addr) },
 	{ "metrics-linger", 0, CFG_NUMBER, 0, 0, 86400, 0,
 	    OPT(metrics_linger_s) },
+	{ "no-watch", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_watch) },
 	{ "verbose", 'v', CFG_COUNT, 0, 0, 3, 0, OPT(verbose) },
 	{ "config", 0, CFG_FILE, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
 	{ "check-config", 0, CFG_FLAG, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
@@ -659,6 +668,10 @@ struct replay {
 	const struct model_set_config	*mc;		/* NULL: no models */
 	struct model_set		*models;	/* in use, owned */
 	struct model_counters		*model_counters;
+	/* The models' reloads for the metrics, and how long the last
+	 * reload of each kind took (reload_all()). */
+	_Atomic uint64_t		 n_model_reloads, n_model_failed;
+	_Atomic uint64_t		 reload_ns[METRICS_N_RELOAD];
 };
 
 /* The reload counters of r, for the metrics endpoint. */
@@ -668,7 +681,9 @@ replay_reloads(struct replay *r)
 	return (struct metrics_reloads){ .geoip_ok = &r->n_ok,
 	    .geoip_failed = &r->n_failed, .rules = &r->n_rules_reloads,
 	    .rules_failed = &r->n_rules_failed,
-	    .rules_info = &r->rules_info };
+	    .models = &r->n_model_reloads,
+	    .models_failed = &r->n_model_failed,
+	    .duration_ns = r->reload_ns, .rules_info = &r->rules_info };
 }
 
 /*
@@ -750,7 +765,6 @@ reload_geoip(struct replay *r)
 	static const char *const kind[GEOIP_N_KIND] = { "city", "ASN" };
 	char err[512];
 
-	reload_requested = 0;
 	r->n_reloads++;
 	for (int k = 0; k < GEOIP_N_KIND; k++) {
 		const char *path = r->en->geoip.path[k];
@@ -772,6 +786,130 @@ reload_geoip(struct replay *r)
 			    err, kind[k]);
 		}
 	}
+}
+
+/* Reloads tried and failed so far of one kind, from the counters of
+ * reload_geoip(), reload_rules() and reload_models(). */
+static void
+reload_tally(const struct replay *r, enum metrics_reload_what what,
+    uint64_t *tried, uint64_t *failed)
+{
+	const struct model_counters *mc = r->model_counters;
+
+	switch (what) {
+	case METRICS_RELOAD_GEOIP:
+		*failed = r->n_failed;
+		*tried = r->n_ok + *failed;
+		break;
+	case METRICS_RELOAD_RULES:
+		*tried = r->n_rules_reloads;
+		*failed = r->n_rules_failed;
+		break;
+	default:
+		*tried = mc != NULL ? mc->reloads : 0;
+		*failed = mc != NULL ? mc->reloads_failed : 0;
+		break;
+	}
+}
+
+/* fn(r), timed on the monotonic clock: one log line with the result and
+ * the duration, the duration kept for the metrics and --stats; nothing
+ * when fn had nothing to reload. */
+static void
+reload_timed(struct replay *r, enum metrics_reload_what what,
+    void (*fn)(struct replay *))
+{
+	struct timespec t0, t1;
+	uint64_t tried0, failed0, tried, failed, ns;
+
+	reload_tally(r, what, &tried0, &failed0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fn(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	reload_tally(r, what, &tried, &failed);
+	if (tried == tried0)
+		return;
+	ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 +
+	    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	atomic_store(&r->reload_ns[what], ns ? ns : 1);
+	if (what == METRICS_RELOAD_MODELS) {
+		atomic_store(&r->n_model_reloads, tried);
+		atomic_store(&r->n_model_failed, failed);
+	}
+	log_info("reload what=%s %s ms=%.3f", metrics_reload_names[what],
+	    failed == failed0 ? "ok" : "failed", (double)ns / 1e6);
+}
+
+/*
+ * A reload request (SIGHUP, a file changed): the GeoIP databases, the
+ * rules and the models, one after the other, on the thread that reads
+ * the packets (replay) or the live main thread.  The request is taken
+ * before the loads start: one that comes meanwhile (a burst of SIGHUPs, a
+ * file changed during the reload) makes one more reload after this one.
+ * Requests coalesce, none is lost, no two reloads ever run at once.
+ */
+static void
+reload_all(struct replay *r)
+{
+	atomic_store(&reload_requested, 0);
+	reload_timed(r, METRICS_RELOAD_GEOIP, reload_geoip);
+	reload_timed(r, METRICS_RELOAD_RULES, reload_rules);
+	reload_timed(r, METRICS_RELOAD_MODELS, reload_models);
+}
+
+/* The reload counters and durations of --stats. */
+static void
+reload_stats_print(FILE *fp, struct replay *r)
+{
+	fprintf(fp, "geoip_reloads=%" PRIu64 "\n"
+	    "geoip_reloads_failed=%" PRIu64 "\n"
+	    "rules_reloads=%" PRIu64 "\n"
+	    "rules_reloads_failed=%" PRIu64 "\n", r->n_reloads,
+	    r->n_failed, r->n_rules_reloads, r->n_rules_failed);
+	fprintf(fp, "geoip_reload_us=%" PRIu64 "\n"
+	    "rules_reload_us=%" PRIu64 "\n"
+	    "model_reload_us=%" PRIu64 "\n",
+	    r->reload_ns[METRICS_RELOAD_GEOIP] / 1000,
+	    r->reload_ns[METRICS_RELOAD_RULES] / 1000,
+	    r->reload_ns[METRICS_RELOAD_MODELS] / 1000);
+}
+
+static void
+on_file_change(void *arg, const char *path)
+{
+	(void)arg;
+	(void)path;
+	atomic_store_explicit(&reload_requested, 1, memory_order_relaxed);
+}
+
+/* Reload on file change (sensor/watch.h), unless --no-watch: the files
+ * of what is in use.  NULL when nothing is watched (logged). */
+static struct watch *
+start_watch(const struct options *o, const struct replay *r)
+{
+	struct watch_config wc = { .rules_dir = r->rules_dir,
+	    .model_dir = o->pc.models != NULL ? o->mc.dir : NULL };
+	struct watch *w;
+	char err[1024];
+	bool any = wc.rules_dir != NULL || wc.model_dir != NULL;
+
+	for (int k = 0; k < GEOIP_N_KIND; k++)
+		if ((wc.files[k] = o->en.geoip.path[k]) != NULL)
+			any = true;
+	if (o->no_watch || !any)
+		return NULL;
+	if (!watch_is_available()) {
+		log_info("watch: no inotify in this build: reload on SIGHUP "
+		    "only");
+		return NULL;
+	}
+	if ((w = watch_start(&wc, on_file_change, NULL, err,
+	    sizeof(err))) == NULL)
+		log_warnx("watch: %s: reload on SIGHUP only", err);
+	else
+		log_info("watch: reload when the rules, GeoIP or model files "
+		    "change");
+	return w;
 }
 
 /* The enrichment settings, loaded; an error names the key of the file. */
@@ -857,11 +995,8 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	struct replay *r = arg;
 
 	metrics_feed_enter(r->feed);
-	if (reload_requested) {
-		reload_geoip(r);
-		reload_rules(r);
-		reload_models(r);
-	}
+	if (atomic_load_explicit(&reload_requested, memory_order_relaxed))
+		reload_all(r);
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
 	metrics_feed_leave(r->feed);
 }
@@ -902,6 +1037,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	    .rules = (struct rules *)o->pc.rules };
 	struct metrics_reloads rl = replay_reloads(&rp);
 	struct metrics_kafka kafka;
+	struct watch *watch;
 	char err[1024];
 	int status = 0;
 
@@ -931,16 +1067,17 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		fatalx(EXIT_NOINPUT, "%s", err);
 	log_info("capturing on %s: %u workers, %s", o->live.cap.iface,
 	    live.n, capture_method_name(live.w[0].cap.method));
+	watch = start_watch(o, &rp);
 	while (!stop_requested && live_running(&live) > 0) {
 		/* Ready while every worker captures. */
 		metrics_http_set_ready(mh, live_running(&live) == live.n);
-		if (reload_requested) {
-			reload_geoip(&rp);
-			reload_rules(&rp);
-		}
+		if (atomic_load_explicit(&reload_requested,
+		    memory_order_relaxed))
+			reload_all(&rp);
 		nanosleep(&nap, NULL);
 	}
 	metrics_http_set_ready(mh, false);
+	watch_stop(watch);
 	if (live_join(&live) > 0)
 		status = EXIT_DAMAGED;
 	if (output_close(outp) != 0 || live.n_write_errors > 0) {
@@ -953,11 +1090,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		status = kafka_exit_status(&o->kafka, &outs.ks, status);
 	if (o->stats) {
 		live_stats_print(stderr, &live);
-		fprintf(stderr, "geoip_reloads=%" PRIu64 "\n"
-		    "geoip_reloads_failed=%" PRIu64 "\n"
-		    "rules_reloads=%" PRIu64 "\n"
-		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
-		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+		reload_stats_print(stderr, &rp);
 		if (o->kafka.brokers != NULL)
 			kafka_stats_print(stderr, &outs.ks);
 	}
@@ -1024,6 +1157,7 @@ main(int argc, char **argv)
 	struct rules *rules;
 	struct model_set *models;
 	struct model_counters mcount;
+	struct watch *watch;
 	int status = 0;
 
 	log_init("fpsensor", LOG_LEVEL_WARN);
@@ -1106,7 +1240,9 @@ main(int argc, char **argv)
 	if (metrics_sensor_register(mh, &feed, 1, &rl, NULL) != 0)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
+	watch = start_watch(&o, &rp);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
+	watch_stop(watch);
 	metrics_http_set_ready(mh, false);
 	if (res == CAPTURE_DAMAGED) {
 		log_errx("%s", cap.err);
@@ -1128,11 +1264,7 @@ main(int argc, char **argv)
 	if (o.stats)
 		stats_print(stderr, &p);
 	if (o.stats)
-		fprintf(stderr, "geoip_reloads=%" PRIu64 "\n"
-		    "geoip_reloads_failed=%" PRIu64 "\n"
-		    "rules_reloads=%" PRIu64 "\n"
-		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
-		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+		reload_stats_print(stderr, &rp);
 	if (o.stats)
 		model_counters_print(&mcount, rp.models, stderr);
 	if (o.stats && o.kafka.brokers != NULL)
