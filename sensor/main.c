@@ -314,6 +314,23 @@ static const struct cfg_option sensor_opts[] = {
 #undef OPT
 
 
+static const char	*from_file(const struct options *o, const char *name);
+
+/* from_file() of the first of the options names[] given in the config
+ * file, "" when none was: a check across options names the key. */
+static const char *
+from_file_any(const struct options *o, const char *const *names)
+{
+	const char *p = "";
+
+	for (; *names != NULL && *p == '\0'; names++)
+		p = from_file(o, *names);
+	return p;
+}
+
+#define FROM_FILE_ANY(o, ...) \
+	from_file_any((o), (const char *const[]){ __VA_ARGS__, NULL })
+
 /* The Kafka options hang together; defaults for the ones not given. */
 static void
 check_kafka_args(struct options *o)
@@ -322,13 +339,16 @@ check_kafka_args(struct options *o)
 
 	if (k->brokers == NULL && (k->topic != NULL || k->n_conf > 0 ||
 	    k->spool_dir != NULL || k->sensor_id != NULL))
-		fatalx(EXIT_USAGE, "--kafka-topic, --kafka-conf, --sensor-id "
-		    "and --spool-dir need --kafka-brokers");
+		fatalx(EXIT_USAGE, "%s--kafka-topic, --kafka-conf, --sensor-id "
+		    "and --spool-dir need --kafka-brokers", FROM_FILE_ANY(o,
+		    "kafka-topic", "kafka-conf", "sensor-id", "spool-dir"));
 	if (k->brokers != NULL && k->topic == NULL)
-		fatalx(EXIT_USAGE, "--kafka-brokers needs --kafka-topic");
+		fatalx(EXIT_USAGE, "%s--kafka-brokers needs --kafka-topic",
+		    from_file(o, "kafka-brokers"));
 	if (k->brokers != NULL && !output_kafka_available())
-		fatalx(EXIT_USAGE, "--kafka-brokers: this fpsensor was built "
-		    "without librdkafka (see ./configure --with-rdkafka)");
+		fatalx(EXIT_USAGE, "%s--kafka-brokers: this fpsensor was built "
+		    "without librdkafka (see ./configure --with-rdkafka)",
+		    from_file(o, "kafka-brokers"));
 	if (k->flush_timeout_ms == 0)
 		k->flush_timeout_ms = KAFKA_DEFAULT_FLUSH_MS;
 }
@@ -420,7 +440,9 @@ parse_args(int argc, char **argv, struct options *o)
 	o->check_only = o->cfg.check_only;
 	if (!o->check_only &&
 	    (o->read_path == NULL) == (o->live.cap.iface == NULL)) {
-		fprintf(stderr, "fpsensor: %s\n", o->read_path == NULL ?
+		fprintf(stderr, "fpsensor: %s%s\n", o->read_path == NULL ?
+		    "" : FROM_FILE_ANY(o, "interface", "read"),
+		    o->read_path == NULL ?
 		    "nothing to read: give -r FILE or -i IFACE" :
 		    "-r and -i exclude each other");
 		usage(stderr);
@@ -428,8 +450,9 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->live.cap.method == CAPTURE_METHOD_PCAP &&
 	    o->live.cap.n_workers > 1)
-		fatalx(EXIT_USAGE, "--capture-method pcap reads with one "
-		    "worker: --workers 1, or afpacket");
+		fatalx(EXIT_USAGE, "%s--capture-method pcap reads with one "
+		    "worker: --workers 1, or afpacket", FROM_FILE_ANY(o,
+		    "capture-method", "workers"));
 	o->live.cap.bpf = o->bpf;
 	o->live.cap.fanout_group = (uint16_t)getpid();
 	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG : o->verbose ?
@@ -539,6 +562,27 @@ load_rules(struct options *o)
  * rules: none with --no-rules or without rules.  NULL when no model is
  * used.
  */
+static const char *
+model_key(const struct options *o, const char *err)
+{
+	static const char *const keys[MODEL_N_ROLES] = { "model",
+	    "model-candidate", "model-shadow" };
+	const char *const *v = o->mc.version;
+	char path[1024];
+
+	/* The version the message names: the candidate's or the shadow's
+	 * when it is not the primary's too. */
+	for (int r = MODEL_CANDIDATE; r < MODEL_N_ROLES; r++) {
+		if (v[r] == NULL || (v[MODEL_PRIMARY] != NULL &&
+		    strcmp(v[r], v[MODEL_PRIMARY]) == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", o->mc.dir, v[r]);
+		if (strstr(err, path) != NULL)
+			return keys[r];
+	}
+	return v[MODEL_PRIMARY] != NULL ? "model" : "model-dir";
+}
+
 static struct model_set *
 load_models(struct options *o, struct model_counters *mc)
 {
@@ -560,16 +604,18 @@ load_models(struct options *o, struct model_counters *mc)
 		return NULL;	/* nothing could load: no warning per run */
 #endif
 	if (o->mc.version[MODEL_CANDIDATE] == NULL && o->mc.candidate_pct)
-		fatalx(EXIT_USAGE, "--model-candidate-share needs "
-		    "--model-candidate");
+		fatalx(EXIT_USAGE, "%s--model-candidate-share needs "
+		    "--model-candidate", from_file(o,
+		    "model-candidate-share"));
 	for (size_t i = 0; o->mc.dir == NULL &&
 	    i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (access(defaults[i], R_OK | X_OK) == 0)
 			o->mc.dir = defaults[i];
 	if (o->mc.dir == NULL) {
 		if (asked)
-			fatalx(EXIT_USAGE, "--model: no model directory "
-			    "(give --model-dir)");
+			fatalx(EXIT_USAGE, "%s--model: no model directory "
+			    "(give --model-dir)", FROM_FILE_ANY(o, "model",
+			    "model-candidate", "model-shadow"));
 		log_warnx("no model directory at %s: verdicts from rules "
 		    "alone", defaults[0]);
 		return NULL;
@@ -580,8 +626,7 @@ load_models(struct options *o, struct model_counters *mc)
 		free(ms);
 		if (asked)
 			fatalx(EXIT_USAGE, "%smodel: %s", from_file(o,
-			    o->mc.version[MODEL_PRIMARY] != NULL ? "model" :
-			    "model-dir"), err);
+			    model_key(o, err)), err);
 		log_warnx("model: %s: verdicts from rules alone", err);
 		o->mc.dir = NULL;
 		return NULL;
@@ -1014,7 +1059,7 @@ drop_privileges(const struct options *o)
 	if (o->user != NULL && (privdrop_lookup(o->user, &uid, &gid, err,
 	    sizeof(err)) != 0 || privdrop_user(uid, gid, err,
 	    sizeof(err)) != 0))
-		fatalx(EXIT_USAGE, "%s", err);
+		fatalx(EXIT_USAGE, "%s%s", from_file(o, "user"), err);
 	if (privdrop_caps(err, sizeof(err)) != 0)
 		fatalx(EXIT_USAGE, "%s", err);
 	if (o->user != NULL)
