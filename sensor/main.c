@@ -808,6 +808,8 @@ static void
 reload_geoip(struct replay *r)
 {
 	static const char *const kind[GEOIP_N_KIND] = { "city", "ASN" };
+	struct geoip_db *old[GEOIP_N_KIND] = { NULL };
+	bool is_swapped = false;
 	char err[512];
 
 	r->n_reloads++;
@@ -819,10 +821,8 @@ reload_geoip(struct replay *r)
 		struct geoip_db *db = geoip_db_open(path, k, err, sizeof(err));
 
 		if (db != NULL) {
-			db = geoip_swap(&r->es->geoip, k, db);
-			if (r->live != NULL)
-				live_grace(r->live);
-			geoip_db_free(db);
+			old[k] = geoip_swap(&r->es->geoip, k, db);
+			is_swapped = true;
 			r->n_ok++;
 			log_info("reloaded %s database %s", kind[k], path);
 		} else {
@@ -831,6 +831,11 @@ reload_geoip(struct replay *r)
 			    err, kind[k]);
 		}
 	}
+	/* One grace period for both: no worker holds the old ones after. */
+	if (is_swapped && r->live != NULL)
+		live_grace(r->live);
+	for (int k = 0; k < GEOIP_N_KIND; k++)
+		geoip_db_free(old[k]);
 }
 
 /* Reloads tried and failed so far of one kind, from the counters of
