@@ -32,14 +32,14 @@ struct watch_dir {
 	char		*path;
 	bool		 is_any;	/* every visible name */
 	bool		 is_yaml;	/* *.yaml */
-	bool		 is_model_root;	/* new subdirectories watched too */
-	const char	*names[WATCH_MAX_FILES];	/* borrowed from files */
+	bool		 is_model_root;	/* its new subdirectories too */
+	const char	*names[WATCH_MAX_FILES]; /* in files[] */
 	size_t		 n_names;
 };
 
 struct watch {
 	int		 ifd;
-	int		 stop[2];	/* pipe: a byte asks the thread out */
+	int		 stop[2];	/* pipe: a byte stops the thread */
 	pthread_t	 thread;
 	struct watch_dir dirs[WATCH_MAX_DIRS];
 	size_t		 n_dirs;
@@ -47,7 +47,7 @@ struct watch {
 	unsigned	 quiet_ms;
 	watch_fire_fn	*fire;
 	void		*arg;
-	char		 changed[PATH_MAX];	/* last in this quiet period */
+	char		 changed[PATH_MAX];	/* the last change */
 	unsigned	 n_changed;
 };
 
