@@ -3,8 +3,9 @@
 # with no signal, and reload requests that coalesce.
 #
 # Replay, through a FIFO the test keeps open: the model directory's
-# default symlink swapped atomically (the new model is used from then on);
-# the named version moved away (one clear error, the model in use kept);
+# default symlink swapped atomically (the new model is used from then on),
+# then to a version that does not exist, and the named version moved away
+# (one clear error each, the model in use kept);
 # --no-watch; a burst of SIGHUPs while idle (one reload) and SIGHUPs while
 # a reload runs (exactly one more after it).
 # Live, on a veth between two network namespaces the test makes and
@@ -86,9 +87,21 @@ check "default swapped: the change logged with its path" \
 part 2 >&3
 check "default swapped: reloaded, no signal" \
     wait_for 10 "$TMP/swap.err" "reloaded model v2"
+ln -s v9 "$M/.default.new" && mv -T "$M/.default.new" "$M/default"
+for _ in $(seq 200); do
+	[ "$(count_of "$TMP/swap.err" "watch: $M/default changed")" = 2 ] &&
+	    break
+	sleep 0.05
+done
 part 3 >&3
 end_replay
 check "default swapped: exit 0" test $? = 0
+check "default names a missing version: one error naming it" \
+    contains "$TMP/swap.err" "reload: model: $M/v9/client.yaml: No such file"
+check "  ... the model in use kept" contains "$TMP/swap.err" \
+    "keeping model v2"
+check "  ... reload counted as failed" stat_is "$TMP/swap.err" \
+    model_reloads_failed 1
 check "default swapped: the duration logged" \
     grep -q 'reload what=models ok ms=[0-9.]*"' "$TMP/swap.err"
 check "default swapped: v1, then v2 for every later verdict" \
@@ -98,6 +111,7 @@ check "default swapped: --stats model_reload_us" \
     grep -q '^model_reload_us=[1-9][0-9]*$' "$TMP/swap.err"
 
 # --- Replay: the named version moved away --------------------------------
+ln -sfn v1 "$M/default"
 start_replay gone --model-dir "$M" --model v2
 part 1 >&3
 wait_for 20 "$TMP/gone.err" "watch: reload when"
