@@ -112,7 +112,7 @@ check "default swapped: --stats model_reload_us" \
 
 # --- Replay: the named version moved away --------------------------------
 ln -sfn v1 "$M/default"
-start_replay gone --model-dir "$M" --model v2
+start_replay gone --model-dir "$M" --model v2 --metrics 127.0.0.1:0
 part 1 >&3
 wait_for 20 "$TMP/gone.err" "watch: reload when"
 wait_for 20 "$TMP/gone.err" "models $M: v2"
@@ -124,6 +124,14 @@ check "version moved away: one error naming it, the model kept" \
     wait_for 10 "$TMP/gone.err" "reload: model: $M/v2"
 check "  ... says the model in use stays" contains "$TMP/gone.err" \
     "keeping model v2"
+port=$(sed -n 's/.*metrics: serving .*(port \([0-9]*\)).*/\1/p' \
+    "$TMP/gone.err" | head -n 1)
+curl -s --max-time 5 "http://127.0.0.1:$port/metrics" >"$TMP/gone.txt"
+check "  ... reloads_total{models,failed} 1" grep -qxF \
+    'fpsensor_reloads_total{what="models",result="failed"} 1' "$TMP/gone.txt"
+check "  ... its duration served" grep -q \
+    '^fpsensor_reload_duration_seconds{what="models"} 0\.[0-9]*[1-9]' \
+    "$TMP/gone.txt"
 part 3 >&3
 end_replay
 check "version moved away: exit 0" test $? = 0
