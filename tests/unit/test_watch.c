@@ -174,6 +174,27 @@ main(void)
 	CHECK(named("rules/tcp.yaml"));
 
 	watch_stop(w);
+
+	/* A Kubernetes ConfigMap volume: the files are symlinks through
+	 * "..data", which is swapped to a new hidden directory. */
+	CHECK(mkdir(at("cm"), 0755) == 0);
+	CHECK(mkdir(at("cm/..2026_a"), 0755) == 0);
+	put("cm/..2026_a/tls.yaml", "a");
+	CHECK(symlink("..2026_a", at("cm/..data")) == 0);
+	CHECK(symlink("..data/tls.yaml", at("cm/tls.yaml")) == 0);
+	memset(&wc, 0, sizeof(wc));
+	wc.quiet_ms = QUIET_MS;
+	wc.rules_dir = at("cm");
+	w = watch_start(&wc, on_fire, NULL, err, sizeof(err));
+	CHECK(w != NULL);
+	CHECK(mkdir(at("cm/..2026_b"), 0755) == 0);
+	put("cm/..2026_b/tls.yaml", "b");
+	CHECK(symlink("..2026_b", at("cm/..data_tmp")) == 0);
+	CHECK(rename(at("cm/..data_tmp"), at("cm/..data")) == 0);
+	CHECK_EQ_U(settle(8), 8);
+	CHECK(named("cm/..data"));
+	watch_stop(w);
+
 	/* Nothing to watch: an error, not a thread. */
 	memset(&wc, 0, sizeof(wc));
 	CHECK(watch_start(&wc, on_fire, NULL, err, sizeof(err)) == NULL);
