@@ -33,7 +33,7 @@ struct watch_dir {
 	bool		 is_any;	/* every visible name */
 	bool		 is_yaml;	/* *.yaml */
 	bool		 is_model_root;	/* its new subdirectories too */
-	const char	*names[WATCH_MAX_FILES]; /* in files[] */
+	const char	*names[WATCH_MAX_FILES + 2]; /* borrowed */
 	size_t		 n_names;
 };
 
@@ -43,7 +43,10 @@ struct watch {
 	pthread_t	 thread;
 	struct watch_dir dirs[WATCH_MAX_DIRS];
 	size_t		 n_dirs;
-	char		*files[WATCH_MAX_FILES];	/* owned copies */
+	/* What to watch, owned copies without trailing slashes. */
+	char		*rules_dir;
+	char		*files[WATCH_MAX_FILES];
+	char		*model_dir;
 	unsigned	 quiet_ms;
 	watch_fire_fn	*fire;
 	void		*arg;
@@ -167,30 +170,27 @@ add_model_root(struct watch *w, const char *dir, char *err, size_t errsz)
 	return 0;
 }
 
-/* A GeoIP database: its directory, with its name. */
+/* The directory of path, with path's name: a GeoIP database moved into
+ * place, a rules or model directory replaced (a symlink swapped). */
 static int
-add_file(struct watch *w, const char *file, char *err, size_t errsz)
+add_parent(struct watch *w, const char *path, char *err, size_t errsz)
 {
+	const char *slash = strrchr(path, '/');
 	struct watch_dir *d;
-	char *dir, *slash;
-	int rc = 0;
+	char dir[PATH_MAX];
 
-	if ((dir = strdup(file)) == NULL) {
-		snprintf(err, errsz, "%s: %s", file, strerror(errno));
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if (slash != NULL && slash[1] == '\0')
+		return 0;			/* "/" */
+	if ((d = add_dir(w, dir, err, errsz)) == NULL)
 		return -1;
-	}
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	if ((d = add_dir(w, slash != NULL ? dir : ".", err, errsz)) == NULL)
-		rc = -1;
-	else if (d->n_names < WATCH_MAX_FILES)
-		d->names[d->n_names++] = slash != NULL ?
-		    strrchr(file, '/') + 1 : file;
-	free(dir);
-	return rc;
+	if (d->n_names < WATCH_MAX_FILES + 2)
+		d->names[d->n_names++] = slash != NULL ? slash + 1 : path;
+	return 0;
 }
 
 /* The last change is the one named: after "mv x.tmp x", x. */
@@ -258,6 +258,8 @@ read_events(struct watch *w)
 	return changed;
 }
 
+static void	rebuild(struct watch *w);
+
 static void
 fire(struct watch *w)
 {
@@ -266,6 +268,7 @@ fire(struct watch *w)
 		    w->changed, w->n_changed - 1);
 	else
 		log_info("watch: %s changed: reload", w->changed);
+	rebuild(w);
 	w->fire(w->arg, w->changed);
 	w->n_changed = 0;
 }
@@ -311,6 +314,8 @@ free_watch(struct watch *w)
 		free(w->dirs[i].path);
 	for (size_t i = 0; i < WATCH_MAX_FILES; i++)
 		free(w->files[i]);
+	free(w->rules_dir);
+	free(w->model_dir);
 	if (w->ifd >= 0)
 		close(w->ifd);
 	if (w->stop[0] >= 0)
@@ -320,35 +325,84 @@ free_watch(struct watch *w)
 	free(w);
 }
 
+/* A copy of path without trailing slashes, into *dst; 0 or -1. */
 static int
-add_all(struct watch *w, const struct watch_config *cfg, char *err,
-    size_t errsz)
+copy_path(char **dst, const char *path, char *err, size_t errsz)
+{
+	size_t len;
+
+	if (path == NULL)
+		return 0;
+	if ((*dst = strdup(path)) == NULL) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		return -1;
+	}
+	for (len = strlen(*dst); len > 1 && (*dst)[len - 1] == '/'; len--)
+		(*dst)[len - 1] = '\0';
+	return 0;
+}
+
+/* A step of add_all() went well, or may be passed over (logged). */
+static bool
+step_ok(int rc, bool is_strict, const char *err)
+{
+	if (rc == 0)
+		return true;
+	if (!is_strict)
+		log_warnx("watch: %s", err);
+	return !is_strict;
+}
+
+/* Every watch of w's paths.  Strict (at the start): the first error
+ * fails; else each is logged and the others are still watched. */
+static int
+add_all(struct watch *w, bool is_strict, char *err, size_t errsz)
 {
 	struct watch_dir *d;
 
-	if (cfg->rules_dir != NULL) {
-		if ((d = add_dir(w, cfg->rules_dir, err, errsz)) == NULL)
-			return -1;
-		d->is_yaml = true;
-	}
-	for (size_t i = 0; i < WATCH_MAX_FILES; i++) {
-		if (cfg->files[i] == NULL)
-			continue;
-		if ((w->files[i] = strdup(cfg->files[i])) == NULL) {
-			snprintf(err, errsz, "%s", strerror(errno));
-			return -1;
-		}
-		if (add_file(w, w->files[i], err, errsz) != 0)
+	if (w->rules_dir != NULL) {
+		if ((d = add_dir(w, w->rules_dir, err, errsz)) != NULL)
+			d->is_yaml = true;
+		if (!step_ok(d != NULL ? 0 : -1, is_strict, err) ||
+		    !step_ok(add_parent(w, w->rules_dir, err, errsz),
+		    is_strict, err))
 			return -1;
 	}
-	if (cfg->model_dir != NULL &&
-	    add_model_root(w, cfg->model_dir, err, errsz) != 0)
+	for (size_t i = 0; i < WATCH_MAX_FILES; i++)
+		if (w->files[i] != NULL && !step_ok(add_parent(w,
+		    w->files[i], err, errsz), is_strict, err))
+			return -1;
+	if (w->model_dir != NULL && (!step_ok(add_model_root(w,
+	    w->model_dir, err, errsz), is_strict, err) ||
+	    !step_ok(add_parent(w, w->model_dir, err, errsz), is_strict,
+	    err)))
 		return -1;
 	if (w->n_dirs == 0) {
 		snprintf(err, errsz, "nothing to watch");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Before each reload request: every watch again from the paths, so a
+ * rules or model directory replaced (a symlink swapped, a directory moved
+ * into place) is watched from then on, not the old one.  A change made
+ * meanwhile is read by the reload that follows.
+ */
+static void
+rebuild(struct watch *w)
+{
+	char err[PATH_MAX + 64];
+
+	for (size_t i = 0; i < w->n_dirs; i++) {
+		if (w->dirs[i].wd >= 0)
+			inotify_rm_watch(w->ifd, w->dirs[i].wd);
+		free(w->dirs[i].path);
+	}
+	w->n_dirs = 0;
+	if (add_all(w, false, err, sizeof(err)) != 0)
+		log_warnx("watch: %s", err);
 }
 
 struct watch *
@@ -373,7 +427,17 @@ watch_start(const struct watch_config *cfg, watch_fire_fn *fn, void *arg,
 		free_watch(w);
 		return NULL;
 	}
-	if (add_all(w, cfg, err, errsz) != 0) {
+	if (copy_path(&w->rules_dir, cfg->rules_dir, err, errsz) != 0 ||
+	    copy_path(&w->model_dir, cfg->model_dir, err, errsz) != 0) {
+		free_watch(w);
+		return NULL;
+	}
+	for (size_t i = 0; i < WATCH_MAX_FILES; i++)
+		if (copy_path(&w->files[i], cfg->files[i], err, errsz) != 0) {
+			free_watch(w);
+			return NULL;
+		}
+	if (add_all(w, true, err, errsz) != 0) {
 		free_watch(w);
 		return NULL;
 	}

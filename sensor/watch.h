@@ -12,11 +12,14 @@
  *
  * Directories are watched, not the files themselves, so that a file
  * replaced by rename (mv, sed -i, editors) or by an atomic symlink swap
- * is seen, and so is a file that did not exist at start.  Kubernetes
- * ConfigMap volumes swap a "..data" symlink: a change of that name counts
- * for every watched file of the directory.  Hidden names (".x.swp"),
- * backups ("x~") and, in the rules directory, names not ending in .yaml
- * are ignored. */
+ * is seen, and so is a file that did not exist at start.  The directory
+ * holding the rules or model directory is watched for its name too, and
+ * every watch is set again from the paths before each request: a
+ * directory replaced whole (a symlink swapped) is watched from then on.
+ * Kubernetes ConfigMap volumes swap a "..data" symlink: a change of that
+ * name counts for every watched file of the directory.  Hidden names
+ * (".x.swp"), backups ("x~") and, in the rules directory, names not
+ * ending in .yaml are ignored. */
 #ifndef FP_SENSOR_WATCH_H
 #define FP_SENSOR_WATCH_H
 

@@ -1,6 +1,7 @@
 /* tests/unit/test_watch.c: sensor/watch.c on real files in a temporary
  * directory: which changes count, the quiet period, version directories
- * made after the start, a symlink swapped into place. */
+ * made after the start, a symlink swapped into place, a ConfigMap volume,
+ * a rules directory replaced. */
 #include "sensor/watch.h"
 
 #include <fcntl.h>
@@ -193,6 +194,27 @@ main(void)
 	CHECK(rename(at("cm/..data_tmp"), at("cm/..data")) == 0);
 	CHECK_EQ_U(settle(8), 8);
 	CHECK(named("cm/..data"));
+	watch_stop(w);
+
+	/* The rules directory replaced by a symlink swap: the new one is
+	 * watched from then on, the old one no longer. */
+	CHECK(mkdir(at("r1"), 0755) == 0);
+	CHECK(mkdir(at("r2"), 0755) == 0);
+	put("r1/tls.yaml", "a");
+	put("r2/tls.yaml", "a");
+	CHECK(symlink("r1", at("rl")) == 0);
+	wc.rules_dir = at("rl");
+	w = watch_start(&wc, on_fire, NULL, err, sizeof(err));
+	CHECK(w != NULL);
+	CHECK(symlink("r2", at(".rl.new")) == 0);
+	CHECK(rename(at(".rl.new"), at("rl")) == 0);
+	CHECK_EQ_U(settle(9), 9);
+	CHECK(named("rl"));
+	put("r2/tls.yaml", "b");
+	CHECK_EQ_U(settle(10), 10);
+	CHECK(named("rl/tls.yaml"));
+	put("r1/tls.yaml", "b");
+	CHECK_EQ_U(settle(10), 10);
 	watch_stop(w);
 
 	/* Nothing to watch: an error, not a thread. */
