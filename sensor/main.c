@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "sensor/pipeline.h"
 #include "sensor/privdrop.h"
 #include "sensor/rules.h"
+#include "sensor/watch.h"
 
 /* Exit codes, documented in fpsensor(8). */
 #define EXIT_DAMAGED	1	/* input damaged partway; records written */
@@ -44,7 +46,9 @@
 #define LIVE_DEFAULT_RING_MB	64u
 
 static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reload_requested;
+/* SIGHUP or a file changed (sensor/watch.h); lock-free, so a signal
+ * handler may set it. */
+static atomic_int reload_requested;
 
 struct options {
 	const char	*read_path;
@@ -65,6 +69,7 @@ struct options {
 	struct live_config live;	/* used when live.cap.iface is set */
 	const char	*user;		/* --user: switch to it after opening */
 	const char	*metrics_addr;	/* --metrics ADDR:PORT */
+	bool		 no_watch;	/* --no-watch: reload on SIGHUP only */
 	uint32_t	 metrics_linger_s;
 	unsigned	 verbose;
 	bool		 check_only;	/* --check-config */
@@ -75,7 +80,8 @@ static void
 on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		reload_requested = 1;
+		atomic_store_explicit(&reload_requested, 1,
+		    memory_order_relaxed);
 	else
 		stop_requested = 1;
 }
@@ -151,6 +157,8 @@ usage(FILE *fp)
 "                         print 'config ok' and exit\n"
 "      --metrics ADDR:PORT  serve Prometheus /metrics, /healthz, /readyz\n"
 "      --metrics-linger SEC keep serving SEC seconds after the input ends\n"
+"      --no-watch         reload on SIGHUP only, not when the rules, GeoIP\n"
+"                         or model files change\n"
 "  -v, --verbose          more log lines (repeat for debug)\n"
 "  -V, --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
@@ -295,6 +303,7 @@ static const struct cfg_option sensor_opts[] = {
 	{ "metrics", 0, CFG_STRING, 0, 0, 0, 0, OPT(metrics_addr) },
 	{ "metrics-linger", 0, CFG_NUMBER, 0, 0, 86400, 0,
 	    OPT(metrics_linger_s) },
+	{ "no-watch", 0, CFG_FLAG, 0, 0, 0, 0, OPT(no_watch) },
 	{ "verbose", 'v', CFG_COUNT, 0, 0, 3, 0, OPT(verbose) },
 	{ "config", 0, CFG_FILE, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
 	{ "check-config", 0, CFG_FLAG, 0, 0, 0, CFG_F_CLI_ONLY, 0, 0 },
@@ -305,6 +314,23 @@ static const struct cfg_option sensor_opts[] = {
 #undef OPT
 
 
+static const char	*from_file(const struct options *o, const char *name);
+
+/* from_file() of the first of the options names[] given in the config
+ * file, "" when none was: a check across options names the key. */
+static const char *
+from_file_any(const struct options *o, const char *const *names)
+{
+	const char *p = "";
+
+	for (; *names != NULL && *p == '\0'; names++)
+		p = from_file(o, *names);
+	return p;
+}
+
+#define FROM_FILE_ANY(o, ...) \
+	from_file_any((o), (const char *const[]){ __VA_ARGS__, NULL })
+
 /* The Kafka options hang together; defaults for the ones not given. */
 static void
 check_kafka_args(struct options *o)
@@ -313,13 +339,16 @@ check_kafka_args(struct options *o)
 
 	if (k->brokers == NULL && (k->topic != NULL || k->n_conf > 0 ||
 	    k->spool_dir != NULL || k->sensor_id != NULL))
-		fatalx(EXIT_USAGE, "--kafka-topic, --kafka-conf, --sensor-id "
-		    "and --spool-dir need --kafka-brokers");
+		fatalx(EXIT_USAGE, "%s--kafka-topic, --kafka-conf, --sensor-id "
+		    "and --spool-dir need --kafka-brokers", FROM_FILE_ANY(o,
+		    "kafka-topic", "kafka-conf", "sensor-id", "spool-dir"));
 	if (k->brokers != NULL && k->topic == NULL)
-		fatalx(EXIT_USAGE, "--kafka-brokers needs --kafka-topic");
+		fatalx(EXIT_USAGE, "%s--kafka-brokers needs --kafka-topic",
+		    from_file(o, "kafka-brokers"));
 	if (k->brokers != NULL && !output_kafka_available())
-		fatalx(EXIT_USAGE, "--kafka-brokers: this fpsensor was built "
-		    "without librdkafka (see ./configure --with-rdkafka)");
+		fatalx(EXIT_USAGE, "%s--kafka-brokers: this fpsensor was built "
+		    "without librdkafka (see ./configure --with-rdkafka)",
+		    from_file(o, "kafka-brokers"));
 	if (k->flush_timeout_ms == 0)
 		k->flush_timeout_ms = KAFKA_DEFAULT_FLUSH_MS;
 }
@@ -411,7 +440,9 @@ parse_args(int argc, char **argv, struct options *o)
 	o->check_only = o->cfg.check_only;
 	if (!o->check_only &&
 	    (o->read_path == NULL) == (o->live.cap.iface == NULL)) {
-		fprintf(stderr, "fpsensor: %s\n", o->read_path == NULL ?
+		fprintf(stderr, "fpsensor: %s%s\n", o->read_path == NULL ?
+		    "" : FROM_FILE_ANY(o, "interface", "read"),
+		    o->read_path == NULL ?
 		    "nothing to read: give -r FILE or -i IFACE" :
 		    "-r and -i exclude each other");
 		usage(stderr);
@@ -419,8 +450,9 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->live.cap.method == CAPTURE_METHOD_PCAP &&
 	    o->live.cap.n_workers > 1)
-		fatalx(EXIT_USAGE, "--capture-method pcap reads with one "
-		    "worker: --workers 1, or afpacket");
+		fatalx(EXIT_USAGE, "%s--capture-method pcap reads with one "
+		    "worker: --workers 1, or afpacket", FROM_FILE_ANY(o,
+		    "capture-method", "workers"));
 	o->live.cap.bpf = o->bpf;
 	o->live.cap.fanout_group = (uint16_t)getpid();
 	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG : o->verbose ?
@@ -530,6 +562,27 @@ load_rules(struct options *o)
  * rules: none with --no-rules or without rules.  NULL when no model is
  * used.
  */
+static const char *
+model_key(const struct options *o, const char *err)
+{
+	static const char *const keys[MODEL_N_ROLES] = { "model",
+	    "model-candidate", "model-shadow" };
+	const char *const *v = o->mc.version;
+	char path[1024];
+
+	/* The version the message names: the candidate's or the shadow's
+	 * when it is not the primary's too. */
+	for (int r = MODEL_CANDIDATE; r < MODEL_N_ROLES; r++) {
+		if (v[r] == NULL || (v[MODEL_PRIMARY] != NULL &&
+		    strcmp(v[r], v[MODEL_PRIMARY]) == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", o->mc.dir, v[r]);
+		if (strstr(err, path) != NULL)
+			return keys[r];
+	}
+	return v[MODEL_PRIMARY] != NULL ? "model" : "model-dir";
+}
+
 static struct model_set *
 load_models(struct options *o, struct model_counters *mc)
 {
@@ -551,16 +604,18 @@ load_models(struct options *o, struct model_counters *mc)
 		return NULL;	/* nothing could load: no warning per run */
 #endif
 	if (o->mc.version[MODEL_CANDIDATE] == NULL && o->mc.candidate_pct)
-		fatalx(EXIT_USAGE, "--model-candidate-share needs "
-		    "--model-candidate");
+		fatalx(EXIT_USAGE, "%s--model-candidate-share needs "
+		    "--model-candidate", from_file(o,
+		    "model-candidate-share"));
 	for (size_t i = 0; o->mc.dir == NULL &&
 	    i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (access(defaults[i], R_OK | X_OK) == 0)
 			o->mc.dir = defaults[i];
 	if (o->mc.dir == NULL) {
 		if (asked)
-			fatalx(EXIT_USAGE, "--model: no model directory "
-			    "(give --model-dir)");
+			fatalx(EXIT_USAGE, "%s--model: no model directory "
+			    "(give --model-dir)", FROM_FILE_ANY(o, "model",
+			    "model-candidate", "model-shadow"));
 		log_warnx("no model directory at %s: verdicts from rules "
 		    "alone", defaults[0]);
 		return NULL;
@@ -571,8 +626,7 @@ load_models(struct options *o, struct model_counters *mc)
 		free(ms);
 		if (asked)
 			fatalx(EXIT_USAGE, "%smodel: %s", from_file(o,
-			    o->mc.version[MODEL_PRIMARY] != NULL ? "model" :
-			    "model-dir"), err);
+			    model_key(o, err)), err);
 		log_warnx("model: %s: verdicts from rules alone", err);
 		o->mc.dir = NULL;
 		return NULL;
@@ -659,6 +713,10 @@ struct replay {
 	const struct model_set_config	*mc;		/* NULL: no models */
 	struct model_set		*models;	/* in use, owned */
 	struct model_counters		*model_counters;
+	/* The models' reloads for the metrics, and how long the last
+	 * reload of each kind took (reload_all()). */
+	_Atomic uint64_t		 n_model_reloads, n_model_failed;
+	_Atomic uint64_t		 reload_ns[METRICS_N_RELOAD];
 };
 
 /* The reload counters of r, for the metrics endpoint. */
@@ -668,7 +726,9 @@ replay_reloads(struct replay *r)
 	return (struct metrics_reloads){ .geoip_ok = &r->n_ok,
 	    .geoip_failed = &r->n_failed, .rules = &r->n_rules_reloads,
 	    .rules_failed = &r->n_rules_failed,
-	    .rules_info = &r->rules_info };
+	    .models = &r->n_model_reloads,
+	    .models_failed = &r->n_model_failed,
+	    .duration_ns = r->reload_ns, .rules_info = &r->rules_info };
 }
 
 /*
@@ -748,9 +808,10 @@ static void
 reload_geoip(struct replay *r)
 {
 	static const char *const kind[GEOIP_N_KIND] = { "city", "ASN" };
+	struct geoip_db *old[GEOIP_N_KIND] = { NULL };
+	bool is_swapped = false;
 	char err[512];
 
-	reload_requested = 0;
 	r->n_reloads++;
 	for (int k = 0; k < GEOIP_N_KIND; k++) {
 		const char *path = r->en->geoip.path[k];
@@ -760,10 +821,8 @@ reload_geoip(struct replay *r)
 		struct geoip_db *db = geoip_db_open(path, k, err, sizeof(err));
 
 		if (db != NULL) {
-			db = geoip_swap(&r->es->geoip, k, db);
-			if (r->live != NULL)
-				live_grace(r->live);
-			geoip_db_free(db);
+			old[k] = geoip_swap(&r->es->geoip, k, db);
+			is_swapped = true;
 			r->n_ok++;
 			log_info("reloaded %s database %s", kind[k], path);
 		} else {
@@ -772,6 +831,135 @@ reload_geoip(struct replay *r)
 			    err, kind[k]);
 		}
 	}
+	/* One grace period for both: no worker holds the old ones after. */
+	if (is_swapped && r->live != NULL)
+		live_grace(r->live);
+	for (int k = 0; k < GEOIP_N_KIND; k++)
+		geoip_db_free(old[k]);
+}
+
+/* Reloads tried and failed so far of one kind, from the counters of
+ * reload_geoip(), reload_rules() and reload_models(). */
+static void
+reload_tally(const struct replay *r, enum metrics_reload_what what,
+    uint64_t *tried, uint64_t *failed)
+{
+	const struct model_counters *mc = r->model_counters;
+
+	switch (what) {
+	case METRICS_RELOAD_GEOIP:
+		*failed = r->n_failed;
+		*tried = r->n_ok + *failed;
+		break;
+	case METRICS_RELOAD_RULES:
+		*tried = r->n_rules_reloads;
+		*failed = r->n_rules_failed;
+		break;
+	default:
+		*tried = mc != NULL ? mc->reloads : 0;
+		*failed = mc != NULL ? mc->reloads_failed : 0;
+		break;
+	}
+}
+
+/* fn(r), timed on the monotonic clock: one log line with the result and
+ * the duration, the duration kept for the metrics and --stats; nothing
+ * when fn had nothing to reload. */
+static void
+reload_timed(struct replay *r, enum metrics_reload_what what,
+    void (*fn)(struct replay *))
+{
+	struct timespec t0, t1;
+	uint64_t tried0, failed0, tried, failed, ns;
+
+	reload_tally(r, what, &tried0, &failed0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fn(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	reload_tally(r, what, &tried, &failed);
+	if (tried == tried0)
+		return;
+	ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 +
+	    (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	atomic_store(&r->reload_ns[what], ns ? ns : 1);
+	if (what == METRICS_RELOAD_MODELS) {
+		atomic_store(&r->n_model_reloads, tried);
+		atomic_store(&r->n_model_failed, failed);
+	}
+	log_info("reload what=%s %s ms=%.3f", metrics_reload_names[what],
+	    failed == failed0 ? "ok" : "failed", (double)ns / 1e6);
+}
+
+/*
+ * A reload request (SIGHUP, a file changed): the GeoIP databases, the
+ * rules and the models, one after the other, on the thread that reads
+ * the packets (replay) or the live main thread.  The request is taken
+ * before the loads start: one that comes meanwhile (a burst of SIGHUPs, a
+ * file changed during the reload) makes one more reload after this one.
+ * Requests coalesce, none is lost, no two reloads ever run at once.
+ */
+static void
+reload_all(struct replay *r)
+{
+	atomic_store(&reload_requested, 0);
+	reload_timed(r, METRICS_RELOAD_GEOIP, reload_geoip);
+	reload_timed(r, METRICS_RELOAD_RULES, reload_rules);
+	reload_timed(r, METRICS_RELOAD_MODELS, reload_models);
+}
+
+/* The reload counters and durations of --stats. */
+static void
+reload_stats_print(FILE *fp, struct replay *r)
+{
+	fprintf(fp, "geoip_reloads=%" PRIu64 "\n"
+	    "geoip_reloads_failed=%" PRIu64 "\n"
+	    "rules_reloads=%" PRIu64 "\n"
+	    "rules_reloads_failed=%" PRIu64 "\n", r->n_reloads,
+	    r->n_failed, r->n_rules_reloads, r->n_rules_failed);
+	fprintf(fp, "geoip_reload_us=%" PRIu64 "\n"
+	    "rules_reload_us=%" PRIu64 "\n"
+	    "model_reload_us=%" PRIu64 "\n",
+	    r->reload_ns[METRICS_RELOAD_GEOIP] / 1000,
+	    r->reload_ns[METRICS_RELOAD_RULES] / 1000,
+	    r->reload_ns[METRICS_RELOAD_MODELS] / 1000);
+}
+
+static void
+on_file_change(void *arg, const char *path)
+{
+	(void)arg;
+	(void)path;
+	atomic_store_explicit(&reload_requested, 1, memory_order_relaxed);
+}
+
+/* Reload on file change (sensor/watch.h), unless --no-watch: the files
+ * of what is in use.  NULL when nothing is watched (logged). */
+static struct watch *
+start_watch(const struct options *o, const struct replay *r)
+{
+	struct watch_config wc = { .rules_dir = r->rules_dir,
+	    .model_dir = o->pc.models != NULL ? o->mc.dir : NULL };
+	struct watch *w;
+	char err[1024];
+	bool any = wc.rules_dir != NULL || wc.model_dir != NULL;
+
+	for (int k = 0; k < GEOIP_N_KIND; k++)
+		if ((wc.files[k] = o->en.geoip.path[k]) != NULL)
+			any = true;
+	if (o->no_watch || !any)
+		return NULL;
+	if (!watch_is_available()) {
+		log_info("watch: no inotify in this build: reload on SIGHUP "
+		    "only");
+		return NULL;
+	}
+	if ((w = watch_start(&wc, on_file_change, NULL, err,
+	    sizeof(err))) == NULL)
+		log_warnx("watch: %s: reload on SIGHUP only", err);
+	else
+		log_info("watch: reload when the rules, GeoIP or model files "
+		    "change");
+	return w;
 }
 
 /* The enrichment settings, loaded; an error names the key of the file. */
@@ -857,11 +1045,8 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	struct replay *r = arg;
 
 	metrics_feed_enter(r->feed);
-	if (reload_requested) {
-		reload_geoip(r);
-		reload_rules(r);
-		reload_models(r);
-	}
+	if (atomic_load_explicit(&reload_requested, memory_order_relaxed))
+		reload_all(r);
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
 	metrics_feed_leave(r->feed);
 }
@@ -879,7 +1064,7 @@ drop_privileges(const struct options *o)
 	if (o->user != NULL && (privdrop_lookup(o->user, &uid, &gid, err,
 	    sizeof(err)) != 0 || privdrop_user(uid, gid, err,
 	    sizeof(err)) != 0))
-		fatalx(EXIT_USAGE, "%s", err);
+		fatalx(EXIT_USAGE, "%s%s", from_file(o, "user"), err);
 	if (privdrop_caps(err, sizeof(err)) != 0)
 		fatalx(EXIT_USAGE, "%s", err);
 	if (o->user != NULL)
@@ -902,6 +1087,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	    .rules = (struct rules *)o->pc.rules };
 	struct metrics_reloads rl = replay_reloads(&rp);
 	struct metrics_kafka kafka;
+	struct watch *watch;
 	char err[1024];
 	int status = 0;
 
@@ -931,16 +1117,17 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		fatalx(EXIT_NOINPUT, "%s", err);
 	log_info("capturing on %s: %u workers, %s", o->live.cap.iface,
 	    live.n, capture_method_name(live.w[0].cap.method));
+	watch = start_watch(o, &rp);
 	while (!stop_requested && live_running(&live) > 0) {
 		/* Ready while every worker captures. */
 		metrics_http_set_ready(mh, live_running(&live) == live.n);
-		if (reload_requested) {
-			reload_geoip(&rp);
-			reload_rules(&rp);
-		}
+		if (atomic_load_explicit(&reload_requested,
+		    memory_order_relaxed))
+			reload_all(&rp);
 		nanosleep(&nap, NULL);
 	}
 	metrics_http_set_ready(mh, false);
+	watch_stop(watch);
 	if (live_join(&live) > 0)
 		status = EXIT_DAMAGED;
 	if (output_close(outp) != 0 || live.n_write_errors > 0) {
@@ -953,11 +1140,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		status = kafka_exit_status(&o->kafka, &outs.ks, status);
 	if (o->stats) {
 		live_stats_print(stderr, &live);
-		fprintf(stderr, "geoip_reloads=%" PRIu64 "\n"
-		    "geoip_reloads_failed=%" PRIu64 "\n"
-		    "rules_reloads=%" PRIu64 "\n"
-		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
-		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+		reload_stats_print(stderr, &rp);
 		if (o->kafka.brokers != NULL)
 			kafka_stats_print(stderr, &outs.ks);
 	}
@@ -1024,6 +1207,7 @@ main(int argc, char **argv)
 	struct rules *rules;
 	struct model_set *models;
 	struct model_counters mcount;
+	struct watch *watch;
 	int status = 0;
 
 	log_init("fpsensor", LOG_LEVEL_WARN);
@@ -1106,7 +1290,9 @@ main(int argc, char **argv)
 	if (metrics_sensor_register(mh, &feed, 1, &rl, NULL) != 0)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
+	watch = start_watch(&o, &rp);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
+	watch_stop(watch);
 	metrics_http_set_ready(mh, false);
 	if (res == CAPTURE_DAMAGED) {
 		log_errx("%s", cap.err);
@@ -1128,11 +1314,7 @@ main(int argc, char **argv)
 	if (o.stats)
 		stats_print(stderr, &p);
 	if (o.stats)
-		fprintf(stderr, "geoip_reloads=%" PRIu64 "\n"
-		    "geoip_reloads_failed=%" PRIu64 "\n"
-		    "rules_reloads=%" PRIu64 "\n"
-		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
-		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+		reload_stats_print(stderr, &rp);
 	if (o.stats)
 		model_counters_print(&mcount, rp.models, stderr);
 	if (o.stats && o.kafka.brokers != NULL)

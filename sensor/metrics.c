@@ -1,6 +1,8 @@
 /* sensor/metrics.c: fpsensor's counters for Prometheus. */
 #include "sensor/metrics.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -368,14 +370,20 @@ load0(const _Atomic uint64_t *v)
 	return v != NULL ? atomic_load_explicit(v, memory_order_relaxed) : 0;
 }
 
+const char *const metrics_reload_names[METRICS_N_RELOAD] = { "geoip",
+    "rules", "models" };
+
 static void
 render_reloads(struct prom_buf *b, const struct metrics_reloads *rl)
 {
 	uint64_t rules = load0(rl->rules), rules_failed =
-	    load0(rl->rules_failed);
+	    load0(rl->rules_failed), models = load0(rl->models),
+	    models_failed = load0(rl->models_failed);
+	char lab[64];
 
 	prom_family(b, "fpsensor_reloads_total", "counter",
-	    "Reloads on SIGHUP, by what and result (GeoIP: per database).");
+	    "Reloads on SIGHUP or a file change, by what and result (GeoIP: "
+	    "per database).");
 	prom_u64(b, "fpsensor_reloads_total", "what=\"geoip\",result=\"ok\"",
 	    load0(rl->geoip_ok));
 	prom_u64(b, "fpsensor_reloads_total",
@@ -384,6 +392,26 @@ render_reloads(struct prom_buf *b, const struct metrics_reloads *rl)
 	    rules - (rules_failed < rules ? rules_failed : rules));
 	prom_u64(b, "fpsensor_reloads_total",
 	    "what=\"rules\",result=\"failed\"", rules_failed);
+	if (rl->models != NULL) {
+		prom_u64(b, "fpsensor_reloads_total",
+		    "what=\"models\",result=\"ok\"", models -
+		    (models_failed < models ? models_failed : models));
+		prom_u64(b, "fpsensor_reloads_total",
+		    "what=\"models\",result=\"failed\"", models_failed);
+	}
+	if (rl->duration_ns == NULL)
+		return;
+	prom_family(b, "fpsensor_reload_duration_seconds", "gauge",
+	    "How long the last reload took, by what (0: none yet).");
+	for (int i = 0; i < METRICS_N_RELOAD; i++) {
+		uint64_t ns = load0(&rl->duration_ns[i]);
+
+		snprintf(lab, sizeof(lab), "what=\"%s\"",
+		    metrics_reload_names[i]);
+		prom_printf(b, "fpsensor_reload_duration_seconds{%s} "
+		    "%" PRIu64 ".%09" PRIu64 "\n", lab, ns / 1000000000,
+		    ns % 1000000000);
+	}
 }
 
 static void

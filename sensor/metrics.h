@@ -100,13 +100,29 @@ void	metrics_rules_free(struct metrics_rules *mr);
 /* The set r is in use now (NULL: none). */
 void	metrics_rules_set(struct metrics_rules *mr, const struct rules *r);
 
-/* Reload counters (SIGHUP) and the rules in use, process-wide, read at
- * each scrape. */
+/* The what label of fpsensor_reloads_total and
+ * fpsensor_reload_duration_seconds, in order. */
+enum metrics_reload_what {
+	METRICS_RELOAD_GEOIP,
+	METRICS_RELOAD_RULES,
+	METRICS_RELOAD_MODELS,
+	METRICS_N_RELOAD
+};
+
+extern const char *const metrics_reload_names[METRICS_N_RELOAD];
+
+/* Reload counters (SIGHUP, a file changed) and the rules in use,
+ * process-wide, read at each scrape.  NULL: not served. */
 struct metrics_reloads {
 	const _Atomic uint64_t	*geoip_ok;	/* databases reloaded */
 	const _Atomic uint64_t	*geoip_failed;	/* databases kept */
 	const _Atomic uint64_t	*rules;		/* rules reloads */
 	const _Atomic uint64_t	*rules_failed;	/* rules kept */
+	const _Atomic uint64_t	*models;	/* model reloads */
+	const _Atomic uint64_t	*models_failed;	/* models kept */
+	/* [METRICS_N_RELOAD]: how long the last reload of each took, ns
+	 * (0: none yet). */
+	const _Atomic uint64_t	*duration_ns;
 	struct metrics_rules	*rules_info;
 };
 

@@ -234,6 +234,26 @@ bad "kafka-conf not a mapping" $'kafka-brokers: k:9092\nkafka-topic: t\nkafka-co
     "3:13: key 'kafka-conf': expected a mapping of settings to values, got a sequence"
 bad "alias" $'stats: &a true\nno-p0f: *a\n' \
     "2:9: YAML aliases are not supported in a configuration file"
+# Checks across options name the key of the file too.
+bad "model-candidate-share without model-candidate" \
+    $'no-p0f: true\nmodel-candidate-share: 10\n' \
+    "2:24: key 'model-candidate-share': --model-candidate-share needs --model-candidate"
+bad "model-candidate-share out of range" $'model-candidate-share: 101\n' \
+    "1:24: key 'model-candidate-share': '101' is not a number from 0 to 100"
+bad "model-candidate: no such version" \
+    "model-dir: $top_srcdir/models"$'\nmodel-candidate: v9\nmodel-candidate-share: 10\n' \
+    "2:18: key 'model-candidate': model: $top_srcdir/models/v9/client.yaml: No such file or directory"
+bad "kafka-topic without kafka-brokers" $'no-p0f: true\nkafka-topic: t\n' \
+    "2:14: key 'kafka-topic': --kafka-topic, --kafka-conf, --sensor-id and --spool-dir need --kafka-brokers"
+bad "kafka-brokers without kafka-topic" $'kafka-brokers: k:9092\n' \
+    "1:16: key 'kafka-brokers': --kafka-brokers needs --kafka-topic"
+bad "capture-method pcap with workers" $'workers: 2\ncapture-method: pcap\n' \
+    "2:17: key 'capture-method': --capture-method pcap reads with one worker: --workers 1, or afpacket"
+printf 'interface: lo\n' >"$TMP/ri.yaml"
+expect_exit "interface in the file, -r on the command line" 64 \
+    "$FPSENSOR" -r "$SRC" --config "$TMP/ri.yaml"
+check "  names the key" contains "$TMP/err" \
+    "$TMP/ri.yaml:1:12: key 'interface': -r and -i exclude each other"
 expect_exit "config file that does not exist" 64 "$FPSENSOR" -r "$SRC" --config "$TMP/nope.yaml"
 check "  names the file" contains "$TMP/err" "$TMP/nope.yaml: No such file or directory"
 expect_exit "bad number on the command line" 64 "$FPSENSOR" -r "$SRC" --max-flows -1

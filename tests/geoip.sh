@@ -148,7 +148,7 @@ reload_run() {	# reload_run NEWDB TAG [absent at start]
 	rm -f "$TMP/fifo"
 	mkfifo "$TMP/fifo"
 	"$FPSENSOR" -r - --deterministic --no-p0f --no-model --stats \
-	    --geoip-city "$TMP/live.mmdb" <"$TMP/fifo" \
+	    --no-watch --geoip-city "$TMP/live.mmdb" <"$TMP/fifo" \
 	    >"$TMP/reload.$2.jsonl" 2>"$TMP/reload.$2.err" &
 	local pid=$!
 	exec 3>"$TMP/fifo"

@@ -61,7 +61,7 @@ id "$user" >/dev/null 2>&1 || user=
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 live_start "$TMP/a.jsonl" "$TMP/a.err" --workers 2 --stats --deterministic \
     --no-ndpi --udp-timeout 1 --geoip-city "$TMP/city.mmdb" --cpu-pin 0 \
-    --rules "$TMP/rules" ${user:+--user $user} ||
+    --rules "$TMP/rules" --no-watch ${user:+--user $user} ||
     fail "fpsensor -i starts: $(tail -n 3 "$TMP/a.err")"
 if [ -n "$user" ]; then
 	st=/proc/$LIVE_PID/status

@@ -24,7 +24,7 @@ cp -r "$top_srcdir/rules" "$TMP/rules"
 chmod -R u+w "$TMP/rules"
 
 live_start "$TMP/a.jsonl" "$TMP/a.err" --workers 2 --stats --no-ndpi \
-    --rules "$TMP/rules" --metrics 127.0.0.1:0 ||
+    --rules "$TMP/rules" --no-watch --metrics 127.0.0.1:0 ||
     fail "fpsensor -i --metrics starts: $(tail -n 3 "$TMP/a.err")"
 PORT=$(sed -n 's/.*metrics: serving .*(port \([0-9]*\)).*/\1/p' \
     "$TMP/a.err" | head -n 1)

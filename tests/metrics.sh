@@ -45,7 +45,7 @@ cp -r "$top_srcdir/rules" "$TMP/rules"
 chmod -R u+w "$TMP/rules"
 mkfifo "$TMP/in"
 "$FPSENSOR" -r "$TMP/in" --no-p0f -o "$TMP/pipe.jsonl" --stats -v \
-    --metrics 127.0.0.1:0 --rules "$TMP/rules" "${GEO[@]}" \
+    --metrics 127.0.0.1:0 --rules "$TMP/rules" --no-watch "${GEO[@]}" \
     2>"$TMP/pipe.err" &
 SENSOR=$!
 PIDS="$PIDS $SENSOR"

@@ -281,7 +281,8 @@ mkdir "$L"
 cp -r "$M/v1" "$L/v1"
 mkfifo "$TMP/fifo"
 "$FPSENSOR" -r - --deterministic --no-p0f --stats -v --rules "$RULES" \
-    --model-dir "$L" <"$TMP/fifo" >"$TMP/hup.jsonl" 2>"$TMP/hup.err" &
+    --no-watch --model-dir "$L" <"$TMP/fifo" >"$TMP/hup.jsonl" \
+    2>"$TMP/hup.err" &
 pid=$!
 exec 3>"$TMP/fifo"
 head -c "$cut1" "$SRC" >&3

@@ -69,7 +69,7 @@ reload_run() {	# reload_run TAG EDIT-COMMAND...
 	cp "$RULES"/*.yaml "$TMP/live/"
 	mkfifo "$TMP/fifo"
 	"$FPSENSOR" -r - --deterministic --no-p0f --no-model --stats -v \
-	    --rules "$TMP/live" <"$TMP/fifo" \
+	    --no-watch --rules "$TMP/live" <"$TMP/fifo" \
 	    >"$TMP/reload.$tag.jsonl" 2>"$TMP/reload.$tag.err" &
 	pid=$!
 	exec 3>"$TMP/fifo"
