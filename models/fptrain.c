@@ -527,8 +527,9 @@ card_data(FILE *f, const struct train_opts *o, const struct dataset *ds,
 		    per_input[i][0], per_input[i][1], per_input[i][2],
 		    per_input[i][3] & 0xffffffffu, per_input[i][3] >> 32);
 	fprintf(f, "\nfpsensor inputs are our own captures labelled by "
-	    "models/label_pcaps.sh; `make eval FPTRAIN_OUT=models/v1` "
-	    "(models/eval.sh) makes them and runs the command above.\n");
+	    "models/label_pcaps.sh; `make eval FPTRAIN_OUT=%s` "
+	    "(models/eval.sh) makes them and runs the command above.\n",
+	    o->out);
 	fprintf(f, "\nRows are fingerprints (distinct ja4_r); a row's label "
 	    "is the class with the largest count among its mapped labels "
 	    "(models/labels.yaml).  Split by FNV-1a(ja4_r) mod 100: "
