@@ -34,6 +34,8 @@ struct train_opts {
 	size_t			 n_inputs;
 	struct xgb_train_params	 xp;
 	bool			 balance;
+	double			 balance_power;	/* exponent of the weights */
+	unsigned		 cv;		/* folds; 0: train */
 	char			 command[4096];
 };
 
@@ -51,7 +53,11 @@ usage(FILE *f)
 	    "--out DIR\n"
 	    "           [--exact-out TSV] [--rounds N] [--max-depth N] "
 	    "[--eta X]\n"
-	    "           [--seed N] [--nthread N] [--balance]\n"
+	    "           [--seed N] [--nthread N] [--min-child-weight X] "
+	    "[--lambda X]\n"
+	    "           [--subsample X] [--colsample X] [--balance] "
+	    "[--balance-power X]\n"
+	    "           [--cv K]\n"
 	    "       fptrain evaluate --model DIR --format FORMAT FILE "
 	    "[--labels FILE]\n"
 	    "           [--head client|os] [--split all|train|calibration|test]"
@@ -94,6 +100,23 @@ join_argv(char *dst, size_t dstsz, int argc, char **argv)
 	n = (size_t)snprintf(dst, dstsz, "fptrain");
 	for (int i = 0; i < argc && n + 1 < dstsz; i++)
 		n += (size_t)snprintf(dst + n, dstsz - n, " %s", argv[i]);
+}
+
+/* A number in (lo, hi] for opt, or exit 2. */
+static double
+real_arg(const char *opt, const char *s, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > lo && v <= hi)) {
+		fprintf(stderr, "fptrain: %s: %s: expected a number in "
+		    "(%g, %g]\n", opt, s, lo, hi);
+		exit(2);
+	}
+	return v;
 }
 
 /* --- features ------------------------------------------------------------ */
@@ -357,9 +380,10 @@ write_meta(const char *dir, enum labels_head h, const struct labels *l,
 }
 
 /* Class-balanced weights: n / (classes present * rows of the class),
- * square-rooted so rare classes gain without dominating. */
+ * to the power pw (0.5 by default: square-rooted, so rare classes gain
+ * without dominating). */
 static float *
-balance_weights(const float *y, size_t n, size_t k)
+balance_weights(const float *y, size_t n, size_t k, double pw)
 {
 	size_t cnt[LABELS_MAX_CLASSES] = { 0 }, present = 0;
 	float *w = malloc((n + 1) * sizeof(float));
@@ -371,8 +395,8 @@ balance_weights(const float *y, size_t n, size_t k)
 	for (size_t c = 0; c < k; c++)
 		present += cnt[c] > 0;
 	for (size_t i = 0; i < n; i++)
-		w[i] = (float)sqrt((double)n / (double)(present *
-		    cnt[(size_t)y[i]]));
+		w[i] = (float)pow((double)n / (double)(present *
+		    cnt[(size_t)y[i]]), pw);
 	return w;
 }
 
@@ -388,7 +412,7 @@ train_head(const struct train_opts *o, const struct dataset *ds,
 	if (n == 0)
 		die("no labelled training rows");
 	if (o->balance)
-		w = balance_weights(y, n, l->n_classes[h]);
+		w = balance_weights(y, n, l->n_classes[h], o->balance_power);
 	xp.n_classes = (unsigned)l->n_classes[h];
 	snprintf(path, sizeof(path), "%s/%s.json", o->out,
 	    labels_head_name(h));
@@ -503,8 +527,9 @@ card_data(FILE *f, const struct train_opts *o, const struct dataset *ds,
 		    per_input[i][0], per_input[i][1], per_input[i][2],
 		    per_input[i][3] & 0xffffffffu, per_input[i][3] >> 32);
 	fprintf(f, "\nfpsensor inputs are our own captures labelled by "
-	    "models/label_pcaps.sh; `make eval FPTRAIN_OUT=models/v1` "
-	    "(models/eval.sh) makes them and runs the command above.\n");
+	    "models/label_pcaps.sh; `make eval FPTRAIN_OUT=%s` "
+	    "(models/eval.sh) makes them and runs the command above.\n",
+	    o->out);
 	fprintf(f, "\nRows are fingerprints (distinct ja4_r); a row's label "
 	    "is the class with the largest count among its mapped labels "
 	    "(models/labels.yaml).  Split by FNV-1a(ja4_r) mod 100: "
@@ -573,14 +598,16 @@ write_card(const struct train_opts *o, const struct dataset *ds,
 	fprintf(f, "# Model card: fpsensor client and OS families, version "
 	    "%s\n\nRebuilt by:\n\n    %s\n\n", model_version(m), o->command);
 	fprintf(f, "XGBoost %s, multi:softprob, %u rounds, max_depth %u, "
-	    "eta %g, min_child_weight %g, lambda %g, seed %u, nthread %u, "
-	    "tree_method exact.\nFeatures: layout %d, %d features from the "
-	    "ja4_r of the hello (`fptrain features`, man/fptrain.1).\n"
+	    "eta %g, min_child_weight %g, lambda %g, subsample %g, "
+	    "colsample_bytree %g, seed %u, nthread %u, tree_method exact%s."
+	    "\nFeatures: layout %d, %d features from the ja4_r of the hello "
+	    "(`fptrain features`, man/fptrain.1).\n"
 	    "Probabilities: softmax(margin / temperature), temperature fitted "
 	    "on the calibration split (least NLL).\n\n", xgb_version(),
 	    o->xp.rounds, o->xp.max_depth, o->xp.eta, o->xp.min_child_weight,
-	    o->xp.lambda, o->xp.seed, o->xp.nthread, FEATURES_VERSION,
-	    FEATURES_N);
+	    o->xp.lambda, o->xp.subsample, o->xp.colsample, o->xp.seed,
+	    o->xp.nthread, o->balance ? ", class-balanced row weights" : "",
+	    FEATURES_VERSION, FEATURES_N);
 	card_data(f, o, ds, l, per_input);
 	fprintf(f, "## Held-out test split (fingerprints never in training)\n"
 	    "\nThe exact-match database is the training split's "
@@ -708,6 +735,120 @@ run_train(struct train_opts *o)
 	return 0;
 }
 
+/* --- cross-validation on the training split ----------------------------- */
+
+/* The fold of a training row: a hash of its ja4_r other than the split's,
+ * so folds are by fingerprint too. */
+static unsigned
+fold_of(const char *key, unsigned k)
+{
+	uint32_t h = 5381;
+
+	for (; *key != '\0'; key++)
+		h = h * 33 + (unsigned char)*key;
+	return h % k;
+}
+
+/* Out-of-fold predictions of the training rows of head h into mt. */
+static void
+cv_head(const struct train_opts *o, const struct dataset *ds,
+    const struct labels *l, enum labels_head h, struct metrics *mt)
+{
+	struct xgb_train_params xp = o->xp;
+	size_t k = l->n_classes[h], n = 0;
+	float *X, *y, *Xa, *ya, *Xq, *p, *w = NULL;
+	char err[ERR_MAX];
+	size_t na = gather(ds, h, DS_TRAIN, &Xa, &ya);
+	unsigned *fold = malloc((na + 1) * sizeof(*fold));
+
+	X = malloc((na + 1) * sizeof(float) * FEATURES_N);
+	Xq = malloc((na + 1) * sizeof(float) * FEATURES_N);
+	y = malloc((na + 1) * sizeof(float));
+	p = malloc((na + 1) * k * sizeof(float));
+	if (fold == NULL || X == NULL || Xq == NULL || y == NULL || p == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < ds->n_rows; i++)
+		if (ds->rows[i].split == DS_TRAIN && ds->rows[i].label[h] >= 0)
+			fold[n++] = fold_of(ds->rows[i].key, o->cv);
+	xp.n_classes = (unsigned)k;
+	metrics_init(mt, k);
+	for (unsigned f = 0; f < o->cv; f++) {
+		size_t nt = 0, nq = 0;
+
+		for (size_t i = 0; i < na; i++) {
+			float *dst = fold[i] == f ? Xq + nq++ * FEATURES_N :
+			    X + nt * FEATURES_N;
+
+			memcpy(dst, Xa + i * FEATURES_N,
+			    FEATURES_N * sizeof(float));
+			if (fold[i] != f)
+				y[nt++] = ya[i];
+		}
+		if (nq == 0 || nt == 0)
+			continue;
+		if (o->balance)
+			w = balance_weights(y, nt, k, o->balance_power);
+		if (xgb_train_predict(&xp, X, y, w, nt, Xq, nq, FEATURES_N, p,
+		    err, sizeof(err)) < 0)
+			die(err);
+		free(w);
+		w = NULL;
+		for (size_t i = 0, j = 0; i < na; i++) {
+			size_t c;
+
+			if (fold[i] != f)
+				continue;
+			c = argmax(p + j * k, k);
+			metrics_add(mt, (int)ya[i], (int)c, p[j * k + c]);
+			j++;
+		}
+	}
+	metrics_finish(mt);
+	free(fold);
+	free(X);
+	free(Xq);
+	free(y);
+	free(p);
+	free(Xa);
+	free(ya);
+}
+
+/* --cv K: K-fold cross-validation on the training split only (folds by
+ * fingerprint), for choosing the training options; nothing is written and
+ * the calibration and test splits are not read. */
+static int
+run_cv(const struct train_opts *o)
+{
+	char err[ERR_MAX];
+	struct labels l;
+	struct dataset ds = { 0 };
+	struct metrics mt;
+
+	if (labels_load(o->labels, &l, err, sizeof(err)) < 0)
+		die(err);
+	for (size_t i = 0; i < o->n_inputs; i++)
+		if (ds_read(&ds, &l, o->inputs[i].fmt, o->inputs[i].path, err,
+		    sizeof(err)) < 0)
+			die(err);
+	ds_finish(&ds);
+	for (int h = 0; h < LABELS_N_HEADS; h++) {
+		const char *names[LABELS_MAX_CLASSES];
+
+		for (size_t c = 0; c < l.n_classes[h]; c++)
+			names[c] = l.classes[h][c];
+		cv_head(o, &ds, &l, (enum labels_head)h, &mt);
+		printf("## %s: %u-fold cross-validation on the training split"
+		    "\n", labels_head_name((enum labels_head)h), o->cv);
+		metrics_print(stdout, &mt, names);
+		printf("cv %s: macro_f1=%.4f accuracy=%.4f ece=%.4f n=%zu\n",
+		    labels_head_name((enum labels_head)h), mt.macro_f1,
+		    mt.accuracy, mt.ece, mt.n);
+	}
+	ds_free(&ds);
+	labels_free(&l);
+	return 0;
+}
+
 static int
 cmd_train(int argc, char **argv)
 {
@@ -722,12 +863,19 @@ cmd_train(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "nthread", required_argument, NULL, 't' },
 		{ "balance", no_argument, NULL, 'b' },
+		{ "balance-power", required_argument, NULL, 'B' },
+		{ "min-child-weight", required_argument, NULL, 'w' },
+		{ "lambda", required_argument, NULL, 'L' },
+		{ "subsample", required_argument, NULL, 'S' },
+		{ "colsample", required_argument, NULL, 'C' },
+		{ "cv", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct train_opts o = {
 		.xp = { .rounds = 60, .max_depth = 6, .eta = 0.3,
-		    .min_child_weight = 1, .lambda = 1, .seed = 1,
-		    .nthread = 1 },
+		    .min_child_weight = 1, .lambda = 1, .subsample = 1,
+		    .colsample = 1, .seed = 1, .nthread = 1 },
+		.balance_power = 0.5,
 	};
 	char *colon, *end;
 	int c;
@@ -739,6 +887,24 @@ cmd_train(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'x': o.exact_out = optarg; break;
 		case 'b': o.balance = true; break;
+		case 'B': o.balance = true;
+			o.balance_power = real_arg("--balance-power", optarg,
+			    0, 1);
+			break;
+		case 'w': o.xp.min_child_weight = real_arg(
+			    "--min-child-weight", optarg, -1e-9, 1000);
+			break;
+		case 'L': o.xp.lambda = real_arg("--lambda", optarg, -1e-9,
+			    1000);
+			break;
+		case 'S': o.xp.subsample = real_arg("--subsample", optarg, 0,
+			    1);
+			break;
+		case 'k': o.cv = num_arg("--cv", optarg, 2, 20);
+			break;
+		case 'C': o.xp.colsample = real_arg("--colsample", optarg, 0,
+			    1);
+			break;
 		case 'r': o.xp.rounds = num_arg("--rounds", optarg, 1, 10000);
 			break;
 		case 'd': o.xp.max_depth = num_arg("--max-depth", optarg, 1,
@@ -768,12 +934,12 @@ cmd_train(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (o.labels == NULL || o.out == NULL || o.n_inputs == 0 ||
-	    optind != argc) {
+	if (o.labels == NULL || (o.out == NULL && o.cv == 0) ||
+	    o.n_inputs == 0 || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
-	return run_train(&o);
+	return o.cv > 0 ? run_cv(&o) : run_train(&o);
 }
 
 /* --- evaluate ---------------------------------------------------------- */

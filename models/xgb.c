@@ -303,9 +303,10 @@ xgb_fail(char *err, size_t errsz, const char *what)
 static int
 set_params(BoosterHandle b, const struct xgb_train_params *p)
 {
-	char v[8][32];
-	const char *keys[8] = { "objective", "num_class", "max_depth", "eta",
-	    "seed", "nthread", "min_child_weight", "lambda" };
+	char v[10][32];
+	const char *keys[10] = { "objective", "num_class", "max_depth", "eta",
+	    "seed", "nthread", "min_child_weight", "lambda", "subsample",
+	    "colsample_bytree" };
 
 	snprintf(v[0], sizeof(v[0]), "multi:softprob");
 	snprintf(v[1], sizeof(v[1]), "%u", p->n_classes);
@@ -315,10 +316,50 @@ set_params(BoosterHandle b, const struct xgb_train_params *p)
 	snprintf(v[5], sizeof(v[5]), "%u", p->nthread);
 	snprintf(v[6], sizeof(v[6]), "%g", p->min_child_weight);
 	snprintf(v[7], sizeof(v[7]), "%g", p->lambda);
-	for (int i = 0; i < 8; i++)
+	snprintf(v[8], sizeof(v[8]), "%g", p->subsample);
+	snprintf(v[9], sizeof(v[9]), "%g", p->colsample);
+	for (int i = 0; i < 10; i++)
 		if (XGBoosterSetParam(b, keys[i], v[i]) != 0)
 			return -1;
 	return XGBoosterSetParam(b, "tree_method", "exact");
+}
+
+/* A booster trained on X/y/w, or NULL with the reason in err. */
+static BoosterHandle
+booster_train(const struct xgb_train_params *p, const float *X,
+    const float *y, const float *w, size_t n, size_t nf, char *err,
+    size_t errsz)
+{
+	DMatrixHandle d = NULL;
+	BoosterHandle b = NULL;
+
+	if (XGDMatrixCreateFromMat(X, (bst_ulong)n, (bst_ulong)nf, NAN,
+	    &d) != 0) {
+		xgb_fail(err, errsz, "XGDMatrixCreateFromMat");
+		return NULL;
+	}
+	if (XGDMatrixSetFloatInfo(d, "label", y, (bst_ulong)n) != 0 ||
+	    (w != NULL && XGDMatrixSetFloatInfo(d, "weight", w,
+	    (bst_ulong)n) != 0)) {
+		xgb_fail(err, errsz, "XGDMatrixSetFloatInfo");
+		goto fail;
+	}
+	if (XGBoosterCreate(&d, 1, &b) != 0 || set_params(b, p) != 0) {
+		xgb_fail(err, errsz, "XGBoosterSetParam");
+		goto fail;
+	}
+	for (unsigned i = 0; i < p->rounds; i++)
+		if (XGBoosterUpdateOneIter(b, (int)i, d) != 0) {
+			xgb_fail(err, errsz, "XGBoosterUpdateOneIter");
+			goto fail;
+		}
+	XGDMatrixFree(d);
+	return b;
+fail:
+	if (b != NULL)
+		XGBoosterFree(b);
+	XGDMatrixFree(d);
+	return NULL;
 }
 
 int
@@ -326,39 +367,49 @@ xgb_train(const struct xgb_train_params *p, const float *X, const float *y,
     const float *w, size_t n, size_t nf, const char *out_path, char *err,
     size_t errsz)
 {
-	DMatrixHandle d = NULL;
-	BoosterHandle b = NULL;
+	BoosterHandle b = booster_train(p, X, y, w, n, nf, err, errsz);
+	int rc = 0;
+
+	if (b == NULL)
+		return -1;
+	if (XGBoosterSaveModel(b, out_path) != 0)
+		rc = xgb_fail(err, errsz, out_path);
+	XGBoosterFree(b);
+	return rc;
+}
+
+int
+xgb_train_predict(const struct xgb_train_params *p, const float *X,
+    const float *y, const float *w, size_t n, const float *Xq, size_t nq,
+    size_t nf, float *prob, char *err, size_t errsz)
+{
+	BoosterHandle b = booster_train(p, X, y, w, n, nf, err, errsz);
+	DMatrixHandle q = NULL;
+	bst_ulong len;
+	const float *res;
 	int rc = -1;
 
-	if (XGDMatrixCreateFromMat(X, (bst_ulong)n, (bst_ulong)nf, NAN,
-	    &d) != 0) {
+	if (b == NULL)
+		return -1;
+	if (XGDMatrixCreateFromMat(Xq, (bst_ulong)nq, (bst_ulong)nf, NAN,
+	    &q) != 0) {
 		xgb_fail(err, errsz, "XGDMatrixCreateFromMat");
 		goto out;
 	}
-	if (XGDMatrixSetFloatInfo(d, "label", y, (bst_ulong)n) != 0 ||
-	    (w != NULL && XGDMatrixSetFloatInfo(d, "weight", w,
-	    (bst_ulong)n) != 0)) {
-		xgb_fail(err, errsz, "XGDMatrixSetFloatInfo");
+	if (XGBoosterPredict(b, q, 0, 0, 0, &len, &res) != 0) {
+		xgb_fail(err, errsz, "XGBoosterPredict");
 		goto out;
 	}
-	if (XGBoosterCreate(&d, 1, &b) != 0 || set_params(b, p) != 0) {
-		xgb_fail(err, errsz, "XGBoosterSetParam");
+	if (len != (bst_ulong)nq * p->n_classes) {
+		snprintf(err, errsz, "XGBoosterPredict: %llu values, expected "
+		    "%zu", (unsigned long long)len, nq * p->n_classes);
 		goto out;
 	}
-	for (unsigned i = 0; i < p->rounds; i++)
-		if (XGBoosterUpdateOneIter(b, (int)i, d) != 0) {
-			xgb_fail(err, errsz, "XGBoosterUpdateOneIter");
-			goto out;
-		}
-	if (XGBoosterSaveModel(b, out_path) != 0) {
-		xgb_fail(err, errsz, out_path);
-		goto out;
-	}
+	memcpy(prob, res, len * sizeof(float));
 	rc = 0;
 out:
-	if (b != NULL)
-		XGBoosterFree(b);
-	if (d != NULL)
-		XGDMatrixFree(d);
+	if (q != NULL)
+		XGDMatrixFree(q);
+	XGBoosterFree(b);
 	return rc;
 }

@@ -12,6 +12,8 @@ struct xgb_train_params {
 	double		 eta;
 	double		 min_child_weight;
 	double		 lambda;		/* L2 on leaf weights */
+	double		 subsample;		/* rows per tree, (0, 1] */
+	double		 colsample;		/* features per tree, (0, 1] */
 	unsigned	 seed;
 	unsigned	 nthread;
 };
@@ -22,6 +24,13 @@ struct xgb_train_params {
 int	xgb_train(const struct xgb_train_params *p, const float *X,
 	    const float *y, const float *w, size_t n, size_t nf,
 	    const char *out_path, char *err, size_t errsz);
+
+/* Train as xgb_train, without saving, and write the class probabilities
+ * of the nq rows Xq[nq * nf] to prob[nq * n_classes] (cross-validation).
+ * 0, or -1 with the reason in err. */
+int	xgb_train_predict(const struct xgb_train_params *p, const float *X,
+	    const float *y, const float *w, size_t n, const float *Xq,
+	    size_t nq, size_t nf, float *prob, char *err, size_t errsz);
 
 /* "1.7.4". */
 const char *xgb_version(void);

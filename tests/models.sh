@@ -84,6 +84,10 @@ rm "$D/default"
 echo v2 >"$D/default"
 check "default: the default file" version_is v2 --model-dir "$D"
 check "--model overrides the default" version_is v10 --model-dir "$D" --model v10
+# the source tree's models: v2 is the default, v1 still loads (rollback)
+check "shipped: v2 is the default" version_is v2 --model-dir "$top_srcdir/models"
+check "shipped: v1 on request" version_is v1 --model-dir "$top_srcdir/models" \
+	--model v1
 
 # --- the model's answer in the records ----------------------------------
 run -r "$PCAPS/chromium.pcap" --model-dir "$M" >"$TMP/c.jsonl"

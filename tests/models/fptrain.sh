@@ -34,6 +34,34 @@ check "card records the command" grep -q -- "--rounds 5" "$TMP/m/card.md"
 check "train is reproducible (same seed, same bytes)" \
     cmp -s "$TMP/m/client.json" "$TMP/m2/client.json"
 
+# training options: recorded in the card; sampling is seeded
+"$FPTRAIN" train --labels "$labels" --input "fpsensor:$TMP/cap.jsonl" \
+    --out "$TMP/m4" --rounds 5 --subsample 0.8 --colsample 0.5 \
+    --min-child-weight 0.5 --lambda 2 --balance-power 1 > /dev/null 2>&1
+check "card records the training options" grep -q \
+    'min_child_weight 0.5, lambda 2, subsample 0.8, colsample_bytree 0.5' \
+    "$TMP/m4/card.md"
+"$FPTRAIN" train --labels "$labels" --input "fpsensor:$TMP/cap.jsonl" \
+    --out "$TMP/m5" --rounds 5 --subsample 0.8 --colsample 0.5 \
+    --min-child-weight 0.5 --lambda 2 --balance-power 1 > /dev/null 2>&1
+check "sampled training is reproducible" \
+    cmp -s "$TMP/m4/client.json" "$TMP/m5/client.json"
+expect_exit "--subsample 0: exit 2" 2 "$FPTRAIN" train --labels "$labels" \
+    --input "fpsensor:$TMP/cap.jsonl" --out "$TMP/m6" --subsample 0
+check "--subsample 0: names the option" grep -q -- '--subsample: 0:' "$TMP/err"
+
+# --cv: out-of-fold figures of the training split, nothing written
+"$FPTRAIN" train --labels "$labels" --input "fpsensor:$TMP/cap.jsonl" \
+    --cv 2 --rounds 3 > "$TMP/cv.out" 2>&1
+check "cv: a summary line per head" test "$(grep -Ec \
+    '^cv (client|os): macro_f1=[0-9.]+ accuracy=[0-9.]+ ece=[0-9.]+ n=[0-9]+$' \
+    "$TMP/cv.out")" = 2
+n_train=$("$FPTRAIN" evaluate --model "$TMP/m" --labels "$labels" \
+    --format fpsensor --split train "$TMP/cap.jsonl" | tail -n 1 |
+    sed 's/.* n=//')
+check "cv: every labelled training row scored once" \
+    test "$(sed -n 's/^cv client: .* n=//p' "$TMP/cv.out")" = "$n_train"
+
 # evaluate: fpsensor format, all rows; last line is the summary
 "$FPTRAIN" evaluate --model "$TMP/m" --labels "$labels" --format fpsensor \
     --exact "$TMP/exact.tsv" --predictions "$TMP/pred.tsv" \

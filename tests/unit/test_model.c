@@ -1,7 +1,7 @@
 /* tests/unit/test_model.c: the shipped model directory loads; missing,
  * truncated and wrong-shaped models are refused with the file named;
- * a known hello scores as models/v1/card.md says; batched and single
- * scoring agree.  Skipped (77) when built without XGBoost. */
+ * a known hello scores as each shipped version's card.md says (v1, and
+ * v2, the default); batched and single scoring agree.  Skipped (77) when built without XGBoost. */
 #include "models/model.h"
 
 #include <math.h>
@@ -109,16 +109,16 @@ test_errors(void)
 	expect_refused(TMPDIR "/os.yaml", "temperature");
 }
 
-/* The predicted class card.md lists for ja4r ("| ja4_r | ... |"). */
+/* The predicted class dir/card.md lists for ja4r ("| ja4_r | ... |"). */
 static bool
-card_class(const char *ja4r, char *cls, size_t clssz)
+card_class(const char *dir, const char *ja4r, char *cls, size_t clssz)
 {
-	char path[1200], *line = NULL;
+	char path[1300], *line = NULL;
 	size_t cap = 0;
 	bool found = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/card.md", v1);
+	snprintf(path, sizeof(path), "%s/card.md", dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return false;
 	while (!found && getline(&line, &cap, f) > 0) {
@@ -154,8 +154,9 @@ argmax(const float *p, size_t k)
 }
 
 static void
-test_score(void)
+test_score(const char *version)
 {
+	char dir[1200];
 	struct model *m;
 	struct model_scorer *s;
 	char err[1024], ja4r[FEATURES_JA4R_MAX + 1], want[64];
@@ -163,11 +164,12 @@ test_score(void)
 	float batch[N_FIXTURES * MODEL_MAX_CLASSES], one[MODEL_MAX_CLASSES];
 	size_t k, n_known = 0;
 
-	if (!CHECK(model_load(v1, &m, err, sizeof(err)) == 0)) {
+	snprintf(dir, sizeof(dir), "%s/models/%s", test_srcdir(), version);
+	if (!CHECK(model_load(dir, &m, err, sizeof(err)) == 0)) {
 		fprintf(stderr, "%s\n", err);
 		return;
 	}
-	CHECK_EQ_S(model_version(m), "v1");
+	CHECK_EQ_S(model_version(m), version);
 	k = model_n_classes(m, MODEL_CLIENT);
 	s = model_scorer_new(m, N_FIXTURES, err, sizeof(err));
 	CHECK(s != NULL);
@@ -180,7 +182,7 @@ test_score(void)
 		CHECK(tls_parse_client_hello(msg.body, msg.len, &ch) == TLS_OK);
 		features_from_hello(&ch, 't', rows[i], ja4r, sizeof(ja4r));
 		CHECK(model_score(s, MODEL_CLIENT, rows[i], 1, one) == 0);
-		if (card_class(ja4r, want, sizeof(want))) {
+		if (card_class(dir, ja4r, want, sizeof(want))) {
 			n_known++;
 			CHECK_EQ_S(model_class(m, MODEL_CLIENT,
 			    argmax(one, k)), want);
@@ -228,7 +230,8 @@ main(void)
 #else
 	snprintf(v1, sizeof(v1), "%s/models/v1", test_srcdir());
 	test_errors();
-	test_score();
+	test_score("v1");
+	test_score("v2");
 	cleanup();
 	return test_done("test_model");
 #endif
