@@ -687,6 +687,17 @@ reload_models(struct replay *r)
 	if (r->mc == NULL)
 		return;
 	mc->reloads++;
+	if (r->live != NULL) {
+		if (live_set_models(r->live, r->mc, &r->rules_info, err,
+		    sizeof(err)) != 0) {
+			mc->reloads_failed++;
+			log_warnx("reload: model: %s; keeping the previous "
+			    "model", err);
+			return;
+		}
+		log_info("reloaded model %s", r->mc->dir);
+		return;
+	}
 	if ((n = calloc(1, sizeof(*n))) == NULL ||
 	    model_set_load(n, r->mc, mc, err, sizeof(err)) != 0) {
 		if (n == NULL)
@@ -887,6 +898,25 @@ drop_privileges(const struct options *o)
 		    o->user, (unsigned)getuid());
 }
 
+/* --stats of the workers' models: their counters summed, the reloads
+ * (main's), the versions of worker 0's set. */
+static void
+live_models_print(FILE *fp, struct live *l, const struct model_counters *mc)
+{
+	struct model_counters t;
+
+	live_model_counters(l, &t);
+	t.reloads = mc->reloads;
+	t.reloads_failed = mc->reloads_failed;
+	for (int r = 0; r < MODEL_N_ROLES; r++)
+		if (model_set_version(l->w[0].models, (enum model_role)r))
+			fprintf(fp, "model_%s=%s\n", r == MODEL_PRIMARY ?
+			    "primary" : r == MODEL_CANDIDATE ? "candidate" :
+			    "shadow", model_set_version(l->w[0].models,
+			    (enum model_role)r));
+	model_counters_print(&t, NULL, fp);
+}
+
 /* Live capture: every worker's socket opened, outputs opened, privileges
  * dropped, then capture until SIGINT or SIGTERM, SIGHUP reloading the
  * GeoIP databases meanwhile.  Returns the exit status. */
@@ -897,14 +927,17 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	struct outputs outs;
 	struct output *outp;
 	struct live live;
+	struct model_counters mc;
 	struct replay rp = { .es = es, .en = &o->en, .live = &live,
 	    .rules_dir = o->pc.rules != NULL ? o->rules_dir : NULL,
-	    .rules = (struct rules *)o->pc.rules };
+	    .rules = (struct rules *)o->pc.rules, .mc = o->live.models,
+	    .model_counters = &mc };
 	struct metrics_reloads rl = replay_reloads(&rp);
 	struct metrics_kafka kafka;
 	char err[1024];
 	int status = 0;
 
+	memset(&mc, 0, sizeof(mc));
 	metrics_rules_init(&rp.rules_info);
 	metrics_rules_set(&rp.rules_info, rp.rules);
 	metrics_models_set(&rp.rules_info, o->pc.models);
@@ -937,6 +970,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		if (reload_requested) {
 			reload_geoip(&rp);
 			reload_rules(&rp);
+			reload_models(&rp);
 		}
 		nanosleep(&nap, NULL);
 	}
@@ -958,6 +992,8 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		    "rules_reloads=%" PRIu64 "\n"
 		    "rules_reloads_failed=%" PRIu64 "\n", rp.n_reloads,
 		    rp.n_failed, rp.n_rules_reloads, rp.n_rules_failed);
+		if (rp.mc != NULL)
+			live_models_print(stderr, &live, &mc);
 		if (o->kafka.brokers != NULL)
 			kafka_stats_print(stderr, &outs.ks);
 	}
@@ -1053,17 +1089,8 @@ main(int argc, char **argv)
 	o.kafka.model_version = model_set_version(models, MODEL_PRIMARY);
 	o.pc.enrich = &es.enrich;
 
-	if (o.live.cap.iface != NULL && models != NULL &&
-	    o.live.cap.n_workers > 1) {
-		/* A model set keeps scoring scratch and a cache: one worker
-		 * may use it, not several. */
-		log_warnx("models: live capture with one worker only for now "
-		    "(--workers 1); verdicts from rules alone");
-		model_set_free(models);
-		free(models);
-		o.pc.models = models = NULL;
-		o.kafka.model_version = NULL;
-	}
+	/* Live: each worker loads its own set (sensor/live.h). */
+	o.live.models = models != NULL ? &o.mc : NULL;
 	if (o.live.cap.iface != NULL) {
 		status = run_live(&o, &es, mh);
 		if (models != NULL)

@@ -279,10 +279,10 @@ model_set_compare(struct model_set *ms, enum model_role r,
 		ms->c->disagree_os[r]++;
 }
 
-void
-model_set_count(struct model_set *ms, const char *version, bool decided)
+/* The row of version in vc, added when absent (full: the last row). */
+static struct model_version_count *
+version_row(struct model_version_count *vc, const char *version)
 {
-	struct model_version_count *vc = ms->c->version;
 	size_t i;
 
 	for (i = 0; i < MODEL_SET_MAX_VERSIONS; i++)
@@ -293,10 +293,19 @@ model_set_count(struct model_set *ms, const char *version, bool decided)
 		i--;	/* full: the last row takes the rest */
 	if (vc[i].version[0] == '\0')
 		snprintf(vc[i].version, sizeof(vc[i].version), "%s", version);
-	if (decided)
-		vc[i].decided++;
+	return &vc[i];
+}
+
+void
+model_set_count(struct model_set *ms, enum model_role r, const char *version)
+{
+	struct model_version_count *vc = version_row(ms->c->version, version);
+
+	if (r == MODEL_SHADOW)
+		vc->shadowed++;
 	else
-		vc[i].shadowed++;
+		vc->decided++;
+	vc->by_role[r]++;
 }
 
 const char *
@@ -304,6 +313,41 @@ model_set_version(const struct model_set *ms, enum model_role r)
 {
 	return ms != NULL && ms->slot[r].m != NULL ?
 	    model_version(ms->slot[r].m) : NULL;
+}
+
+void
+model_counters_add(struct model_counters *dst,
+    const struct model_counters *src, const struct model_set *ms)
+{
+	dst->rows += src->rows;
+	dst->batches += src->batches;
+	dst->cache_hits += src->cache_hits;
+	dst->cache_lookups += src->cache_lookups;
+	dst->malformed += src->malformed;
+	dst->failed += src->failed;
+	for (int r = 0; r < MODEL_N_ROLES; r++) {
+		dst->compared[r] += src->compared[r];
+		dst->disagree_client[r] += src->disagree_client[r];
+		dst->disagree_os[r] += src->disagree_os[r];
+	}
+	dst->reloads += src->reloads;
+	dst->reloads_failed += src->reloads_failed;
+	for (size_t i = 0; i < MODEL_SET_MAX_VERSIONS &&
+	    src->version[i].version[0] != '\0'; i++) {
+		struct model_version_count *v = version_row(dst->version,
+		    src->version[i].version);
+
+		v->decided += src->version[i].decided;
+		v->shadowed += src->version[i].shadowed;
+		for (int r = 0; r < MODEL_N_ROLES; r++)
+			v->by_role[r] += src->version[i].by_role[r];
+	}
+	for (int r = 0; ms != NULL && r < MODEL_N_ROLES; r++)
+		if (ms->slot[r].cache != NULL) {
+			dst->cache_hits += verdict_cache_hits(ms->slot[r].cache);
+			dst->cache_lookups +=
+			    verdict_cache_lookups(ms->slot[r].cache);
+		}
 }
 
 void

@@ -53,6 +53,7 @@ struct model_version_count {
 	char		 version[64];
 	uint64_t	 decided;	/* verdicts it made */
 	uint64_t	 shadowed;	/* flows scored as shadow */
+	uint64_t	 by_role[MODEL_N_ROLES];	/* opinions given */
 };
 
 /* Cumulative over reloads. */
@@ -120,11 +121,17 @@ bool	model_set_score(struct model_set *ms, enum model_role r,
 void	model_set_compare(struct model_set *ms, enum model_role r,
 	    const struct model_opinion *p, const struct model_opinion *o);
 
-/* Count a verdict made (decided) or a shadow score by version. */
-void	model_set_count(struct model_set *ms, const char *version,
-	    bool decided);
+/* Count an opinion of version, given in role r (primary or candidate:
+ * a verdict made; shadow: scored beside it). */
+void	model_set_count(struct model_set *ms, enum model_role r,
+	    const char *version);
 
 const char *model_set_version(const struct model_set *ms, enum model_role r);
+
+/* Add src, and the caches of ms (may be NULL), into dst: the counters of
+ * several workers, summed (versions merged by name). */
+void	model_counters_add(struct model_counters *dst,
+	    const struct model_counters *src, const struct model_set *ms);
 
 /* key=value lines for --stats; ms may be NULL (counters only). */
 void	model_counters_print(const struct model_counters *c,

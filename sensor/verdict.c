@@ -267,7 +267,7 @@ eval_model(struct verdict_ctx *v, const struct evidence *ev,
 	r = model_set_pick(ms, f->key.ip_version, f->key.addr[f->client]);
 	if (!model_set_score(ms, r, ev->ja4_r.s, ev->ja4_r.len, &vd->model))
 		return;
-	model_set_count(ms, vd->model.version, true);
+	model_set_count(ms, r, vd->model.version);
 	if (r == MODEL_CANDIDATE) {
 		p = &prim;
 		if (model_set_score(ms, MODEL_PRIMARY, ev->ja4_r.s,
@@ -277,7 +277,7 @@ eval_model(struct verdict_ctx *v, const struct evidence *ev,
 	if (!model_set_score(ms, MODEL_SHADOW, ev->ja4_r.s, ev->ja4_r.len,
 	    &vd->shadow))
 		return;
-	model_set_count(ms, vd->shadow.version, false);
+	model_set_count(ms, MODEL_SHADOW, vd->shadow.version);
 	model_set_compare(ms, MODEL_SHADOW, p, &vd->shadow);
 }
 
