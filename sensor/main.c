@@ -659,6 +659,8 @@ struct replay {
 	const struct model_set_config	*mc;		/* NULL: no models */
 	struct model_set		*models;	/* in use, owned */
 	struct model_counters		*model_counters;
+	_Atomic uint64_t		 n_models_reloads;
+	_Atomic uint64_t		 n_models_failed;
 };
 
 /* The reload counters of r, for the metrics endpoint. */
@@ -668,6 +670,8 @@ replay_reloads(struct replay *r)
 	return (struct metrics_reloads){ .geoip_ok = &r->n_ok,
 	    .geoip_failed = &r->n_failed, .rules = &r->n_rules_reloads,
 	    .rules_failed = &r->n_rules_failed,
+	    .models = r->mc != NULL ? &r->n_models_reloads : NULL,
+	    .models_failed = &r->n_models_failed,
 	    .rules_info = &r->rules_info };
 }
 
@@ -687,10 +691,12 @@ reload_models(struct replay *r)
 	if (r->mc == NULL)
 		return;
 	mc->reloads++;
+	r->n_models_reloads++;
 	if (r->live != NULL) {
 		if (live_set_models(r->live, r->mc, &r->rules_info, err,
 		    sizeof(err)) != 0) {
 			mc->reloads_failed++;
+			r->n_models_failed++;
 			log_warnx("reload: model: %s; keeping the previous "
 			    "model", err);
 			return;
@@ -704,6 +710,7 @@ reload_models(struct replay *r)
 			snprintf(err, sizeof(err), "%s", strerror(errno));
 		free(n);
 		mc->reloads_failed++;
+		r->n_models_failed++;
 		log_warnx("reload: model: %s; keeping model %s", err,
 		    model_set_version(r->models, MODEL_PRIMARY));
 		return;

@@ -18,6 +18,32 @@
  * deployment, and every restart, puts a client in the same group. */
 #define SHARE_KEY	0x6670736d6f64656cull	/* "fpsmodel" */
 
+const double model_set_batch_bounds[MODEL_SET_BATCH_BUCKETS] = {
+	1, 2, 4, 8, 16, 32, 64,
+};
+const double model_set_lat_bounds[MODEL_SET_LAT_BUCKETS] = {
+	1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01,
+	0.025, 0.05, 0.1, 0.25,
+};
+
+static size_t
+bucket(const double *bounds, size_t n, double v)
+{
+	size_t i = 0;
+
+	while (i < n && v > bounds[i])
+		i++;
+	return i;
+}
+
+void
+model_counters_latency(struct model_counters *c, uint64_t ns)
+{
+	c->lat_hist[bucket(model_set_lat_bounds, MODEL_SET_LAT_BUCKETS,
+	    (double)ns / 1e9)]++;
+	c->lat_sum_ns += ns;
+}
+
 static const char *const role_names[MODEL_N_ROLES] = {
 	"primary", "candidate", "shadow",
 };
@@ -224,6 +250,8 @@ score_row(struct model_set *ms, struct model_slot *sl, const char *s,
 	}
 	ms->c->rows++;
 	ms->c->batches++;
+	ms->c->batch_hist[bucket(model_set_batch_bounds,
+	    MODEL_SET_BATCH_BUCKETS, 1)]++;
 	if (model_score(sl->s, MODEL_CLIENT, row, 1, probs) != 0)
 		goto fail;
 	k = argmax(probs, model_n_classes(sl->m, MODEL_CLIENT));
@@ -332,6 +360,11 @@ model_counters_add(struct model_counters *dst,
 	}
 	dst->reloads += src->reloads;
 	dst->reloads_failed += src->reloads_failed;
+	for (int i = 0; i <= MODEL_SET_BATCH_BUCKETS; i++)
+		dst->batch_hist[i] += src->batch_hist[i];
+	for (int i = 0; i <= MODEL_SET_LAT_BUCKETS; i++)
+		dst->lat_hist[i] += src->lat_hist[i];
+	dst->lat_sum_ns += src->lat_sum_ns;
 	for (size_t i = 0; i < MODEL_SET_MAX_VERSIONS &&
 	    src->version[i].version[0] != '\0'; i++) {
 		struct model_version_count *v = version_row(dst->version,

@@ -36,6 +36,8 @@ enum model_role { MODEL_PRIMARY, MODEL_CANDIDATE, MODEL_SHADOW,
 	MODEL_N_ROLES };
 
 #define MODEL_SET_CACHE		4096	/* verdict cache entries per model */
+#define MODEL_SET_BATCH_BUCKETS	7	/* bounds of the batch size histogram */
+#define MODEL_SET_LAT_BUCKETS	14	/* bounds of the latency histogram */
 #define MODEL_SET_MAX_VERSIONS	8	/* versions counted by --stats */
 
 /* One model's answer for one ClientHello.  Strings are borrowed from the
@@ -69,8 +71,21 @@ struct model_counters {
 	uint64_t	 disagree_client[MODEL_N_ROLES];
 	uint64_t	 disagree_os[MODEL_N_ROLES];
 	uint64_t	 reloads, reloads_failed;
+	/* Rows per scoring call (both heads score the same rows), and
+	 * from a flow's end to its verdict (ns), as histograms: counts
+	 * per bucket of model_set_batch_bounds / model_set_lat_bounds, the
+	 * last one above them. */
+	uint64_t	 batch_hist[MODEL_SET_BATCH_BUCKETS + 1];
+	uint64_t	 lat_hist[MODEL_SET_LAT_BUCKETS + 1];
+	uint64_t	 lat_sum_ns;
 	struct model_version_count version[MODEL_SET_MAX_VERSIONS];
 };
+
+extern const double model_set_batch_bounds[MODEL_SET_BATCH_BUCKETS];
+extern const double model_set_lat_bounds[MODEL_SET_LAT_BUCKETS];	/* s */
+
+/* Count one verdict made ns after its flow ended. */
+void	model_counters_latency(struct model_counters *c, uint64_t ns);
 
 struct model_slot {
 	struct model		*m;		/* NULL: role unused */

@@ -376,10 +376,21 @@ record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
 		json_bool(j, "midstream", true);
 }
 
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* The "verdict" member: the analyzers' evidence, judged; then what it
- * showed is kept for the client's later flows. */
+ * showed is kept for the client's later flows.  With models, the time
+ * from t0 (the flow's end) to the verdict is counted. */
 static void
-record_verdict(struct pipeline *p, const struct flow *f, struct json *j)
+record_verdict(struct pipeline *p, const struct flow *f, struct json *j,
+    uint64_t t0)
 {
 	struct evidence ev;
 	struct verdict vd;
@@ -391,6 +402,8 @@ record_verdict(struct pipeline *p, const struct flow *f, struct json *j)
 			    &ev);
 	if (!verdict_eval(&p->verdict, &ev, f, &vd))
 		return;
+	if (p->verdict.models != NULL)
+		model_counters_latency(p->verdict.models->c, mono_ns() - t0);
 	verdict_json(&p->verdict, &vd, j);
 	verdict_remember(&p->verdict, &vd, f);
 }
@@ -424,6 +437,7 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 	struct json j;
 	size_t len;
 	enum fp_rec_type type = FP_REC_OTHER;
+	uint64_t t0 = p->verdict.models != NULL ? mono_ns() : 0;
 
 	json_init(&j, p->rec, PIPELINE_RECORD_MAX);
 	json_obj_open(&j, NULL);
@@ -444,7 +458,7 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 			type = p->an_type[i];
 	}
 	if (p->verdict.rules != NULL)
-		record_verdict(p, f, &j);
+		record_verdict(p, f, &j, t0);
 	if (!p->deterministic) {
 		struct timespec now;
 
