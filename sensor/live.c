@@ -284,6 +284,7 @@ worker_main(void *arg)
 		now = wall_us();
 		if (n == 0 && now > LIVE_TICK_LAG_US)
 			pipeline_tick(&w->p, now - LIVE_TICK_LAG_US);
+		pipeline_flush(&w->p);	/* the records held for a batch */
 		publish_stats(w, now - last_kstats >= 1000000);
 		if (now - last_kstats >= 1000000)
 			last_kstats = now;

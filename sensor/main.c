@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -661,6 +662,8 @@ struct replay {
 	struct model_counters		*model_counters;
 	_Atomic uint64_t		 n_models_reloads;
 	_Atomic uint64_t		 n_models_failed;
+	int				 in_fd;	/* a pipe read: flush
+						 * when it has no more */
 };
 
 /* The reload counters of r, for the metrics endpoint. */
@@ -876,11 +879,16 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 
 	metrics_feed_enter(r->feed);
 	if (reload_requested) {
+		pipeline_flush(r->p);	/* judged by the sets in use */
 		reload_geoip(r);
 		reload_rules(r);
 		reload_models(r);
 	}
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
+	if (r->in_fd >= 0 && pipeline_holds(r->p) &&
+	    poll(&(struct pollfd){ .fd = r->in_fd, .events = POLLIN }, 1,
+	    0) == 0)
+		pipeline_flush(r->p);	/* the end of what was written */
 	metrics_feed_leave(r->feed);
 }
 
@@ -938,7 +946,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	struct replay rp = { .es = es, .en = &o->en, .live = &live,
 	    .rules_dir = o->pc.rules != NULL ? o->rules_dir : NULL,
 	    .rules = (struct rules *)o->pc.rules, .mc = o->live.models,
-	    .model_counters = &mc };
+	    .model_counters = &mc, .in_fd = -1 };
 	struct metrics_reloads rl = replay_reloads(&rp);
 	struct metrics_kafka kafka;
 	char err[1024];
@@ -1130,7 +1138,9 @@ main(int argc, char **argv)
 	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en, .feed = &feed,
 	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules,
 	    .mc = models != NULL ? &o.mc : NULL, .models = models,
-	    .model_counters = &mcount };
+	    .model_counters = &mcount, .in_fd = cap.map == NULL &&
+	    cap.pcap != NULL && pcap_file(cap.pcap) != NULL ?
+	    fileno(pcap_file(cap.pcap)) : -1 };
 	rl = replay_reloads(&rp);
 	metrics_rules_init(&rp.rules_info);
 	metrics_rules_set(&rp.rules_info, rules);
