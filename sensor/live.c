@@ -24,6 +24,8 @@
 #define LIVE_STATS_KEYS		256
 #define LIVE_DRAIN_MS		25	/* > the ring's block retire time */
 #define LIVE_DRAIN_ROUNDS	8
+#define LIVE_HOLD_NS		5000000	/* records held for a model batch */
+#define LIVE_HOLD_EVERY		32	/* packets between looks at them */
 
 static uint64_t
 wall_us(void)
@@ -178,6 +180,14 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	struct live_worker *w = arg;
 
 	pipeline_packet(&w->p, dlt, ts_us, data, caplen, wire_len);
+	/* A long read of the ring: records held for a model batch wait
+	 * LIVE_HOLD_NS at most (the clock read every LIVE_HOLD_EVERY
+	 * packets). */
+	if (++w->n_unchecked >= LIVE_HOLD_EVERY) {
+		w->n_unchecked = 0;
+		if (pipeline_held_ns(&w->p) >= LIVE_HOLD_NS)
+			pipeline_flush(&w->p);
+	}
 }
 
 #define ST_SET(f, v)	atomic_store_explicit(&w->st.f, (v), \

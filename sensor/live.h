@@ -91,6 +91,8 @@ struct live_worker {
 	struct model_set	*models;	/* owned; NULL: none */
 	_Atomic(struct model_set *) models_next; /* handed over, not taken */
 	struct model_counters	 mcount;	/* the worker's, over reloads */
+	unsigned		 n_unchecked;	/* packets since a look at the
+						 * held records */
 };
 
 struct live {

@@ -562,6 +562,12 @@ pipeline_holds(const struct pipeline *p)
 	return p->pend != NULL && p->pend->n > 0;
 }
 
+uint64_t
+pipeline_held_ns(const struct pipeline *p)
+{
+	return pipeline_holds(p) ? mono_ns() - p->pend->rec[0].t0 : 0;
+}
+
 void
 pipeline_flush(struct pipeline *p)
 {

@@ -10,8 +10,9 @@
  * one call and writes the held records in their order.  It runs when a
  * batch or the hold is full, at pipeline_finish() and
  * pipeline_shutdown(), and must be called by the capture loop at the end
- * of each read (live: after every poll of the ring) and before the rules
- * or models are swapped. */
+ * of each read (live: after every poll of the ring, and when the oldest
+ * held record has waited a few ms: pipeline_held_ns()) and before the
+ * rules or models are swapped. */
 #ifndef FP_SENSOR_PIPELINE_H
 #define FP_SENSOR_PIPELINE_H
 
@@ -90,6 +91,9 @@ void	pipeline_flush(struct pipeline *p);
 
 /* Whether records are held for the models' batch. */
 bool	pipeline_holds(const struct pipeline *p);
+
+/* How long the oldest held record has waited, in ns (0: none held). */
+uint64_t pipeline_held_ns(const struct pipeline *p);
 
 /* End every open flow (records written, reason "eof"). */
 void	pipeline_finish(struct pipeline *p);

@@ -45,7 +45,8 @@ for l in sys.stdin:
           v.get("versions", {}).get("model"))' | sort
 }
 
-live_start "$TMP/a.jsonl" "$TMP/a.err" --workers 2 $OPTS ||
+live_start "$TMP/a.jsonl" "$TMP/a.err" --workers 2 $OPTS \
+    --metrics 127.0.0.1:0 ||
     fail "fpsensor -i --workers 2 with models starts: $(tail -n 3 \
     "$TMP/a.err")"
 check "no warning about one worker" bash -c '! grep -qF "one worker" "$1"' _ "$TMP/a.err"
@@ -104,6 +105,19 @@ check "after the failed reload: verdicts still from v2" "$PYTHON" -c '
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
 assert rows and all(r[3] == "v2" for r in rows), rows' "$TMP/c.models"
+PORT=$(sed -n 's/.*metrics: serving .*(port \([0-9]*\)).*/\1/p' \
+    "$TMP/a.err" | head -n 1)
+ip netns exec "$NS_CAP" curl -s --max-time 5 \
+    "http://127.0.0.1:$PORT/metrics" >"$TMP/m.txt"
+check "metrics: model reloads, one ok and one failed" "$PYTHON" -c '
+import sys
+t = open(sys.argv[1]).read()
+for s in ("fpsensor_reloads_total{what=\"models\",result=\"ok\"} 1",
+          "fpsensor_reloads_total{what=\"models\",result=\"failed\"} 1",
+          "fpsensor_model_info{role=\"primary\",version=\"v2\"} 1",
+          "fpsensor_model_scored_total{version=\"v1\",role=\"primary\"}",
+          "fpsensor_model_scored_total{version=\"v2\",role=\"primary\"}"):
+    assert s in t, s' "$TMP/m.txt"
 live_stop
 check "SIGTERM: exit 0" test $? = 0
 check "--stats: two model reloads, one failed" "$PYTHON" -c '
