@@ -967,6 +967,12 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		    EXIT_NOINPUT;
 	}
 	live.out = outp = open_outputs(o, &outs);
+	if (o->pc.models != NULL) {	/* checked, named; workers own theirs */
+		model_set_free(o->pc.models);
+		free(o->pc.models);
+		o->pc.models = NULL;
+		o->kafka.model_version = NULL;
+	}
 	drop_privileges(o);
 	if (o->kafka.brokers != NULL) {
 		metrics_kafka_init(&kafka, &outs.ks);
@@ -1108,9 +1114,9 @@ main(int argc, char **argv)
 	o.live.models = models != NULL ? &o.mc : NULL;
 	if (o.live.cap.iface != NULL) {
 		status = run_live(&o, &es, mh);
-		if (models != NULL)
-			model_set_free(models);
-		free(models);
+		if (o.pc.models != NULL)	/* run_live() may free it */
+			model_set_free(o.pc.models);
+		free(o.pc.models);
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
