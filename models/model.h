@@ -19,8 +19,9 @@
  * DMatrix and the buffers for up to max_rows rows, so steady-state scoring
  * allocates nothing per row.  The sensor still loads a model per capture
  * worker (sensor/live.h): XGBoost 1.7's C API does not document
- * prediction from several threads on one booster.  Without XGBoost (configure --without-xgboost)
- * model_load() fails with "built without XGBoost".
+ * prediction from several threads on one booster.  Without XGBoost
+ * (configure --without-xgboost) model_load() fails with "built without
+ * XGBoost".
  *
  * Use from a worker (error handling elided):
  *	model_load(FP_DATADIR "/models/v1", &m, err, sizeof(err));  startup

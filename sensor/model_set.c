@@ -245,7 +245,8 @@ bool
 model_set_full(const struct model_set *ms)
 {
 	for (int r = 0; r < MODEL_N_ROLES; r++)
-		if (ms->slot[r].b != NULL && ms->slot[r].b->n == MODEL_SET_BATCH)
+		if (ms->slot[r].b != NULL &&
+		    ms->slot[r].b->n == MODEL_SET_BATCH)
 			return true;
 	return false;
 }
@@ -468,9 +469,10 @@ model_counters_add(struct model_counters *dst,
 	}
 	for (int r = 0; ms != NULL && r < MODEL_N_ROLES; r++)
 		if (ms->slot[r].cache != NULL) {
-			dst->cache_hits += verdict_cache_hits(ms->slot[r].cache);
-			dst->cache_lookups +=
-			    verdict_cache_lookups(ms->slot[r].cache);
+			const struct verdict_cache *vc = ms->slot[r].cache;
+
+			dst->cache_hits += verdict_cache_hits(vc);
+			dst->cache_lookups += verdict_cache_lookups(vc);
 		}
 }
 
