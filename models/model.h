@@ -14,11 +14,14 @@
  * softmax of the booster's margins divided by the head's temperature
  * (temperature scaling fitted by fptrain on a calibration split).
  *
- * Threads: a loaded struct model is immutable and may be shared; each
- * thread scores through its own struct model_scorer, which owns one proxy
+ * Threads: scoring does not change a loaded struct model; each thread
+ * scores through its own struct model_scorer, which owns one proxy
  * DMatrix and the buffers for up to max_rows rows, so steady-state scoring
- * allocates nothing per row.  Without XGBoost (configure --without-xgboost)
- * model_load() fails with "built without XGBoost".
+ * allocates nothing per row.  The sensor still loads a model per capture
+ * worker (sensor/live.h): XGBoost 1.7's C API does not document
+ * prediction from several threads on one booster.  Without XGBoost
+ * (configure --without-xgboost) model_load() fails with "built without
+ * XGBoost".
  *
  * Use from a worker (error handling elided):
  *	model_load(FP_DATADIR "/models/v1", &m, err, sizeof(err));  startup

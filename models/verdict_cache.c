@@ -134,6 +134,12 @@ verdict_cache_get(struct verdict_cache *c, uint64_t key, struct verdict *out)
 	return true;
 }
 
+void
+verdict_cache_count_hit(struct verdict_cache *c)
+{
+	c->hits++;
+}
+
 /* Take the least recent entry out of its bucket and the list. */
 static uint32_t
 evict(struct verdict_cache *c)

@@ -33,6 +33,10 @@ void		verdict_cache_free(struct verdict_cache *c);	/* NULL ok */
 bool		verdict_cache_get(struct verdict_cache *c, uint64_t key,
 		    struct verdict *out);
 
+/* Count the last lookup, which missed, as a hit: the answer was already
+ * on its way (a row queued for scoring in the same batch). */
+void		verdict_cache_count_hit(struct verdict_cache *c);
+
 /* Insert or replace key's verdict, evicting the least recent when full. */
 void		verdict_cache_put(struct verdict_cache *c, uint64_t key,
 		    const struct verdict *v);

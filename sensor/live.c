@@ -24,6 +24,8 @@
 #define LIVE_STATS_KEYS		256
 #define LIVE_DRAIN_MS		25	/* > the ring's block retire time */
 #define LIVE_DRAIN_ROUNDS	8
+#define LIVE_HOLD_NS		5000000	/* records held for a model batch */
+#define LIVE_HOLD_EVERY		32	/* packets between looks at them */
 
 static uint64_t
 wall_us(void)
@@ -104,6 +106,21 @@ open_worker(struct live *l, struct live_worker *w,
 		return -1;
 	}
 	recq_output_init(&w->qout, &w->q);
+	atomic_init(&w->models_next, NULL);
+	if (cfg->models != NULL) {
+		char e[768];
+
+		if ((w->models = calloc(1, sizeof(*w->models))) == NULL ||
+		    model_set_load(w->models, cfg->models, &w->mcount, e,
+		    sizeof(e)) != 0) {
+			snprintf(err, errsz, "worker %u: model: %s", w->index,
+			    w->models == NULL ? strerror(errno) : e);
+			free(w->models);
+			w->models = NULL;
+			return -1;
+		}
+	}
+	pc.models = w->models;
 	if (pipeline_init(&w->p, &pc, &w->qout) != 0) {
 		snprintf(err, errsz, "worker %u: cannot allocate %u flows: %s",
 		    w->index, pc.flow.max_flows, strerror(errno));
@@ -163,6 +180,14 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	struct live_worker *w = arg;
 
 	pipeline_packet(&w->p, dlt, ts_us, data, caplen, wire_len);
+	/* A long read of the ring: records held for a model batch wait
+	 * LIVE_HOLD_NS at most (the clock read every LIVE_HOLD_EVERY
+	 * packets). */
+	if (++w->n_unchecked >= LIVE_HOLD_EVERY) {
+		w->n_unchecked = 0;
+		if (pipeline_held_ns(&w->p) >= LIVE_HOLD_NS)
+			pipeline_flush(&w->p);
+	}
 }
 
 #define ST_SET(f, v)	atomic_store_explicit(&w->st.f, (v), \
@@ -223,6 +248,23 @@ name_self(const char *name)
 #endif
 }
 
+/* A model set handed over by live_set_models(): swapped in, the old one
+ * freed (its cache counters folded into the worker's). */
+static void
+take_models(struct live_worker *w)
+{
+	struct model_set *n = atomic_exchange(&w->models_next, NULL);
+
+	if (n == NULL)
+		return;
+	w->p.verdict.models = n;
+	if (w->models != NULL) {
+		model_set_free(w->models);
+		free(w->models);
+	}
+	w->models = n;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -240,6 +282,7 @@ worker_main(void *arg)
 		uint64_t epoch = atomic_load(&l->epoch);
 
 		w->p.verdict.rules = atomic_load(&l->rules);
+		take_models(w);
 		atomic_store(&w->quiescent, epoch);
 		n = capture_live_poll(&w->cap, LIVE_POLL_MS, on_packet, w, err,
 		    sizeof(err));
@@ -251,6 +294,7 @@ worker_main(void *arg)
 		now = wall_us();
 		if (n == 0 && now > LIVE_TICK_LAG_US)
 			pipeline_tick(&w->p, now - LIVE_TICK_LAG_US);
+		pipeline_flush(&w->p);	/* the records held for a batch */
 		publish_stats(w, now - last_kstats >= 1000000);
 		if (now - last_kstats >= 1000000)
 			last_kstats = now;
@@ -384,6 +428,61 @@ live_grace(struct live *l)
 	}
 }
 
+static void
+free_set(struct model_set *ms)
+{
+	if (ms == NULL)
+		return;
+	model_set_free(ms);
+	free(ms);
+}
+
+int
+live_set_models(struct live *l, const struct model_set_config *cfg,
+    struct metrics_rules *mr, char *err, size_t errsz)
+{
+	struct model_set **n;
+	unsigned i;
+
+	if ((n = calloc(l->n, sizeof(*n))) == NULL) {
+		snprintf(err, errsz, "models: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < l->n; i++)
+		if ((n[i] = calloc(1, sizeof(*n[i]))) == NULL ||
+		    model_set_load(n[i], cfg, &l->w[i].mcount, err,
+		    errsz) != 0) {
+			if (n[i] == NULL)
+				snprintf(err, errsz, "models: %s",
+				    strerror(errno));
+			free(n[i]);
+			n[i] = NULL;
+			break;
+		}
+	if (i < l->n) {
+		while (i-- > 0)
+			free_set(n[i]);
+		free(n);
+		return -1;
+	}
+	if (mr != NULL)
+		metrics_models_set(mr, n[0]);
+	/* One not taken yet (the worker waits for packets on a stopped
+	 * capture): never used, freed here. */
+	for (i = 0; i < l->n; i++)
+		free_set(atomic_exchange(&l->w[i].models_next, n[i]));
+	free(n);
+	return 0;
+}
+
+void
+live_model_counters(struct live *l, struct model_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < l->n; i++)
+		model_counters_add(c, &l->w[i].mcount, l->w[i].models);
+}
+
 void
 live_set_rules(struct live *l, const struct rules *rules)
 {
@@ -496,6 +595,9 @@ live_close(struct live *l)
 
 		if (w->has_pipeline)
 			pipeline_free(&w->p);
+		free_set(w->models);
+		free_set(atomic_exchange(&w->models_next, NULL));
+		w->models = NULL;
 		if (w->feed != NULL)
 			metrics_feed_free(w->feed);
 		recq_free(&w->q);

@@ -15,6 +15,15 @@
  * reload swaps the new database in, waits until every worker has passed
  * one (live_grace()) and only then frees the old one.
  *
+ * Models (sensor/model_set.h): each worker loads and owns its own model
+ * set, with its own scorers, verdict caches and counters (XGBoost is not
+ * documented as safe to predict with one booster from several threads in
+ * the version we build with, so boosters are not shared).  A reload loads
+ * a whole new set per worker beside the running ones and hands each to
+ * its worker (live_set_models()); the worker swaps at its quiescent
+ * point, after writing the records its old set scored, and frees the old
+ * set itself.
+ *
  * live_stop() asks the workers to stop; each reads what its ring still
  * holds, ends its open flows (reason "shutdown"), closes its queue and
  * exits; the output thread writes what
@@ -31,6 +40,7 @@
 #include "sensor/capture_live.h"
 #include "sensor/enrich.h"
 #include "sensor/metrics.h"
+#include "sensor/model_set.h"
 #include "sensor/output.h"
 #include "sensor/pipeline.h"
 #include "sensor/recq.h"
@@ -58,6 +68,7 @@ struct live_config {
 	int		 cpus[LIVE_MAX_WORKERS];	/* --cpu-pin */
 	unsigned	 n_cpus;		/* 0: no pinning */
 	size_t		 queue_bytes;		/* 0: RECQ_DEFAULT_BYTES */
+	const struct model_set_config *models;	/* NULL: none */
 };
 
 struct live;
@@ -77,6 +88,11 @@ struct live_worker {
 	struct live_worker_stats st;
 	struct metrics_feed	*feed;		/* l->feeds[index] */
 	bool			 has_failed;	/* capture error, see log */
+	struct model_set	*models;	/* owned; NULL: none */
+	_Atomic(struct model_set *) models_next; /* handed over, not taken */
+	struct model_counters	 mcount;	/* the worker's, over reloads */
+	unsigned		 n_unchecked;	/* packets since a look at the
+						 * held records */
 };
 
 struct live {
@@ -107,6 +123,19 @@ struct live {
 /* Make every worker use rules (a reload): returns once none uses the
  * set it had before, which the caller may then free. */
 void	live_set_rules(struct live *l, const struct rules *rules);
+
+/* Load a new model set for every worker from cfg (counted into each
+ * worker's counters), copy its versions into mr (may be NULL) and hand
+ * them over; each worker swaps at its next quiescent point and frees its
+ * old set.  0, or -1 with the reason in err and every worker keeping its
+ * set. */
+int	live_set_models(struct live *l, const struct model_set_config *cfg,
+	    struct metrics_rules *mr, char *err, size_t errsz);
+
+/* The model counters of every worker, summed, into c (after
+ * live_join()). */
+
+void	live_model_counters(struct live *l, struct model_counters *c);
 
 /* Parse a --cpu-pin list ("0,2,4-7") into cfg.  Returns 0, or -1 with the
  * reason in err. */

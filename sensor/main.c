@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -717,6 +718,8 @@ struct replay {
 	 * reload of each kind took (reload_all()). */
 	_Atomic uint64_t		 n_model_reloads, n_model_failed;
 	_Atomic uint64_t		 reload_ns[METRICS_N_RELOAD];
+	int				 in_fd;	/* a pipe read: flush
+						 * when it has no more */
 };
 
 /* The reload counters of r, for the metrics endpoint. */
@@ -747,6 +750,17 @@ reload_models(struct replay *r)
 	if (r->mc == NULL)
 		return;
 	mc->reloads++;
+	if (r->live != NULL) {
+		if (live_set_models(r->live, r->mc, &r->rules_info, err,
+		    sizeof(err)) != 0) {
+			mc->reloads_failed++;
+			log_warnx("reload: model: %s; keeping the previous "
+			    "model", err);
+			return;
+		}
+		log_info("reloaded model %s", r->mc->dir);
+		return;
+	}
 	if ((n = calloc(1, sizeof(*n))) == NULL ||
 	    model_set_load(n, r->mc, mc, err, sizeof(err)) != 0) {
 		if (n == NULL)
@@ -1045,9 +1059,15 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	struct replay *r = arg;
 
 	metrics_feed_enter(r->feed);
-	if (atomic_load_explicit(&reload_requested, memory_order_relaxed))
+	if (atomic_load_explicit(&reload_requested, memory_order_relaxed)) {
+		pipeline_flush(r->p);	/* judged by the sets in use */
 		reload_all(r);
+	}
 	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
+	if (r->in_fd >= 0 && pipeline_holds(r->p) &&
+	    poll(&(struct pollfd){ .fd = r->in_fd, .events = POLLIN }, 1,
+	    0) == 0)
+		pipeline_flush(r->p);	/* the end of what was written */
 	metrics_feed_leave(r->feed);
 }
 
@@ -1072,6 +1092,25 @@ drop_privileges(const struct options *o)
 		    o->user, (unsigned)getuid());
 }
 
+/* --stats of the workers' models: their counters summed, the reloads
+ * (main's), the versions of worker 0's set. */
+static void
+live_models_print(FILE *fp, struct live *l, const struct model_counters *mc)
+{
+	struct model_counters t;
+
+	live_model_counters(l, &t);
+	t.reloads = mc->reloads;
+	t.reloads_failed = mc->reloads_failed;
+	for (int r = 0; r < MODEL_N_ROLES; r++)
+		if (model_set_version(l->w[0].models, (enum model_role)r))
+			fprintf(fp, "model_%s=%s\n", r == MODEL_PRIMARY ?
+			    "primary" : r == MODEL_CANDIDATE ? "candidate" :
+			    "shadow", model_set_version(l->w[0].models,
+			    (enum model_role)r));
+	model_counters_print(&t, NULL, fp);
+}
+
 /* Live capture: every worker's socket opened, outputs opened, privileges
  * dropped, then capture until SIGINT or SIGTERM, SIGHUP reloading the
  * GeoIP databases meanwhile.  Returns the exit status. */
@@ -1082,15 +1121,18 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	struct outputs outs;
 	struct output *outp;
 	struct live live;
+	struct model_counters mc;
 	struct replay rp = { .es = es, .en = &o->en, .live = &live,
 	    .rules_dir = o->pc.rules != NULL ? o->rules_dir : NULL,
-	    .rules = (struct rules *)o->pc.rules };
+	    .rules = (struct rules *)o->pc.rules, .mc = o->live.models,
+	    .model_counters = &mc, .in_fd = -1 };
 	struct metrics_reloads rl = replay_reloads(&rp);
 	struct metrics_kafka kafka;
 	struct watch *watch;
 	char err[1024];
 	int status = 0;
 
+	memset(&mc, 0, sizeof(mc));
 	metrics_rules_init(&rp.rules_info);
 	metrics_rules_set(&rp.rules_info, rp.rules);
 	metrics_models_set(&rp.rules_info, o->pc.models);
@@ -1105,6 +1147,12 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		    EXIT_NOINPUT;
 	}
 	live.out = outp = open_outputs(o, &outs);
+	if (o->pc.models != NULL) {	/* checked, named; workers own theirs */
+		model_set_free(o->pc.models);
+		free(o->pc.models);
+		o->pc.models = NULL;
+		o->kafka.model_version = NULL;
+	}
 	drop_privileges(o);
 	if (o->kafka.brokers != NULL) {
 		metrics_kafka_init(&kafka, &outs.ks);
@@ -1141,6 +1189,8 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	if (o->stats) {
 		live_stats_print(stderr, &live);
 		reload_stats_print(stderr, &rp);
+		if (rp.mc != NULL)
+			live_models_print(stderr, &live, &mc);
 		if (o->kafka.brokers != NULL)
 			kafka_stats_print(stderr, &outs.ks);
 	}
@@ -1237,22 +1287,13 @@ main(int argc, char **argv)
 	o.kafka.model_version = model_set_version(models, MODEL_PRIMARY);
 	o.pc.enrich = &es.enrich;
 
-	if (o.live.cap.iface != NULL && models != NULL &&
-	    o.live.cap.n_workers > 1) {
-		/* A model set keeps scoring scratch and a cache: one worker
-		 * may use it, not several. */
-		log_warnx("models: live capture with one worker only for now "
-		    "(--workers 1); verdicts from rules alone");
-		model_set_free(models);
-		free(models);
-		o.pc.models = models = NULL;
-		o.kafka.model_version = NULL;
-	}
+	/* Live: each worker loads its own set (sensor/live.h). */
+	o.live.models = models != NULL ? &o.mc : NULL;
 	if (o.live.cap.iface != NULL) {
 		status = run_live(&o, &es, mh);
-		if (models != NULL)
-			model_set_free(models);
-		free(models);
+		if (o.pc.models != NULL)	/* run_live() may free it */
+			model_set_free(o.pc.models);
+		free(o.pc.models);
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
@@ -1280,7 +1321,9 @@ main(int argc, char **argv)
 	rp = (struct replay){ .p = &p, .es = &es, .en = &o.en, .feed = &feed,
 	    .rules_dir = rules != NULL ? o.rules_dir : NULL, .rules = rules,
 	    .mc = models != NULL ? &o.mc : NULL, .models = models,
-	    .model_counters = &mcount };
+	    .model_counters = &mcount, .in_fd = cap.fd < 0 &&
+	    cap.pcap != NULL && pcap_file(cap.pcap) != NULL ?
+	    fileno(pcap_file(cap.pcap)) : -1 };
 	rl = replay_reloads(&rp);
 	metrics_rules_init(&rp.rules_info);
 	metrics_rules_set(&rp.rules_info, rules);

@@ -40,12 +40,36 @@ verdict_model_version(const struct verdict_ctx *v)
 	return "none";
 }
 
+/* The counters of the model set ms, its caches included. */
+static void
+collect_models(const struct model_set *ms, struct sensor_counters *c)
+{
+	struct model_counters t;
+
+	memset(&t, 0, sizeof(t));
+	model_counters_add(&t, ms->c, ms);
+	c->has_models = true;
+	c->model_cache_hits = t.cache_hits;
+	c->model_cache_lookups = t.cache_lookups;
+	memcpy(c->model_compared, t.compared, sizeof(c->model_compared));
+	memcpy(c->model_disagree, t.disagree_client,
+	    sizeof(c->model_disagree));
+	memcpy(c->model_batch_hist, t.batch_hist,
+	    sizeof(c->model_batch_hist));
+	c->model_rows = t.rows;
+	memcpy(c->model_lat_hist, t.lat_hist, sizeof(c->model_lat_hist));
+	c->model_lat_sum_ns = t.lat_sum_ns;
+	memcpy(c->model_versions, t.version, sizeof(c->model_versions));
+}
+
 /* A pipeline's verdict counters. */
 static void
 collect_verdicts(const struct pipeline *p, struct sensor_counters *c)
 {
 	const struct verdict_ctx *v = &p->verdict;
 
+	if (v->models != NULL)
+		collect_models(v->models, c);
 	c->verdicts[METRICS_CONSISTENT] = v->n_consistent;
 	c->verdicts[METRICS_SPOOF] = v->n_spoof;
 	c->verdicts[METRICS_UNKNOWN] = v->n_unknown;
@@ -414,6 +438,100 @@ render_reloads(struct prom_buf *b, const struct metrics_reloads *rl)
 	}
 }
 
+/* The version table of every worker, merged by name into t. */
+static void
+merge_versions(struct model_version_count *t,
+    const struct sensor_counters *c, unsigned n)
+{
+	memset(t, 0, sizeof(*t) * MODEL_SET_MAX_VERSIONS);
+	for (unsigned w = 0; w < n; w++)
+		for (size_t i = 0; i < MODEL_SET_MAX_VERSIONS &&
+		    c[w].model_versions[i].version[0] != '\0'; i++) {
+			const struct model_version_count *v =
+			    &c[w].model_versions[i];
+			size_t k = 0;
+
+			while (k < MODEL_SET_MAX_VERSIONS - 1 &&
+			    t[k].version[0] != '\0' &&
+			    strcmp(t[k].version, v->version) != 0)
+				k++;
+			memcpy(t[k].version, v->version, sizeof(v->version));
+			for (int r = 0; r < MODEL_N_ROLES; r++)
+				t[k].by_role[r] += v->by_role[r];
+		}
+}
+
+/* Opinions by version and role, disagreements with the primary. */
+static void
+render_model_counts(struct prom_buf *b, const struct sensor_counters *t,
+    const struct sensor_counters *c, unsigned n, struct metrics_rules *mr)
+{
+	static const char *const role[MODEL_N_ROLES] = { "primary",
+	    "candidate", "shadow" };
+	struct model_version_count v[MODEL_SET_MAX_VERSIONS];
+	char lab[FP_METRICS_VERSION_MAX * 4 + 64];
+	char a[FP_METRICS_VERSION_MAX * 2], o[FP_METRICS_VERSION_MAX * 2];
+
+	merge_versions(v, c, n);
+	prom_family(b, "fpsensor_model_scored_total", "counter",
+	    "Flows a model gave its opinion on, by version and role "
+	    "(primary and candidate decide, shadow is scored beside).");
+	for (size_t i = 0; i < MODEL_SET_MAX_VERSIONS &&
+	    v[i].version[0] != '\0'; i++)
+		for (int r = 0; r < MODEL_N_ROLES; r++) {
+			if (v[i].by_role[r] == 0)
+				continue;
+			snprintf(lab, sizeof(lab), "version=\"%s\",role=\"%s\"",
+			    prom_label(a, sizeof(a), v[i].version), role[r]);
+			prom_u64(b, "fpsensor_model_scored_total", lab,
+			    v[i].by_role[r]);
+		}
+	if (mr == NULL)
+		return;
+	prom_family(b, "fpsensor_model_disagreements_total", "counter",
+	    "Flows where the candidate or shadow model named another client "
+	    "family than the primary, by both versions in use.");
+	pthread_mutex_lock(&mr->lock);
+	prom_label(a, sizeof(a), mr->model[MODEL_PRIMARY]);
+	for (int r = MODEL_CANDIDATE; r < MODEL_N_ROLES; r++) {
+		if (mr->model[r][0] == '\0')
+			continue;
+		snprintf(lab, sizeof(lab), "primary=\"%s\",other=\"%s\"", a,
+		    prom_label(o, sizeof(o), mr->model[r]));
+		prom_u64(b, "fpsensor_model_disagreements_total", lab,
+		    t->model_disagree[r]);
+	}
+	pthread_mutex_unlock(&mr->lock);
+}
+
+/* The model families, summed over the workers. */
+static void
+render_models(struct prom_buf *b, const struct sensor_counters *t,
+    const struct sensor_counters *c, unsigned n, struct metrics_rules *mr)
+{
+	prom_family(b, "fpsensor_verdict_cache_lookups_total", "counter",
+	    "Model verdict cache lookups (one per model asked per flow).");
+	prom_u64(b, "fpsensor_verdict_cache_lookups_total", NULL,
+	    t->model_cache_lookups);
+	prom_family(b, "fpsensor_verdict_cache_hits_total", "counter",
+	    "Model verdict cache lookups that found the answer.");
+	prom_u64(b, "fpsensor_verdict_cache_hits_total", NULL,
+	    t->model_cache_hits);
+	prom_family(b, "fpsensor_inference_batch_size", "histogram",
+	    "Rows per XGBoost scoring call (both heads score the same "
+	    "rows).");
+	prom_histogram(b, "fpsensor_inference_batch_size",
+	    model_set_batch_bounds, t->model_batch_hist,
+	    MODEL_SET_BATCH_BUCKETS, (double)t->model_rows);
+	prom_family(b, "fpsensor_verdict_latency_seconds", "histogram",
+	    "From a flow's end to its verdict being made, model scoring "
+	    "included.");
+	prom_histogram(b, "fpsensor_verdict_latency_seconds",
+	    model_set_lat_bounds, t->model_lat_hist, MODEL_SET_LAT_BUCKETS,
+	    (double)t->model_lat_sum_ns / 1e9);
+	render_model_counts(b, t, c, n, mr);
+}
+
 static void
 render_kafka(struct prom_buf *b, const struct sensor_counters *t)
 {
@@ -461,6 +579,7 @@ sum_into(struct sensor_counters *t, const struct sensor_counters *c)
 	for (size_t i = 0; i < n; i++)
 		dst[i] += src[i];
 	t->n_an = c->n_an;		/* every worker runs the same ones */
+	t->has_models |= c->has_models;
 	memcpy(t->an_names, c->an_names, sizeof(t->an_names));
 	sum_kafka(t, c);
 }
@@ -499,6 +618,8 @@ render(struct prom_buf *b, void *arg)
 	    offsetof(struct sensor_counters, kernel_drops));
 	render_totals(b, &t);
 	render_verdicts(b, &t, &c[0], sm->rl->rules_info);
+	if (t.has_models)
+		render_models(b, &t, c, n, sm->rl->rules_info);
 	render_reloads(b, sm->rl);
 	if (sm->kafka != NULL) {
 		pthread_mutex_lock(&sm->kafka->lock);

@@ -19,14 +19,11 @@
  * itself once per poll of its ring (is_pushed), outside the packet path,
  * and a scrape reads that copy (at most one poll, ~LIVE_POLL_MS, old).
  *
- * Verdicts by result are a pipeline's counters and come with the feed;
- * reloads and the rules versions are process-wide (struct
- * metrics_reloads).  Model metrics are not here: that module keeps
- * its own counters (a snapshot or atomics safe to read from the metrics
- * thread), writes a metrics_collect_fn with lib/prom.h under the names
- * agreed in CONTRACTS (fpsensor_model_info, ...), and registers it in
- * sensor/main.c with metrics_http_register(mh, fn, arg) (a no-op without
- * --metrics). */
+ * Verdicts by result and the model counters (cache, disagreements,
+ * batch sizes, verdict latency, opinions by version and role: struct
+ * model_counters of the pipeline's model set) are a pipeline's counters
+ * and come with the feed, summed over the workers; reloads and the rules
+ * and model versions are process-wide (struct metrics_reloads). */
 #ifndef FP_SENSOR_METRICS_H
 #define FP_SENSOR_METRICS_H
 
@@ -64,12 +61,22 @@ struct sensor_counters {
 	uint64_t	 records_failed;	/* refused or too big */
 	uint64_t	 anomalies[FP_METRICS_MAX_AN];	/* by an_names */
 	uint64_t	 verdicts[METRICS_N_VERDICT];
+	/* Models (struct model_counters, the worker's set's caches). */
+	uint64_t	 model_cache_hits, model_cache_lookups;
+	uint64_t	 model_compared[MODEL_N_ROLES];
+	uint64_t	 model_disagree[MODEL_N_ROLES];	/* client family */
+	uint64_t	 model_batch_hist[MODEL_SET_BATCH_BUCKETS + 1];
+	uint64_t	 model_rows;
+	uint64_t	 model_lat_hist[MODEL_SET_LAT_BUCKETS + 1];
+	uint64_t	 model_lat_sum_ns;
 	bool		 has_kafka;	/* the above are summed */
 	uint64_t	 kafka_queue_depth, kafka_delivered, kafka_errors;
 	uint64_t	 kafka_spool_bytes, kafka_spool_dropped;
 	const char	*an_names[FP_METRICS_MAX_AN];	/* running analyzers */
 	unsigned	 n_an;
 	char		 model_version[FP_METRICS_VERSION_MAX];
+	bool		 has_models;
+	struct model_version_count model_versions[MODEL_SET_MAX_VERSIONS];
 };
 
 /* Where a worker's counters live; all borrowed, read by collect. */

@@ -12,10 +12,15 @@
  *
  * Scoring goes through one LRU verdict cache per model, keyed by the
  * hash of the flow's ja4_r: identical ja4_r gives an identical feature
- * vector, so a cache hit is exact.  A miss scores one row (both heads)
- * through the model's reused scorer; nothing is allocated by fpsensor
- * per row.  Records are written when flows end, in that order; scoring
- * a row at once keeps that order (see fpsensor(8), MODELS).
+ * vector, so a cache hit is exact.  A miss queues the row (its features
+ * computed at once) in the model's batch of up to MODEL_SET_BATCH rows;
+ * the caller scores every queued row with model_set_run() (one XGBoost
+ * call per head and model) and then reads each answer.  The caller
+ * holds the records whose answers are queued, and those after them, and
+ * writes them in their order after the run: records still leave in the
+ * order their flows ended (sensor/pipeline.h; fpsensor(8), MODELS).
+ * Nothing is allocated by fpsensor per row: each model's batch, scorer
+ * and its proxy DMatrix are made when the set loads.
  *
  * Reload: model_set_load() builds a whole new set beside the running
  * one; the caller swaps pointers and frees the old set.  Counters live in
@@ -36,7 +41,10 @@ enum model_role { MODEL_PRIMARY, MODEL_CANDIDATE, MODEL_SHADOW,
 	MODEL_N_ROLES };
 
 #define MODEL_SET_CACHE		4096	/* verdict cache entries per model */
+#define MODEL_SET_BATCH_BUCKETS	7	/* bounds of the batch size histogram */
+#define MODEL_SET_LAT_BUCKETS	14	/* bounds of the latency histogram */
 #define MODEL_SET_MAX_VERSIONS	8	/* versions counted by --stats */
+#define MODEL_SET_BATCH		32	/* rows queued per model, at most */
 
 /* One model's answer for one ClientHello.  Strings are borrowed from the
  * model: valid while its set is in use. */
@@ -53,6 +61,7 @@ struct model_version_count {
 	char		 version[64];
 	uint64_t	 decided;	/* verdicts it made */
 	uint64_t	 shadowed;	/* flows scored as shadow */
+	uint64_t	 by_role[MODEL_N_ROLES];	/* opinions given */
 };
 
 /* Cumulative over reloads. */
@@ -68,13 +77,41 @@ struct model_counters {
 	uint64_t	 disagree_client[MODEL_N_ROLES];
 	uint64_t	 disagree_os[MODEL_N_ROLES];
 	uint64_t	 reloads, reloads_failed;
+	/* Rows per scoring call (both heads score the same rows), and
+	 * from a flow's end to its verdict (ns), as histograms: counts
+	 * per bucket of model_set_batch_bounds / model_set_lat_bounds, the
+	 * last one above them. */
+	uint64_t	 batch_hist[MODEL_SET_BATCH_BUCKETS + 1];
+	uint64_t	 lat_hist[MODEL_SET_LAT_BUCKETS + 1];
+	uint64_t	 lat_sum_ns;
 	struct model_version_count version[MODEL_SET_MAX_VERSIONS];
 };
+
+extern const double model_set_batch_bounds[MODEL_SET_BATCH_BUCKETS];
+extern const double model_set_lat_bounds[MODEL_SET_LAT_BUCKETS];	/* s */
+
+/* Count one verdict made ns after its flow ended. */
+void	model_counters_latency(struct model_counters *c, uint64_t ns);
+
+struct model_batch;
 
 struct model_slot {
 	struct model		*m;		/* NULL: role unused */
 	struct model_scorer	*s;
 	struct verdict_cache	*cache;
+	struct model_batch	*b;		/* rows queued for scoring */
+};
+
+/* One model's answer asked for: known at once (a cache hit), queued, or
+ * none (no such model, a ja4_r the extractor refused). */
+enum model_ticket_state { MODEL_TICKET_NONE, MODEL_TICKET_READY,
+	MODEL_TICKET_QUEUED };
+
+struct model_ticket {
+	uint8_t		 state;		/* enum model_ticket_state */
+	uint8_t		 row;		/* QUEUED: the row in the batch */
+	uint8_t		 client_class, os_class;	/* READY */
+	float		 client_prob, os_prob;
 };
 
 struct model_set_config {
@@ -110,21 +147,46 @@ void	model_set_free(struct model_set *ms);
 enum model_role	model_set_pick(const struct model_set *ms, int ip_version,
 		    const uint8_t *addr);
 
-/* Score ja4_r s[0..len) with the model of role r, through its cache.
- * False (out->is_set false) when r has no model or the row could not be
- * scored (counted). */
-bool	model_set_score(struct model_set *ms, enum model_role r,
-	    const char *s, size_t len, struct model_opinion *out);
+/* Ask model r for its answer on ja4_r s[0..len) into *t: from the cache,
+ * or queued (the same ja4_r already queued shares its row, counted as a
+ * cache hit).  The model's batch must not be full (model_set_full()).
+ * Returns t's state. */
+enum model_ticket_state model_set_request(struct model_set *ms,
+	    enum model_role r, const char *s, size_t len,
+	    struct model_ticket *t);
+
+/* Whether some model's batch is full: run it before the next request. */
+bool	model_set_full(const struct model_set *ms);
+
+/* Score every queued row of every model, both heads, in one call per head
+ * and model, and put the answers in the caches.  The answers stay
+ * readable by model_set_answer() until model_set_clear(). */
+void	model_set_run(struct model_set *ms);
+
+/* The answer of ticket t of model r (READY, or QUEUED after
+ * model_set_run()).  False (out->is_set false) when there is none: no
+ * model, refused ja4_r, or the scoring failed (counted). */
+bool	model_set_answer(struct model_set *ms, enum model_role r,
+	    const struct model_ticket *t, struct model_opinion *out);
+
+/* Empty every batch (after the answers were read). */
+void	model_set_clear(struct model_set *ms);
 
 /* Count that o, of role r, was compared with the primary's p. */
 void	model_set_compare(struct model_set *ms, enum model_role r,
 	    const struct model_opinion *p, const struct model_opinion *o);
 
-/* Count a verdict made (decided) or a shadow score by version. */
-void	model_set_count(struct model_set *ms, const char *version,
-	    bool decided);
+/* Count an opinion of version, given in role r (primary or candidate:
+ * a verdict made; shadow: scored beside it). */
+void	model_set_count(struct model_set *ms, enum model_role r,
+	    const char *version);
 
 const char *model_set_version(const struct model_set *ms, enum model_role r);
+
+/* Add src, and the caches of ms (may be NULL), into dst: the counters of
+ * several workers, summed (versions merged by name). */
+void	model_counters_add(struct model_counters *dst,
+	    const struct model_counters *src, const struct model_set *ms);
 
 /* key=value lines for --stats; ms may be NULL (counters only). */
 void	model_counters_print(const struct model_counters *c,

@@ -16,6 +16,26 @@
 
 #define RECORD_SCHEMA_VERSION	1
 
+/* A record held for the models' batch: what its verdict needs. */
+struct pending_rec {
+	struct flow		 f;
+	struct evidence		 ev;		/* strings in bytes[] */
+	struct verdict_tickets	 tk;
+	struct json		 j;		/* the record so far */
+	size_t			 off;		/* its bytes in bytes[] */
+	uint64_t		 t0;
+	uint8_t			 type;
+};
+
+struct pipeline_pending {
+	struct pending_rec	 rec[PIPELINE_PENDING];
+	size_t			 n, used;
+	char			 bytes[PIPELINE_PENDING_BYTES];
+	char			 out[PIPELINE_RECORD_MAX];
+};
+
+static uint64_t	mono_ns(void);
+
 static void pipeline_flow_end(void *arg, struct flow *f, enum flow_end why);
 static void pipeline_emit(struct pipeline *p, struct flow *f,
     enum flow_end why);
@@ -70,6 +90,13 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 	}
 	p->verdict.rules = cfg->rules;
 	p->verdict.models = cfg->models;
+	if (cfg->models != NULL && (p->pend = calloc(1,
+	    sizeof(*p->pend))) == NULL) {
+		int e = errno;
+		pipeline_free(p);
+		errno = e;
+		return -1;
+	}
 	p->an.frags = &p->frags;
 	p->an.p0f = cfg->p0f;
 	p->an.ndpi = cfg->ndpi;
@@ -91,6 +118,8 @@ pipeline_free(struct pipeline *p)
 	p->an.app = NULL;
 	slab_free(&p->frags.slab);
 	verdict_ctx_free(&p->verdict);
+	free(p->pend);
+	p->pend = NULL;
 	free(p->rec);
 	p->flows = NULL;
 	p->rec = NULL;
@@ -310,6 +339,7 @@ void
 pipeline_finish(struct pipeline *p)
 {
 	flow_flush(p->flows, FLOW_END_EOF);
+	pipeline_flush(p);
 }
 
 void
@@ -325,6 +355,7 @@ void
 pipeline_shutdown(struct pipeline *p)
 {
 	flow_flush(p->flows, FLOW_END_SHUTDOWN);
+	pipeline_flush(p);
 }
 
 /* An endpoint: its address (pseudonymized with a key) and port, then the
@@ -391,21 +422,40 @@ record_flow(struct pipeline *p, const struct flow *f, enum flow_end why,
 		json_bool(j, "midstream", true);
 }
 
-/* The "verdict" member: the analyzers' evidence, judged; then what it
- * showed is kept for the client's later flows. */
-static void
-record_verdict(struct pipeline *p, const struct flow *f, struct json *j)
+static uint64_t
+mono_ns(void)
 {
-	struct evidence ev;
-	struct verdict vd;
+	struct timespec ts;
 
-	memset(&ev, 0, sizeof(ev));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+gather_evidence(struct pipeline *p, const struct flow *f,
+    struct evidence *ev)
+{
+	memset(ev, 0, sizeof(*ev));
 	for (size_t i = 0; i < p->n_an; i++)
 		if (p->an_list[i]->evidence != NULL)
-			p->an_list[i]->evidence(an_state(p, f, i), &p->an,
-			    &ev);
-	if (!verdict_eval(&p->verdict, &ev, f, &vd))
+			p->an_list[i]->evidence(an_state(p, f, i), &p->an, ev);
+}
+
+/* The "verdict" member: the evidence judged with the model answers of
+ * tk; then what it showed is kept for the client's later flows.  With
+ * models, the time from t0 (the flow's end) to the verdict is counted. */
+static void
+record_verdict(struct pipeline *p, const struct flow *f,
+    const struct evidence *ev, const struct verdict_tickets *tk,
+    struct json *j, uint64_t t0)
+{
+	struct verdict vd;
+
+	if (!(tk != NULL ? verdict_eval_tickets(&p->verdict, ev, f, tk, &vd) :
+	    verdict_eval(&p->verdict, ev, f, &vd)))
 		return;
+	if (p->verdict.models != NULL)
+		model_counters_latency(p->verdict.models->c, mono_ns() - t0);
 	verdict_json(&p->verdict, &vd, j);
 	verdict_remember(&p->verdict, &vd, f);
 }
@@ -432,13 +482,172 @@ count_anomalies(const char *rec, size_t from, size_t to)
 	return n;
 }
 
+/* The "sensor" member, the closing brace, and the record out. */
+static void
+record_write(struct pipeline *p, struct json *j, enum fp_rec_type type)
+{
+	size_t len;
+
+	if (!p->deterministic) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		json_obj_open(j, "sensor");
+		json_str(j, "version", PACKAGE_VERSION);
+		json_time_us(j, "emitted_at", (uint64_t)now.tv_sec * 1000000 +
+		    (uint64_t)now.tv_nsec / 1000);
+		json_obj_close(j);
+	}
+	json_obj_close(j);
+	if ((len = json_finish(j)) == 0) {
+		p->stats.records_too_big++;
+		return;
+	}
+	if (output_write(p->out, j->buf, len) != 0) {
+		p->stats.records_failed++;
+	} else {
+		p->stats.records++;
+		p->stats.records_type[type]++;
+	}
+}
+
+/* Give back what f's analyzers and streams hold. */
+static void
+release_flow(struct pipeline *p, struct flow *f)
+{
+	for (size_t i = 0; i < p->n_an; i++)
+		if (p->an_list[i]->end != NULL)
+			p->an_list[i]->end(an_state(p, f, i), &p->an);
+	stream_close(&p->streams, &f->stream[0]);
+	stream_close(&p->streams, &f->stream[1]);
+	f->flags |= FLOW_F_EMITTED;
+}
+
+static size_t
+ev_bytes(const struct evidence *ev)
+{
+	return ev->ja4.len + ev->ja4_r.len + ev->ja3_hash.len + ev->alpn.len +
+	    ev->user_agent.len + ev->header_order.len + ev->p0f_http.len;
+}
+
+/* Copy e's bytes to *at and point e there. */
+static void
+ev_move(struct ev_str *e, char **at)
+{
+	if (e->len == 0)
+		return;
+	memcpy(*at, e->s, e->len);
+	e->s = *at;
+	*at += e->len;
+}
+
+/* Hold the record begun in j (f's, evidence ev, answers tk) until the
+ * models' batch is run; the caller made room. */
+static void
+hold(struct pipeline *p, const struct flow *f, const struct evidence *ev,
+    const struct verdict_tickets *tk, const struct json *j,
+    enum fp_rec_type type, uint64_t t0)
+{
+	struct pipeline_pending *q = p->pend;
+	struct pending_rec *r = &q->rec[q->n++];
+	char *at = q->bytes + q->used;
+
+	r->f = *f;
+	r->ev = *ev;
+	r->tk = *tk;
+	r->j = *j;
+	r->t0 = t0;
+	r->type = (uint8_t)type;
+	r->off = q->used;
+	memcpy(at, j->buf, j->len);
+	at += j->len;
+	ev_move(&r->ev.ja4, &at);
+	ev_move(&r->ev.ja4_r, &at);
+	ev_move(&r->ev.ja3_hash, &at);
+	ev_move(&r->ev.alpn, &at);
+	ev_move(&r->ev.user_agent, &at);
+	ev_move(&r->ev.header_order, &at);
+	ev_move(&r->ev.p0f_http, &at);
+	q->used = (size_t)(at - q->bytes);
+}
+
+bool
+pipeline_holds(const struct pipeline *p)
+{
+	return p->pend != NULL && p->pend->n > 0;
+}
+
+uint64_t
+pipeline_held_ns(const struct pipeline *p)
+{
+	return pipeline_holds(p) ? mono_ns() - p->pend->rec[0].t0 : 0;
+}
+
+void
+pipeline_flush(struct pipeline *p)
+{
+	struct pipeline_pending *q = p->pend;
+
+	if (q == NULL || q->n == 0)
+		return;
+	model_set_run(p->verdict.models);
+	for (size_t i = 0; i < q->n; i++) {
+		struct pending_rec *r = &q->rec[i];
+
+		memcpy(q->out, q->bytes + r->off, r->j.len);
+		r->j.buf = q->out;
+		record_verdict(p, &r->f, &r->ev, &r->tk, &r->j, r->t0);
+		record_write(p, &r->j, (enum fp_rec_type)r->type);
+	}
+	model_set_clear(p->verdict.models);
+	q->n = 0;
+	q->used = 0;
+}
+
+/*
+ * The verdict of f's record begun in j: at once, unless a model answer it
+ * needs is queued for the next batch, or records are held already (they
+ * leave in order): then the record is held (true), written by
+ * pipeline_flush() when the batch is full, at the end of a read, before
+ * a reload and at the end of the input.
+ */
+static bool
+verdict_or_hold(struct pipeline *p, const struct flow *f, struct json *j,
+    enum fp_rec_type type, uint64_t t0)
+{
+	struct pipeline_pending *q = p->pend;
+	struct verdict_tickets tk;
+	struct evidence ev;
+	size_t need;
+
+	gather_evidence(p, f, &ev);
+	if (q == NULL || p->verdict.models == NULL) {
+		record_verdict(p, f, &ev, NULL, j, t0);
+		return false;
+	}
+	need = j->len + ev_bytes(&ev);
+	if (q->n == PIPELINE_PENDING || q->used + need >
+	    PIPELINE_PENDING_BYTES)
+		pipeline_flush(p);
+	if (need > PIPELINE_PENDING_BYTES) {	/* never fits: at once */
+		record_verdict(p, f, &ev, NULL, j, t0);
+		return false;
+	}
+	if (!verdict_request(&p->verdict, &ev, f, &tk) && q->n == 0) {
+		record_verdict(p, f, &ev, &tk, j, t0);
+		return false;
+	}
+	hold(p, f, &ev, &tk, j, type, t0);
+	return true;
+}
+
 /* Write f's record and give back what its analyzers hold. */
 static void
 pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 {
 	struct json j;
-	size_t len;
 	enum fp_rec_type type = FP_REC_OTHER;
+	uint64_t t0 = p->verdict.models != NULL ? mono_ns() : 0;
 
 	json_init(&j, p->rec, PIPELINE_RECORD_MAX);
 	json_obj_open(&j, NULL);
@@ -458,35 +667,15 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 		if (p->an_type[i] > type)
 			type = p->an_type[i];
 	}
-	if (p->verdict.rules != NULL)
-		record_verdict(p, f, &j);
-	if (!p->deterministic) {
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		json_obj_open(&j, "sensor");
-		json_str(&j, "version", PACKAGE_VERSION);
-		json_time_us(&j, "emitted_at", (uint64_t)now.tv_sec * 1000000 +
-		    (uint64_t)now.tv_nsec / 1000);
-		json_obj_close(&j);
-	}
-	json_obj_close(&j);
-	for (size_t i = 0; i < p->n_an; i++)
-		if (p->an_list[i]->end != NULL)
-			p->an_list[i]->end(an_state(p, f, i), &p->an);
-	stream_close(&p->streams, &f->stream[0]);
-	stream_close(&p->streams, &f->stream[1]);
-	f->flags |= FLOW_F_EMITTED;
-	if ((len = json_finish(&j)) == 0) {
-		p->stats.records_too_big++;
+	if (p->verdict.rules != NULL && verdict_or_hold(p, f, &j, type, t0)) {
+		release_flow(p, f);
+		if (p->pend->n == PIPELINE_PENDING ||
+		    model_set_full(p->verdict.models))
+			pipeline_flush(p);
 		return;
 	}
-	if (output_write(p->out, p->rec, len) != 0) {
-		p->stats.records_failed++;
-	} else {
-		p->stats.records++;
-		p->stats.records_type[type]++;
-	}
+	release_flow(p, f);
+	record_write(p, &j, type);
 }
 
 /* The flow table lets a flow go: write its record unless that was done

@@ -2,7 +2,17 @@
  *
  * One pipeline per worker, single-threaded.  All memory (flow table,
  * analyzer state, stream buffers, record buffer) is allocated by
- * pipeline_init(); pipeline_packet() allocates nothing. */
+ * pipeline_init(); pipeline_packet() allocates nothing.
+ *
+ * With models, a record whose verdict needs a model answer the cache
+ * lacks is held, with every record after it, while its row waits in the
+ * model's batch (sensor/model_set.h); pipeline_flush() scores the batch in
+ * one call and writes the held records in their order.  It runs when a
+ * batch or the hold is full, at pipeline_finish() and
+ * pipeline_shutdown(), and must be called by the capture loop at the end
+ * of each read (live: after every poll of the ring, and when the oldest
+ * held record has waited a few ms: pipeline_held_ns()) and before the
+ * rules or models are swapped. */
 #ifndef FP_SENSOR_PIPELINE_H
 #define FP_SENSOR_PIPELINE_H
 
@@ -21,6 +31,8 @@
 
 #define PIPELINE_MAX_ANALYZERS	16
 #define PIPELINE_RECORD_MAX	(64u * 1024)
+#define PIPELINE_PENDING	64	/* records held for a model batch */
+#define PIPELINE_PENDING_BYTES	(256u * 1024)	/* their bytes so far */
 
 struct pipeline_config {
 	struct flow_config	 flow;
@@ -42,6 +54,8 @@ struct pipeline_config {
 	uint64_t		 client_window_us;
 };
 
+struct pipeline_pending;
+
 struct pipeline {
 	struct flow_table	*flows;
 	struct stream_pool	 streams;
@@ -57,6 +71,7 @@ struct pipeline {
 	struct verdict_ctx	 verdict;	/* .rules, .models swapped on
 						 * reload */
 	char			*rec;		/* PIPELINE_RECORD_MAX */
+	struct pipeline_pending	*pend;		/* NULL: no models */
 	bool			 deterministic;
 	uint64_t		 run_id;
 	uint64_t		 now_us;	/* latest packet time */
@@ -70,6 +85,15 @@ int	pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 /* Process one captured frame of link type dlt. */
 void	pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 	    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+
+/* Write the records held for the models' batch (see top). */
+void	pipeline_flush(struct pipeline *p);
+
+/* Whether records are held for the models' batch. */
+bool	pipeline_holds(const struct pipeline *p);
+
+/* How long the oldest held record has waited, in ns (0: none held). */
+uint64_t pipeline_held_ns(const struct pipeline *p);
 
 /* End every open flow (records written, reason "eof"). */
 void	pipeline_finish(struct pipeline *p);

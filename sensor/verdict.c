@@ -252,32 +252,58 @@ eval_client(struct verdict_ctx *v, const struct flow *f, struct verdict *vd)
 	}
 }
 
-/* The flow's ClientHello scored by the model that decides for its client
- * (primary or candidate), and by the shadow; disagreements with the
- * primary are counted. */
+bool
+verdict_request(struct verdict_ctx *v, const struct evidence *ev,
+    const struct flow *f, struct verdict_tickets *tk)
+{
+	struct model_set *ms = v->models;
+	const char *s = ev->ja4_r.s;
+	size_t len = ev->ja4_r.len;
+	bool queued = false;
+
+	memset(tk, 0, sizeof(*tk));
+	tk->is_asked = true;
+	if (v->rules == NULL || ms == NULL || !(ev->have & EV_TLS) || len == 0)
+		return false;
+	tk->role = model_set_pick(ms, f->key.ip_version,
+	    f->key.addr[f->client]);
+	if (model_set_request(ms, tk->role, s, len, &tk->t[tk->role]) ==
+	    MODEL_TICKET_NONE)
+		return false;
+	if (tk->role == MODEL_CANDIDATE)
+		model_set_request(ms, MODEL_PRIMARY, s, len,
+		    &tk->t[MODEL_PRIMARY]);
+	model_set_request(ms, MODEL_SHADOW, s, len, &tk->t[MODEL_SHADOW]);
+	for (int r = 0; r < MODEL_N_ROLES; r++)
+		queued |= tk->t[r].state == MODEL_TICKET_QUEUED;
+	return queued;
+}
+
+/* The flow's ClientHello as judged by the model that decides for its
+ * client (primary or candidate), and by the shadow, from the answers
+ * asked for in tk; disagreements with the primary are counted. */
 static void
-eval_model(struct verdict_ctx *v, const struct evidence *ev,
-    const struct flow *f, struct verdict *vd)
+eval_model(struct verdict_ctx *v, const struct verdict_tickets *tk,
+    struct verdict *vd)
 {
 	struct model_set *ms = v->models;
 	struct model_opinion prim;
 	const struct model_opinion *p = &vd->model;
-	enum model_role r;
+	enum model_role r = tk->role;
 
-	r = model_set_pick(ms, f->key.ip_version, f->key.addr[f->client]);
-	if (!model_set_score(ms, r, ev->ja4_r.s, ev->ja4_r.len, &vd->model))
+	if (!model_set_answer(ms, r, &tk->t[r], &vd->model))
 		return;
-	model_set_count(ms, vd->model.version, true);
+	model_set_count(ms, r, vd->model.version);
 	if (r == MODEL_CANDIDATE) {
 		p = &prim;
-		if (model_set_score(ms, MODEL_PRIMARY, ev->ja4_r.s,
-		    ev->ja4_r.len, &prim))
+		if (model_set_answer(ms, MODEL_PRIMARY, &tk->t[MODEL_PRIMARY],
+		    &prim))
 			model_set_compare(ms, r, &prim, &vd->model);
 	}
-	if (!model_set_score(ms, MODEL_SHADOW, ev->ja4_r.s, ev->ja4_r.len,
+	if (!model_set_answer(ms, MODEL_SHADOW, &tk->t[MODEL_SHADOW],
 	    &vd->shadow))
 		return;
-	model_set_count(ms, vd->shadow.version, false);
+	model_set_count(ms, MODEL_SHADOW, vd->shadow.version);
 	model_set_compare(ms, MODEL_SHADOW, p, &vd->shadow);
 }
 
@@ -410,14 +436,30 @@ bool
 verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
     const struct flow *f, struct verdict *vd)
 {
+	struct verdict_tickets tk;
+	bool rc;
+
+	if (!verdict_request(v, ev, f, &tk))
+		return verdict_eval_tickets(v, ev, f, &tk, vd);
+	model_set_run(v->models);
+	rc = verdict_eval_tickets(v, ev, f, &tk, vd);
+	model_set_clear(v->models);
+	return rc;
+}
+
+bool
+verdict_eval_tickets(struct verdict_ctx *v, const struct evidence *ev,
+    const struct flow *f, const struct verdict_tickets *tk,
+    struct verdict *vd)
+{
 	const struct verdict_part *c = &vd->client, *u = &vd->claim;
 
 	if (v->rules == NULL || ev->have == 0)
 		return false;
 	memset(vd, 0, sizeof(*vd));
 	eval_own(v, ev, vd);
-	if (v->models != NULL && (ev->have & EV_TLS) && ev->ja4_r.len > 0)
-		eval_model(v, ev, f, vd);
+	if (v->models != NULL && tk->is_asked)
+		eval_model(v, tk, vd);
 	model_client(vd);
 	eval_client(v, f, vd);
 	check(vd, VERDICT_UA_VS_TLS, u->family, u->from_flow, tls_side(vd),

@@ -118,8 +118,29 @@ struct verdict {
 	struct model_opinion	 shadow;
 };
 
-/* The verdict of flow f from its evidence.  False when there is nothing
- * to say (no rules, or no evidence): no verdict object then. */
+/* The model answers a flow's verdict asks for (sensor/model_set.h):
+ * asked when its record is made, read when its verdict is. */
+struct verdict_tickets {
+	enum model_role		 role;		/* the deciding model */
+	bool			 is_asked;
+	struct model_ticket	 t[MODEL_N_ROLES];
+};
+
+/* Ask the models for f's answers into *tk (nothing without models or a
+ * ClientHello).  True when one is queued: run the models' batch
+ * (model_set_run()) before verdict_eval_tickets() reads it. */
+bool	verdict_request(struct verdict_ctx *v, const struct evidence *ev,
+	    const struct flow *f, struct verdict_tickets *tk);
+
+/* The verdict of flow f from its evidence and the model answers of tk.
+ * False when there is nothing to say (no rules, or no evidence): no
+ * verdict object then. */
+bool	verdict_eval_tickets(struct verdict_ctx *v,
+	    const struct evidence *ev, const struct flow *f,
+	    const struct verdict_tickets *tk, struct verdict *out);
+
+/* Both at once, scoring a queued row at once: for a caller that holds
+ * no other row in the models' batches. */
 bool	verdict_eval(struct verdict_ctx *v, const struct evidence *ev,
 	    const struct flow *f, struct verdict *out);
 

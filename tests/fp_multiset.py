@@ -4,9 +4,10 @@ files as multisets, each record reduced to what does not depend on timing
 or on how the capture ended: identifiers, times, durations, latencies,
 packet and byte counts, end_reason and the sensor member are left out, and
 so is the verdict: it weighs what the client's other flows showed, and
-live workers each keep their own client table (models, too, judge in one
-worker only), so it is a judgement on the flows a worker saw, not a
-fingerprint of the packets.
+live workers each keep their own client table, so it is a judgement on
+the flows a worker saw, not a fingerprint of the packets (the model's
+answers alone, a function of the ClientHello, are compared by
+tests/live_models.sh).
 Prints the count of each side and the first differences; exit 0 when the
 multisets are equal, 1 when not."""
 import collections

@@ -69,8 +69,9 @@ check "skipped by reason" contains "$TMP/m1.txt" \
 check "records by type" contains "$TMP/m1.txt" 'fpsensor_records_total{type="dns"}'
 check "anomalies by analyzer" contains "$TMP/m1.txt" \
     'fpsensor_anomalies_total{analyzer="tls"}'
-check "verdicts by result" contains "$TMP/m1.txt" \
-    'fpsensor_verdicts_total{model_version="none",result="spoof"}'
+check "verdicts by result" grep -Eq \
+    '^fpsensor_verdicts_total\{model_version="[^"]+",result="spoof"\} ' \
+    "$TMP/m1.txt"
 check "rules_info of the tls database" grep -q \
     '^fpsensor_rules_info{database="tls",version="[^"]*"} 1$' "$TMP/m1.txt"
 check "promtool check metrics" sh -c "promtool check metrics \
@@ -104,6 +105,19 @@ for w in 0 1; do
 	    "$TMP/m2.txt")" = "$(stat_of "$TMP/a.err" "worker${w}_kernel_drops")"
 done
 check "--stats: rules_reloads=1" contains "$TMP/a.err" "rules_reloads=1"
+# The models of both workers (the source tree's by default), summed over
+# them in one scrape: a latency per verdict, rows scored out of lookups.
+if grep -q '^model_primary=' "$TMP/a.err"; then
+	check "models: verdict_latency_seconds_count = verdicts_total" test \
+	    "$(sum_of "$TMP/m2.txt" fpsensor_verdict_latency_seconds_count)" = \
+	    "$(sum_of "$TMP/m2.txt" fpsensor_verdicts_total)" -a \
+	    "$(sum_of "$TMP/m2.txt" fpsensor_verdicts_total)" -gt 0
+	rows=$(sum_of "$TMP/m2.txt" fpsensor_inference_batch_size_sum)
+	look=$(sum_of "$TMP/m2.txt" fpsensor_verdict_cache_lookups_total)
+	hits=$(sum_of "$TMP/m2.txt" fpsensor_verdict_cache_hits_total)
+	check "models: rows scored $rows = lookups $look - hits $hits" test \
+	    "$rows" -gt 0 -a "$rows" = $((look - hits))
+fi
 
 # Kafka (librdkafka's mock cluster on the capture namespace's loopback):
 # the output thread's delivery counters.  DNS flows only, ended by the

@@ -229,8 +229,79 @@ done
 check "  verdicts sum to --stats verdicts ($n_v)" contains "$TMP/linger.err" \
     "verdicts=$n_v"
 check "  some verdicts in this capture" test "$n_v" -gt 0
+# The model families (the source tree's model is the default here), equal
+# to what --stats prints at the exit.
+if [ -n "$mv" ]; then
+	stat() { sed -n "s/^$1=//p" "$TMP/linger.err"; }
+	metric() { sed -n "s/^$1 //p" "$TMP/linger.txt"; }
+	for x in "verdict_cache_lookups_total model_cache_lookups" \
+	    "verdict_cache_hits_total model_cache_hits" \
+	    "inference_batch_size_count model_batches" \
+	    "inference_batch_size_sum model_rows" \
+	    "verdict_latency_seconds_count verdicts" \
+	    "model_scored_total{version=\"$mv\",role=\"primary\"} model_verdicts.$mv" \
+	    'reloads_total{what="models",result="failed"} model_reloads_failed'; do
+		set -- $x
+		check "fpsensor_$1 = --stats $2 ($(stat "$2"))" \
+		    test -n "$(stat "$2")" -a "$(metric "fpsensor_$1")" = "$(stat "$2")"
+	done
+	check "  model rows scored in this capture" test "$(stat model_rows)" -gt 0
+	check "  verdict latency: every bucket count counted, sum > 0" \
+	    "$PYTHON" -c '
+import re, sys
+t = open(sys.argv[1]).read()
+b = [int(x) for x in re.findall(r"^fpsensor_verdict_latency_seconds_bucket"
+                                 r"\{le=\"[^\"]+\"\} (\d+)$", t, re.M)]
+s = float(re.search(r"^fpsensor_verdict_latency_seconds_sum (\S+)$", t,
+                    re.M).group(1))
+assert len(b) == 15 and b == sorted(b) and b[-1] > 0 and s > 0, (b, s)' \
+	    "$TMP/linger.txt"
+else
+	echo "SKIP model families: no model in this build"
+fi
 check "every family served is in deploy/.../metrics.txt, labels as listed" \
     prom_listed "$TMP/m1.txt" "$TMP/linger.txt"
+
+# Candidate and shadow: both versions visible, disagreements with the
+# primary equal --stats (v2: v1 with other class names for two classes).
+if [ -n "$mv" ] && [ -d "$top_srcdir/models/$mv" ]; then
+	MD="$TMP/models"
+	mkdir -p "$MD"
+	cp -r "$top_srcdir/models/$mv" "$MD/a"
+	cp -r "$top_srcdir/models/$mv" "$MD/b"
+	"$PYTHON" - "$MD/b/client.yaml" <<'PY'
+import re, sys
+p = sys.argv[1]
+t = open(p).read()
+t = t.replace("chrome", "chrome_b", 1).replace("firefox", "firefox_b", 1)
+open(p, "w").write(t)
+PY
+	"$FPSENSOR" -r "$PCAPS/demo.pcap" -o /dev/null -v --metrics 127.0.0.1:0 \
+	    --stats --metrics-linger 60 --model-dir "$MD" --model a \
+	    --model-candidate a --model-candidate-share 50 --model-shadow b \
+	    2>"$TMP/ab.err" &
+	AB=$!
+	PIDS="$PIDS $AB"
+	PORT=$(port_of "$TMP/ab.err")
+	poll 10 grep -q 'input ended' "$TMP/ab.err"
+	curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" >"$TMP/ab.txt"
+	kill -TERM "$AB"
+	wait "$AB"
+	ab() { sed -n "s/^$1=//p" "$TMP/ab.err"; }
+	d=$(ab model_shadow_disagreements)
+	check "disagreements_total{primary=a,other=b} = --stats (${d:-none})" \
+	    grep -qx "fpsensor_model_disagreements_total{primary=\"a\",other=\"b\"} $d" \
+	    "$TMP/ab.txt"
+	check "  some in this capture" test "${d:-0}" -gt 0
+	check "model_scored_total{b,shadow} = --stats model_shadowed.b" \
+	    grep -qx "fpsensor_model_scored_total{version=\"b\",role=\"shadow\"} $(ab model_shadowed.b)" \
+	    "$TMP/ab.txt"
+	n=$(awk '/^fpsensor_model_scored_total\{version="a",role="(primary|candidate)"\}/ { n += $2 } END { print n + 0 }' \
+	    "$TMP/ab.txt")
+	check "model_scored_total{a, primary + candidate} = --stats model_verdicts.a ($n)" \
+	    test "$n" = "$(ab model_verdicts.a)" -a "$n" -gt 0
+	check "  families listed in metrics.txt" prom_listed "$TMP/ab.txt"
+fi
 
 # Anomalies: the names the records carry, counted by analyzer.
 Q="$PCAPS/quic-go-v1-initial.pcap"
