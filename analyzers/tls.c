@@ -460,20 +460,27 @@ dec_open(struct tls_ctx *t, struct tls_flow *st,
 	    (e = tls_keylog_find(t->keylog, ch->random)) == NULL)
 		return;
 	t->n_dec_flows++;
-	if ((st->dec_slot = slab_alloc(&t->dec)) != 0)
-		tls_dec_init(slab_ptr(&t->dec, st->dec_slot), e);
+	if ((st->dec_slot = slab_alloc(&t->dec)) != 0) {
+		struct tls_dec *d = slab_ptr(&t->dec, st->dec_slot);
+
+		tls_dec_init(d, e);
+		d->early_data = ch->has_early_data;
+	}
 }
 
-/* The ServerHello chose the version and suite: derive the keys. */
+/* The ServerHello (not a HelloRetryRequest) chose the version and suite:
+ * derive the keys. */
 static void
 dec_start(struct tls_ctx *t, struct tls_flow *st,
     const struct tls_server_hello *sh)
 {
 	struct tls_dec *d = slab_ptr(&t->dec, st->dec_slot);
+	uint16_t version = sh->selected_version ? sh->selected_version :
+	    sh->legacy_version;
 
-	if (d == NULL || d->phase != TLS_DEC_WAIT || sh->is_hrr)
+	if (d == NULL || d->phase != TLS_DEC_WAIT)
 		return;
-	if (tls_dec_start(t->dec_ctx, d, st->server_version, sh->cipher,
+	if (tls_dec_start(t->dec_ctx, d, version, sh->cipher,
 	    sh->random) != 0)
 		t->n_dec_unsupported++;
 }
@@ -559,6 +566,8 @@ server_msg(struct tls_ctx *t, struct tls_flow *st, const struct tls_hs_msg *m)
 		st->hello_anoms |= t->sh.anomalies;
 		if (t->sh.is_hrr)
 			st->flags |= TLS_F_HRR;
+		else
+			dec_start(t, st, &t->sh);
 		/* The first ServerHello fingerprints the flow, a
 		 * HelloRetryRequest included (as the JA3S and JA4S
 		 * references do); the hello after it changes nothing. */
@@ -567,7 +576,6 @@ server_msg(struct tls_ctx *t, struct tls_flow *st, const struct tls_hs_msg *m)
 		st->server_version = t->sh.selected_version ?
 		    t->sh.selected_version : t->sh.legacy_version;
 		tls_render_server(t, &st->fr, &t->sh, 't');
-		dec_start(t, st, &t->sh);
 		/* TLS 1.3 encrypts the certificates: nothing more to see. */
 		if (st->server_version == 0x0304)
 			st->flags |= TLS_F_SERVER_DONE;

@@ -352,6 +352,9 @@ tls_dec_feed(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *stream,
 				d->trial = false;
 				continue;
 			}
+			if (d->early_data && d->phase == TLS_DEC_HS &&
+			    d->version == 0x0304)
+				continue;	/* 0-RTT data: not ours */
 			d->phase = TLS_DEC_FAILED;
 			break;
 		}

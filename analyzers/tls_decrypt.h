@@ -52,6 +52,8 @@ struct tls_dec {
 	uint8_t		 key_len;
 	bool		 saw_ccs;	/* TLS 1.2: encrypted from here */
 	bool		 trial;		/* TLS 1.3 without handshake secret */
+	bool		 early_data;	/* offered: 0-RTT records may come
+					 * before the Finished, skipped */
 	uint8_t		 key[32];
 	uint8_t		 iv[12];	/* TLS 1.2 GCM: the first 4 only */
 	uint8_t		 plain[TLS_DEC_PLAIN_MAX];
