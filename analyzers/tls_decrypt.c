@@ -40,9 +40,9 @@ static const struct {
 };
 
 struct tls_dec_ctx {
-	EVP_CIPHER	*cipher[AEAD_N];
-	EVP_CIPHER_CTX	*aead;
-	int		 cur;		/* cipher aead is set up for, or -1 */
+	/* One context per AEAD, set up once: a record re-keys its own
+	 * in place, so flows of different suites allocate nothing. */
+	EVP_CIPHER_CTX	*aead[AEAD_N];
 	EVP_MAC_CTX	*hmac256;
 	EVP_MAC_CTX	*hmac384;
 	EVP_KDF		*prf;
@@ -70,23 +70,24 @@ tls_dec_ctx_new(void)
 {
 	struct tls_dec_ctx *c = calloc(1, sizeof(*c));
 	EVP_MAC *mac;
-	bool ok;
+	bool ok = true;
 
 	if (c == NULL)
 		return NULL;
-	c->cur = -1;
 	mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
-	for (int i = 0; i < AEAD_N; i++)
-		c->cipher[i] = EVP_CIPHER_fetch(NULL, aead_names[i], NULL);
-	c->aead = EVP_CIPHER_CTX_new();
+	for (int i = 0; i < AEAD_N; i++) {
+		EVP_CIPHER *ci = EVP_CIPHER_fetch(NULL, aead_names[i], NULL);
+
+		c->aead[i] = EVP_CIPHER_CTX_new();
+		ok = ok && ci != NULL && c->aead[i] != NULL &&
+		    EVP_DecryptInit_ex(c->aead[i], ci, NULL, NULL, NULL) == 1;
+		EVP_CIPHER_free(ci);	/* the context holds its own */
+	}
 	c->hmac256 = mac != NULL ? hmac_new(mac, "SHA256") : NULL;
 	c->hmac384 = mac != NULL ? hmac_new(mac, "SHA384") : NULL;
 	c->prf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
 	EVP_MAC_free(mac);
-	ok = c->aead != NULL && c->hmac256 != NULL && c->hmac384 != NULL &&
-	    c->prf != NULL;
-	for (int i = 0; i < AEAD_N; i++)
-		ok = ok && c->cipher[i] != NULL;
+	ok = ok && c->hmac256 != NULL && c->hmac384 != NULL && c->prf != NULL;
 	if (!ok) {
 		tls_dec_ctx_free(c);
 		errno = ENOMEM;
@@ -101,8 +102,7 @@ tls_dec_ctx_free(struct tls_dec_ctx *c)
 	if (c == NULL)
 		return;
 	for (int i = 0; i < AEAD_N; i++)
-		EVP_CIPHER_free(c->cipher[i]);
-	EVP_CIPHER_CTX_free(c->aead);
+		EVP_CIPHER_CTX_free(c->aead[i]);
 	EVP_MAC_CTX_free(c->hmac256);
 	EVP_MAC_CTX_free(c->hmac384);
 	EVP_KDF_free(c->prf);
@@ -222,6 +222,7 @@ static long
 open_record(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *hdr,
     const uint8_t *frag, size_t n)
 {
+	EVP_CIPHER_CTX *a = c->aead[d->aead];
 	uint8_t nonce[12], aad[13];
 	size_t aad_len, explicit = 0;
 	int len = 0, fin = 0;
@@ -250,16 +251,12 @@ open_record(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *hdr,
 		aad[12] = (uint8_t)n;
 		aad_len = 13;
 	}
-	if (EVP_DecryptInit_ex(c->aead, c->cur == d->aead ? NULL :
-	    c->cipher[d->aead], NULL, d->key, nonce) != 1)
-		return c->cur = -1, -1;
-	c->cur = d->aead;
-	if (EVP_DecryptUpdate(c->aead, NULL, &len, aad, (int)aad_len) != 1 ||
-	    EVP_DecryptUpdate(c->aead, c->rec, &len, frag + explicit,
-	    (int)n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c->aead, EVP_CTRL_AEAD_SET_TAG, TAG_LEN,
+	if (EVP_DecryptInit_ex(a, NULL, NULL, d->key, nonce) != 1 ||
+	    EVP_DecryptUpdate(a, NULL, &len, aad, (int)aad_len) != 1 ||
+	    EVP_DecryptUpdate(a, c->rec, &len, frag + explicit, (int)n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(a, EVP_CTRL_AEAD_SET_TAG, TAG_LEN,
 	    (void *)(frag + explicit + n)) != 1 ||
-	    EVP_DecryptFinal_ex(c->aead, c->rec + len, &fin) != 1)
+	    EVP_DecryptFinal_ex(a, c->rec + len, &fin) != 1)
 		return -1;
 	return (long)n;
 }

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "analyzers/tls_decrypt.h"
@@ -292,6 +295,32 @@ test_dsb(bool big)
 
 /* ---- records ---------------------------------------------------------- */
 
+/* tls_decrypt.h promises no allocation per record: count OpenSSL's. */
+static long n_ossl_alloc;
+
+static void *
+count_malloc(size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	n_ossl_alloc++;
+	return malloc(n);
+}
+
+static void *
+count_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	n_ossl_alloc++;
+	return realloc(p, n);
+}
+
+static void
+count_free(void *p, const char *file, int line)
+{
+	(void)file, (void)line;
+	free(p);
+}
+
 /* Seal plaintext pt as one record with key/nonce/aad; out gets the
  * fragment (ciphertext and tag). */
 static size_t
@@ -334,6 +363,7 @@ test_tls13(struct tls_dec_ctx *c)
 	uint8_t stream[512], pt[64], nonce[12], sr[32] = { 0 };
 	size_t n = 0, m;
 	char line[256];
+	long before;
 
 	tls_keylog_init(&kl);
 	snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_0 %s %s\n",
@@ -362,9 +392,11 @@ test_tls13(struct tls_dec_ctx *c)
 		CHECK_EQ_U(m, 0x19);
 		n += 5 + m;
 	}
-	/* Fed a byte at a time, as a stream grows. */
+	/* Fed a byte at a time, as a stream grows; no allocation. */
+	before = n_ossl_alloc;
 	for (size_t len = 1; len <= n; len++)
 		tls_dec_feed(c, &d, stream, len);
+	CHECK_EQ_U(n_ossl_alloc - before, 0);
 	CHECK_EQ_U(d.plain_len, 10);
 	CHECK(memcmp(d.plain, "helloworld", 10) == 0);
 	CHECK_EQ_U(d.phase, TLS_DEC_APP);
@@ -391,8 +423,12 @@ int
 main(void)
 {
 	struct tls_dec_ctx *c;
+	bool is_counting = CRYPTO_set_mem_functions(count_malloc,
+	    count_realloc, count_free) == 1;
 
 	log_init("test_tls_keylog", LOG_LEVEL_ERROR);
+	if (!is_counting)
+		fprintf(stderr, "no OpenSSL allocation hook: not counted\n");
 	fill();
 	test_good();
 	test_bad();
@@ -403,6 +439,7 @@ main(void)
 		fprintf(stderr, "tls_dec_ctx_new failed\n");
 		return 99;
 	}
+	CHECK(!is_counting || n_ossl_alloc > 0);	/* the hook works */
 	test_tls13(c);
 	tls_dec_ctx_free(c);
 	return test_done("test_tls_keylog");
