@@ -46,8 +46,8 @@ struct tls_flow {
 };
 
 #define TLS_D_GIVEN		0x01	/* plaintext handed out */
-#define TLS_D_FAILED		0x02	/* a record failed authentication */
-#define TLS_D_DECRYPTED		0x04	/* application data decrypted */
+#define TLS_D_FAILED		0x02	/* a record failed its tag */
+#define TLS_D_DECRYPTED		0x04	/* application data read */
 
 #ifdef FP_JA4PLUS
 /* Rendered certificates, by the first 16 bytes of their DER's SHA-256:

@@ -46,7 +46,7 @@ struct tls_ctx {
 	struct tls_server_hello	 sh;
 	void			*x509;		/* struct ja4x scratch, JA4+ */
 	struct tls_cert_cache	*certs;		/* rendered JA4X by cert */
-	const struct tls_keylog	*keylog;	/* borrowed; NULL: none */
+	const struct tls_keylog	*keylog;	/* borrowed, or NULL */
 	struct slab		 dec;		/* struct tls_dec */
 	struct tls_dec_ctx	*dec_ctx;
 	/* Counters for --stats. */

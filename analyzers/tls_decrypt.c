@@ -46,7 +46,7 @@ struct tls_dec_ctx {
 	EVP_MAC_CTX	*hmac256;
 	EVP_MAC_CTX	*hmac384;
 	EVP_KDF		*prf;
-	uint8_t		 rec[TLS_RECORD_MAX_LEN];	/* one plaintext */
+	uint8_t		 rec[TLS_RECORD_MAX_LEN];	/* plaintext */
 };
 
 static EVP_MAC_CTX *

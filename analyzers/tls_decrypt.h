@@ -31,7 +31,7 @@
 
 enum tls_dec_phase {
 	TLS_DEC_WAIT,		/* no ServerHello yet */
-	TLS_DEC_HS,		/* TLS 1.3 handshake keys (or 1.2 before CCS) */
+	TLS_DEC_HS,		/* 1.3 handshake keys, 1.2 before Finished */
 	TLS_DEC_APP,		/* application keys */
 	TLS_DEC_DONE,		/* full, closed, or cannot decrypt */
 	TLS_DEC_FAILED		/* a record failed authentication */
@@ -40,9 +40,9 @@ enum tls_dec_phase {
 /* A flow's decryption state and plaintext.  Zero the head (up to plain)
  * and set keys to start. */
 struct tls_dec {
-	const struct tls_keylog_entry *keys;	/* borrowed from the table */
+	const struct tls_keylog_entry *keys;	/* borrowed: the table's */
 	uint64_t	 seq;		/* next record's sequence number */
-	uint32_t	 consumed;	/* stream bytes walked (whole records) */
+	uint32_t	 consumed;	/* stream bytes walked: records */
 	uint32_t	 plain_len;	/* bytes in plain */
 	uint16_t	 version;	/* 0x0303 or 0x0304 */
 	uint16_t	 suite;
@@ -51,11 +51,12 @@ struct tls_dec {
 	uint8_t		 hash_len;	/* 32 or 48 */
 	uint8_t		 key_len;
 	bool		 saw_ccs;	/* TLS 1.2: encrypted from here */
-	bool		 trial;		/* TLS 1.3 without handshake secret */
-	bool		 early_data;	/* offered: 0-RTT records may come
-					 * before the Finished, skipped */
+	bool		 trial;		/* 1.3: no handshake key */
+	/* Early data offered: 0-RTT records before the Finished are
+	 * skipped. */
+	bool		 early_data;
 	uint8_t		 key[32];
-	uint8_t		 iv[12];	/* TLS 1.2 GCM: the first 4 only */
+	uint8_t		 iv[12];	/* 1.2 GCM: the first 4 */
 	uint8_t		 plain[TLS_DEC_PLAIN_MAX];
 };
 

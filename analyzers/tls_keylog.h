@@ -22,7 +22,7 @@
 
 #define TLS_KEYLOG_SECRET_MAX	48
 #define TLS_KEYLOG_LINE_MAX	512	/* longer lines are refused */
-#define TLS_KEYLOG_FILE_MAX	(64u << 20)	/* bytes read from a file */
+#define TLS_KEYLOG_FILE_MAX	(64u << 20)	/* bytes read of a file */
 
 enum tls_keylog_kind {
 	TLS_KL_MASTER,		/* CLIENT_RANDOM: TLS 1.2 master secret */
@@ -35,13 +35,13 @@ enum tls_keylog_kind {
 
 struct tls_keylog_entry {
 	uint8_t	 client_random[32];
-	uint8_t	 have;			/* bit (1 << kind): secret present */
+	uint8_t	 have;			/* bit 1 << kind: held */
 	uint8_t	 len[TLS_KL_KINDS];	/* bytes of each secret */
 	uint8_t	 secret[TLS_KL_KINDS][TLS_KEYLOG_SECRET_MAX];
 };
 
 struct tls_keylog {
-	struct tls_keylog_entry	*e;	/* open addressing; have 0: empty */
+	struct tls_keylog_entry	*e;	/* open addressing */
 	size_t			 cap;	/* power of two, or 0 */
 	size_t			 n;	/* client randoms held */
 	uint64_t		 n_keys;	/* secrets loaded */

@@ -114,7 +114,7 @@ usage(FILE *fp)
 "      --anonymize-key FILE  write keyed prefix-preserving pseudonyms\n"
 "                         (Crypto-PAn) instead of IP addresses\n"
 "      --tls-keylog FILE  decrypt TLS with an NSS key log (SSLKEYLOGFILE) for\n"
-"                         the HTTP fields; a pcapng's own secrets are used too\n"
+"                         the HTTP fields (a pcapng's own secrets: always)\n"
 "      --ndpi, --no-ndpi  nDPI protocol, category and risks (default: on\n"
 "                         when built with nDPI, off with --deterministic)\n"
 "      --ndpi-packets N   packets per flow given to nDPI (default: 24)\n"
@@ -1027,8 +1027,8 @@ load_keylog(const struct options *o, struct tls_keylog *kl)
 	    err, sizeof(err)) < 0)
 		log_errx("secrets blocks: %s", err);
 	if (kl->n_refused > 0)
-		log_warnx("tls key log: %llu secrets loaded, %llu lines refused",
-		    (unsigned long long)kl->n_keys,
+		log_warnx("tls key log: %llu secrets loaded, %llu lines "
+		    "refused", (unsigned long long)kl->n_keys,
 		    (unsigned long long)kl->n_refused);
 	return o->tls_keylog_path != NULL || kl->n > 0 ? kl : NULL;
 }

@@ -15,7 +15,7 @@
 
 #include "analyzers/tls_keylog.h"
 
-#define PCAPNG_DSB_MAX	(16u << 20)	/* bytes of secrets in one block */
+#define PCAPNG_DSB_MAX	(16u << 20)	/* secrets in one block */
 
 /* Walk fp (seekable, from its start) named name; add the key log of each
  * TLSK block to kl (refused lines are logged as "NAME (secrets block at

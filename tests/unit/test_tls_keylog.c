@@ -56,7 +56,8 @@ test_good(void)
 	    "CLIENT_RANDOM %s %s\r\n"
 	    "CLIENT_TRAFFIC_SECRET_0 %s %.64s\n"
 	    "EXPORTER_SECRET %s %.64s\n"
-	    "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s",	/* no final newline */
+	    /* no final newline */
+	    "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s",
 	    cr_hex, sec_hex, cr_hex, sec_hex, cr_hex, sec_hex, cr_hex,
 	    sec_hex);
 	CHECK_EQ_U(load(&kl, buf), 0);
@@ -90,7 +91,7 @@ test_bad(void)
 		"CLIENT_RANDOM ",
 		"CLIENT_RANDOM abcd 00",
 		"UNKNOWN_LABEL 00 00",
-		"client_random %s %s",		/* labels are upper case */
+		"client_random %s %s",		/* labels: upper case */
 		"CLIENT_RANDOM %s %.64s",	/* a master secret is 48 B */
 		"CLIENT_RANDOM %.62s %s",	/* short random */
 		"CLIENT_RANDOM %sab %s",	/* long random */
@@ -98,7 +99,7 @@ test_bad(void)
 		"CLIENT_TRAFFIC_SECRET_0 %s %.40s",
 		"CLIENT_TRAFFIC_SECRET_0 %s %.63s",	/* odd digits */
 		"CLIENT_TRAFFIC_SECRET_0 %s %.62szz",	/* not hex */
-		"CLIENT_TRAFFIC_SECRET_0 %.63sg %.64s",	/* random not hex */
+		"CLIENT_TRAFFIC_SECRET_0 %.63sg %.64s",	/* not hex */
 		"CLIENT_TRAFFIC_SECRET_0  %s %.64s",	/* two spaces */
 	};
 	struct tls_keylog kl;
@@ -231,7 +232,7 @@ test_dsb(bool big)
 	shb(&p);
 	block(&p, 1, idb, sizeof(idb));			/* interface */
 	dsb(&p, 0x544c534b, line);
-	dsb(&p, 0x57474b4c, "not TLS\n");		/* WireGuard: skipped */
+	dsb(&p, 0x57474b4c, "not TLS\n");	/* WireGuard: skipped */
 	tls_keylog_init(&kl);
 	CHECK_EQ_U(scan(&p, &kl, err, sizeof(err)), 1);
 	CHECK(tls_keylog_find(&kl, cr) != NULL);
