@@ -34,8 +34,6 @@ FLOOR = {
     "user_agent (nDPI)": 139,
 }
 
-TLS_H2 = ("HTTP/3 over QUIC: FoxIO's tools decrypt it with the key log "
-          "stored in the pcapng; fpsensor decrypts TLS over TCP only")
 # fpsensor renders the first HTTP_KEPT_REQUESTS requests of a connection
 # (analyzers/http_flow.c) and counts the others ("requests").
 KEPT_REQUESTS = 4
@@ -47,7 +45,6 @@ LATE_ACK = ("the last ACKs come after the second FIN, when fpsensor has "
             "written the record")
 # (field, capture) -> why fpsensor differs from FoxIO's Rust output there.
 KNOWN = {
-    ("ja4h", "chrome-cloudflare-quic-with-secrets.pcapng"): TLS_H2,
     ("ja4l_c", "gre-sample.pcap"): (
         "TTL: the reference takes the outer (GRE) IP header's, fpsensor the "
         "innermost one, the endpoint's own hop count; the times agree"),
