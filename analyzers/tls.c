@@ -512,6 +512,39 @@ dec_client(struct an_ctx *ctx, struct tls_flow *st, const uint8_t *buf,
 	return ph == TLS_DEC_HS || ph == TLS_DEC_APP;
 }
 
+/* TLS 1.3: the server's encrypted handshake, for its certificates.  True
+ * while more of it may come. */
+static bool
+dec_server(struct an_ctx *ctx, struct tls_flow *st, const uint8_t *buf,
+    size_t len)
+{
+	struct tls_ctx *t = ctx->tls;
+	struct tls_dec *d = slab_ptr(&t->dec, st->dec_slot);
+	struct tls_certificate certs;
+	enum tls_dec_phase ph;
+	struct tls_hs_msg m;
+	size_t pos = 0;
+
+	if (d == NULL || d->s_phase != TLS_DEC_HS)
+		return false;
+	ph = tls_dec_feed_server(t->dec_ctx, d, buf, len);
+	if (ph == TLS_DEC_FAILED && !(st->dec_flags & TLS_D_FAILED)) {
+		st->dec_flags |= TLS_D_FAILED;
+		t->n_dec_auth_failed++;
+		ctx->n_anomalies++;
+	}
+	while (!(st->flags & TLS_F_CERTS_DONE) && st->fr.side[1].slot != 0 &&
+	    tls_hs_next(d->s_hs, d->s_hs_len, &pos, &m) == TLS_OK) {
+		if (m.type != TLS_HS_CERTIFICATE)
+			continue;
+		st->flags |= TLS_F_CERTS_DONE;
+		tls_parse_certificate(m.body, m.len, true, &certs);
+		st->hello_anoms |= certs.anomalies;
+		tls_render_certs(t, &st->fr, m.body, &certs);
+	}
+	return ph == TLS_DEC_HS;
+}
+
 const uint8_t *
 tls_plaintext(void *state, struct an_ctx *ctx, int dir, size_t *len,
     bool *first)
@@ -760,8 +793,8 @@ tls_stream(void *state, struct an_ctx *ctx, int dir, const uint8_t *buf,
 			server_msg(t, st, &m);
 	}
 	st->hs_pos[dir] = (uint32_t)pos;
-	if (dir == AN_DIR_CLIENT && st->dec_slot != 0 &&
-	    dec_client(ctx, st, buf, len))
+	if (st->dec_slot != 0 && (dir == AN_DIR_CLIENT ?
+	    dec_client(ctx, st, buf, len) : dec_server(ctx, st, buf, len)))
 		return true;
 	if (rc != TLS_NEED_MORE)
 		return false;

@@ -121,24 +121,33 @@ tls_dec_init(struct tls_dec *d, const struct tls_keylog_entry *e)
 void
 tls_dec_wipe(struct tls_dec *d)
 {
+	OPENSSL_cleanse(d->s_hs, d->s_hs_len);
 	OPENSSL_cleanse(d, offsetof(struct tls_dec, plain) + d->plain_len);
 	memset(d, 0, offsetof(struct tls_dec, plain));
 }
 
-/* TLS 1.3 key and IV from a client traffic secret. */
+/* TLS 1.3 key and IV from a traffic secret of the key log. */
 static int
-keys13(struct tls_dec_ctx *c, struct tls_dec *d, int kind)
+derive13(struct tls_dec_ctx *c, const struct tls_dec *d, int kind,
+    uint8_t *key, uint8_t *iv)
 {
 	const struct tls_keylog_entry *e = d->keys;
 	EVP_MAC_CTX *h = d->hash_len == 48 ? c->hmac384 : c->hmac256;
 
 	if (!(e->have & (1u << kind)) || e->len[kind] != d->hash_len)
 		return -1;
-	d->seq = 0;
 	return hkdf_expand_label(h, d->hash_len, e->secret[kind], "key",
-	    d->key, d->key_len) == 0 &&
-	    hkdf_expand_label(h, d->hash_len, e->secret[kind], "iv", d->iv,
+	    key, d->key_len) == 0 &&
+	    hkdf_expand_label(h, d->hash_len, e->secret[kind], "iv", iv,
 	    12) == 0 ? 0 : -1;
+}
+
+/* The client's keys from a traffic secret. */
+static int
+keys13(struct tls_dec_ctx *c, struct tls_dec *d, int kind)
+{
+	d->seq = 0;
+	return derive13(c, d, kind, d->key, d->iv);
 }
 
 /* TLS 1.2 key block (RFC 5246 6.3): client key, server key, client IV,
@@ -197,12 +206,15 @@ tls_dec_start(struct tls_dec_ctx *c, struct tls_dec *d, uint16_t version,
 	d->aead = dec_suites[i].aead;
 	d->hash_len = dec_suites[i].hash_len;
 	d->key_len = aead_key_len[d->aead];
+	d->s_phase = TLS_DEC_DONE;
 	if (version == 0x0303) {
 		if (keys12(c, d, server_random) != 0)
 			return -1;
 		d->phase = TLS_DEC_HS;
 		return 0;
 	}
+	if (derive13(c, d, TLS_KL_SERVER_HS, d->s_key, d->s_iv) == 0)
+		d->s_phase = TLS_DEC_HS;
 	if (keys13(c, d, TLS_KL_CLIENT_HS) == 0) {
 		d->phase = TLS_DEC_HS;
 		return 0;
@@ -219,7 +231,8 @@ tls_dec_start(struct tls_dec_ctx *c, struct tls_dec *d, uint16_t version,
 /* Decrypt one record (header hdr[5], fragment frag[0..n)) into c->rec.
  * Returns the plaintext length, or -1 if it does not authenticate. */
 static long
-open_record(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *hdr,
+open_record(struct tls_dec_ctx *c, const struct tls_dec *d,
+    const uint8_t *key, const uint8_t *iv, uint64_t seq, const uint8_t *hdr,
     const uint8_t *frag, size_t n)
 {
 	EVP_CIPHER_CTX *a = c->aead[d->aead];
@@ -232,12 +245,12 @@ open_record(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *hdr,
 	if (n < explicit + TAG_LEN)
 		return -1;
 	if (explicit) {
-		memcpy(nonce, d->iv, 4);
+		memcpy(nonce, iv, 4);
 		memcpy(nonce + 4, frag, 8);
 	} else {
-		memcpy(nonce, d->iv, 12);
+		memcpy(nonce, iv, 12);
 		for (int i = 0; i < 8; i++)
-			nonce[4 + i] ^= (uint8_t)(d->seq >> (56 - 8 * i));
+			nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
 	}
 	n -= explicit + TAG_LEN;
 	if (d->version == 0x0304) {
@@ -245,13 +258,13 @@ open_record(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *hdr,
 		aad_len = 5;
 	} else {
 		for (int i = 0; i < 8; i++)
-			aad[i] = (uint8_t)(d->seq >> (56 - 8 * i));
+			aad[i] = (uint8_t)(seq >> (56 - 8 * i));
 		memcpy(aad + 8, hdr, 3);
 		aad[11] = (uint8_t)(n >> 8);
 		aad[12] = (uint8_t)n;
 		aad_len = 13;
 	}
-	if (EVP_DecryptInit_ex(a, NULL, NULL, d->key, nonce) != 1 ||
+	if (EVP_DecryptInit_ex(a, NULL, NULL, key, nonce) != 1 ||
 	    EVP_DecryptUpdate(a, NULL, &len, aad, (int)aad_len) != 1 ||
 	    EVP_DecryptUpdate(a, c->rec, &len, frag + explicit, (int)n) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(a, EVP_CTRL_AEAD_SET_TAG, TAG_LEN,
@@ -259,6 +272,77 @@ open_record(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *hdr,
 	    EVP_DecryptFinal_ex(a, c->rec + len, &fin) != 1)
 		return -1;
 	return (long)n;
+}
+
+/* Is there a complete Finished among the handshake messages p[0..n)? */
+static bool
+hs_finished(const uint8_t *p, size_t n)
+{
+	size_t pos = 0;
+
+	while (pos + 4 <= n) {
+		size_t m = (size_t)p[pos + 1] << 16 | (size_t)p[pos + 2] << 8 |
+		    p[pos + 3];
+
+		if (m > n - pos - 4)
+			return false;
+		if (p[pos] == TLS_HS_FINISHED)
+			return true;
+		pos += 4 + m;
+	}
+	return false;
+}
+
+/* A server record's handshake plaintext c->rec[0..n) (inner type and
+ * padding still on). */
+static void
+take_server(struct tls_dec_ctx *c, struct tls_dec *d, size_t n)
+{
+	while (n > 0 && c->rec[n - 1] == 0)
+		n--;
+	if (n == 0 || c->rec[n - 1] != TLS_CT_HANDSHAKE) {
+		d->s_phase = TLS_DEC_DONE;
+		return;
+	}
+	n--;
+	if (n > TLS_DEC_SERVER_HS_MAX - d->s_hs_len) {
+		d->s_phase = TLS_DEC_DONE;
+		return;
+	}
+	memcpy(d->s_hs + d->s_hs_len, c->rec, n);
+	d->s_hs_len += (uint32_t)n;
+	if (hs_finished(d->s_hs, d->s_hs_len))
+		d->s_phase = TLS_DEC_DONE;
+}
+
+enum tls_dec_phase
+tls_dec_feed_server(struct tls_dec_ctx *c, struct tls_dec *d,
+    const uint8_t *stream, size_t len)
+{
+	while (d->s_phase == TLS_DEC_HS && len - d->s_consumed >= 5) {
+		const uint8_t *h = stream + d->s_consumed;
+		size_t n = (size_t)h[3] << 8 | h[4];
+		long pl;
+
+		if (n > TLS_RECORD_MAX_LEN) {
+			d->s_phase = TLS_DEC_DONE;
+			break;
+		}
+		if (len - d->s_consumed - 5 < n)
+			break;
+		d->s_consumed += (uint32_t)(5 + n);
+		if (h[0] != TLS_CT_APPLICATION_DATA)
+			continue;	/* ServerHello, ChangeCipherSpec */
+		if ((pl = open_record(c, d, d->s_key, d->s_iv, d->s_seq, h,
+		    h + 5, n)) < 0) {
+			d->s_phase = TLS_DEC_FAILED;
+			break;
+		}
+		d->s_seq++;
+		take_server(c, d, (size_t)pl);
+		OPENSSL_cleanse(c->rec, (size_t)pl);
+	}
+	return (enum tls_dec_phase)d->s_phase;
 }
 
 /* Does a TLS 1.3 handshake record's plaintext hold the Finished? */
@@ -344,7 +428,8 @@ tls_dec_feed(struct tls_dec_ctx *c, struct tls_dec *d, const uint8_t *stream,
 		if (d->version == 0x0303 ? !d->saw_ccs :
 		    h[0] != TLS_CT_APPLICATION_DATA)
 			continue;	/* plaintext: hellos, key exchange */
-		if ((pl = open_record(c, d, h, h + 5, n)) < 0) {
+		if ((pl = open_record(c, d, d->key, d->iv, d->seq, h, h + 5,
+		    n)) < 0) {
 			if (d->trial) {
 				d->trial = false;
 				continue;

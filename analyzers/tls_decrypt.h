@@ -28,6 +28,7 @@
 #include "analyzers/tls_record.h"
 
 #define TLS_DEC_PLAIN_MAX	(16 * 1024)
+#define TLS_DEC_SERVER_HS_MAX	(16 * 1024)	/* server's TLS 1.3 flight */
 
 enum tls_dec_phase {
 	TLS_DEC_WAIT,		/* no ServerHello yet */
@@ -57,7 +58,15 @@ struct tls_dec {
 	bool		 early_data;
 	uint8_t		 key[32];
 	uint8_t		 iv[12];	/* 1.2 GCM: the first 4 */
+	/* TLS 1.3 server side, handshake only (its certificates). */
+	uint64_t	 s_seq;
+	uint32_t	 s_consumed;
+	uint32_t	 s_hs_len;	/* bytes in s_hs */
+	uint8_t		 s_phase;	/* HS, DONE (Finished seen) or FAILED */
+	uint8_t		 s_key[32];
+	uint8_t		 s_iv[12];
 	uint8_t		 plain[TLS_DEC_PLAIN_MAX];
+	uint8_t		 s_hs[TLS_DEC_SERVER_HS_MAX];
 };
 
 struct tls_dec_ctx;
@@ -83,6 +92,13 @@ int		 tls_dec_start(struct tls_dec_ctx *c, struct tls_dec *d,
  * FAILED. */
 enum tls_dec_phase tls_dec_feed(struct tls_dec_ctx *c, struct tls_dec *d,
 		    const uint8_t *stream, size_t len);
+
+/* The server's records in stream[0..len) (TLS 1.3, from the first TLS
+ * byte; len only grows): its encrypted handshake messages are appended to
+ * d->s_hs until its Finished.  Returns d->s_phase: HS while more may come,
+ * DONE (Finished seen, buffer full, or no server secret) or FAILED. */
+enum tls_dec_phase tls_dec_feed_server(struct tls_dec_ctx *c,
+		    struct tls_dec *d, const uint8_t *stream, size_t len);
 
 /* Wipe d (keys and plaintext). */
 void		 tls_dec_wipe(struct tls_dec *d);

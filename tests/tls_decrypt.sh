@@ -5,8 +5,9 @@
 # connection, the requests tshark finds with the same key log: method,
 # target, User-Agent, header order, JA4H computed here from tshark's
 # header names, and the HTTP/2 SETTINGS, WINDOW_UPDATE and pseudo-header
-# order of the Akamai fingerprint.  Without the key log the HTTP fields are
-# absent; with a wrong secret decryption fails and is counted; the same
+# order of the Akamai fingerprint; and the server certificates (TLS 1.3:
+# encrypted) tshark finds.  Without the key log the HTTP fields are
+# absent, and the TLS 1.3 certificates; with a wrong secret decryption fails and is counted; the same
 # secrets inside the pcapng (editcap --inject-secrets) work without the
 # option; bad key log lines are refused by file:line without their
 # content.  Skips without tshark.
@@ -31,12 +32,17 @@ tshark -n -r "$PCAP" -o "tls.keylog_file:$KEYS" \
     -e http2.window_update.window_size_increment -e http2.streamid \
     >"$TMP/tshark.txt" 2>"$TMP/tshark.err" || fail "tshark: $(cat "$TMP/tshark.err")"
 
+tshark -n -r "$PCAP" -o "tls.keylog_file:$KEYS" -Y 'tls.handshake.type == 11' \
+    -T fields -E occurrence=a -E aggregator='^' -e tcp.dstport \
+    -e tls.handshake.certificate_length -e x509sat.uTF8String \
+    >"$TMP/certs.txt" 2>>"$TMP/tshark.err" || fail "tshark certificates"
+
 "$FPSENSOR" -r "$PCAP" --tls-keylog "$KEYS" --deterministic --no-p0f \
     --stats >"$TMP/dec.jsonl" 2>"$TMP/dec.err"
 check "replay with --tls-keylog" test -s "$TMP/dec.jsonl"
 
 compare() { # compare JSONL: fpsensor's requests against tshark's
-	"$PYTHON" - "$TMP/tshark.txt" "$1" <<'PY'
+	"$PYTHON" - "$TMP/tshark.txt" "$1" "$TMP/certs.txt" <<'PY'
 import collections, hashlib, json, sys
 
 conns = collections.OrderedDict()
@@ -115,8 +121,19 @@ for port, c in conns.items():
         check("%s h2 window_update" % port, c["wu"], ak[1])
         check("%s h2 pseudo order" % port, pseudo, ak[3])
     n_reqs += len(c["reqs"])
-print("%d connections, %d requests compared" % (len(conns), n_reqs))
-sys.exit(1 if bad or len(conns) < 5 else 0)
+# The server certificates: as many, and their subjects' names.
+n_certs = 0
+for line in open(sys.argv[3]):
+    port, lens, names = line.rstrip("\n").split("\t")
+    got = recs.get(port, {}).get("tls", {}).get("certificates", [])
+    check("%s certificates" % port, len(lens.split("^")), len(got))
+    for c in got:
+        if c["subject"].split("CN=")[-1] not in names.split("^"):
+            check("%s certificate subject" % port, names, c["subject"])
+    n_certs += len(got)
+print("%d connections, %d requests, %d certificates compared" %
+      (len(conns), n_reqs, n_certs))
+sys.exit(1 if bad or len(conns) < 5 or n_certs < 10 else 0)
 PY
 }
 if compare "$TMP/dec.jsonl" >"$TMP/cmp.out" 2>&1; then
@@ -134,12 +151,15 @@ sys.exit(not ("tls_keylog_keys=14\n" in t and "tls_keylog_refused=0\n" in t))' \
 
 # Without the key log: the TLS fields, no HTTP ones.
 "$FPSENSOR" -r "$PCAP" --deterministic --no-p0f >"$TMP/plain.jsonl" 2>&1
-check "without the key log: no http, no tls.decrypted" "$PYTHON" -c '
+check "without the key log: no http, no tls.decrypted, no TLS 1.3 certificates" \
+    "$PYTHON" -c '
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-tls = [r for r in recs if "tls" in r]
+tls = [r["tls"] for r in recs if "tls" in r]
 sys.exit(not (len(tls) == 5 and not any("http" in r or
-    "decrypted" in r["tls"] for r in recs)))' "$TMP/plain.jsonl"
+    "decrypted" in r["tls"] for r in recs) and
+    [t["version"] for t in tls if "certificates" in t] == ["TLS 1.2"] * 2))' \
+    "$TMP/plain.jsonl"
 
 # A wrong application secret: the first record fails, decryption stops.
 "$PYTHON" - "$KEYS" >"$TMP/wrong.keys" <<'PY'

@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_tls_keylog.c: the NSS key log parser on any bytes; the
  * same bytes as a pcapng file walked for Decryption Secrets Blocks, and as
- * a client's TLS 1.2 and 1.3 records under fixed secrets, fed as a stream
- * that grows. */
+ * a client's TLS 1.2 and 1.3 records and a TLS 1.3 server's handshake
+ * under fixed secrets, fed as a stream that grows. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -51,10 +51,14 @@ records(const uint8_t *data, size_t size)
 		if (tls_dec_start(c, &d, suites[i].version, suites[i].suite,
 		    sr) != 0)
 			continue;
-		for (size_t len = 1; len <= size; len += 1 + len / 8)
+		for (size_t len = 1; len <= size; len += 1 + len / 8) {
 			(void)tls_dec_feed(c, &d, data, len);
+			(void)tls_dec_feed_server(c, &d, data, len);
+		}
 		(void)tls_dec_feed(c, &d, data, size);
-		if (d.consumed > size || d.plain_len > TLS_DEC_PLAIN_MAX)
+		(void)tls_dec_feed_server(c, &d, data, size);
+		if (d.consumed > size || d.plain_len > TLS_DEC_PLAIN_MAX ||
+		    d.s_consumed > size || d.s_hs_len > TLS_DEC_SERVER_HS_MAX)
 			abort();
 		tls_dec_wipe(&d);
 	}

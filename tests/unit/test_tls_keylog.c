@@ -420,6 +420,63 @@ test_tls13(struct tls_dec_ctx *c)
 	tls_keylog_free(&kl);
 }
 
+/* The server's handshake under its handshake secret: messages gathered
+ * across records until the Finished, then nothing more. */
+static void
+test_server13(struct tls_dec_ctx *c)
+{
+	static struct tls_dec d;
+	static const uint8_t msgs[] = {
+		8, 0, 0, 2, 0, 0,			/* EncryptedExtensions */
+		11, 0, 0, 4, 0, 0, 0, 0,		/* Certificate, empty */
+		20, 0, 0, 3, 1, 2, 3,			/* Finished */
+	};
+	struct tls_keylog kl;
+	uint8_t stream[256], pt[32], nonce[12], sr[32] = { 0 };
+	size_t n = 0, cut[] = { 0, 10, sizeof(msgs) };
+	char line[512];
+
+	tls_keylog_init(&kl);
+	snprintf(line, sizeof(line), "SERVER_HANDSHAKE_TRAFFIC_SECRET %s %s\n"
+	    "CLIENT_TRAFFIC_SECRET_0 %s %s\n", cr_hex, rfc8448_cap, cr_hex,
+	    rfc8448_cap);
+	CHECK_EQ_U(load(&kl, line), 0);
+	tls_dec_init(&d, tls_keylog_find(&kl, cr));
+	CHECK_EQ_U(tls_dec_start(c, &d, 0x0304, 0x1303, sr), 0);
+	CHECK_EQ_U(d.s_phase, TLS_DEC_HS);
+	memcpy(stream, "\x16\x03\x03\x00\x02\x02\x00", 7);	/* "hello" */
+	n = 7;
+	for (int r = 0; r < 2; r++) {
+		size_t m = cut[r + 1] - cut[r];
+
+		memcpy(pt, msgs + cut[r], m);
+		pt[m] = 22;			/* inner type: handshake */
+		memcpy(nonce, d.s_iv, 12);
+		nonce[11] ^= (uint8_t)r;
+		stream[n] = 23, stream[n + 1] = 3, stream[n + 2] = 3;
+		stream[n + 3] = 0, stream[n + 4] = (uint8_t)(m + 1 + 16);
+		n += 5 + seal("ChaCha20-Poly1305", d.s_key, nonce, stream + n,
+		    5, pt, m + 1, stream + n + 5);
+	}
+	CHECK_EQ_U(tls_dec_feed_server(c, &d, stream, n - 1), TLS_DEC_HS);
+	CHECK_EQ_U(d.s_hs_len, 10);
+	CHECK_EQ_U(tls_dec_feed_server(c, &d, stream, n), TLS_DEC_DONE);
+	CHECK_EQ_U(d.s_hs_len, sizeof(msgs));
+	CHECK(memcmp(d.s_hs, msgs, sizeof(msgs)) == 0);
+	/* No server secret: nothing to do on that side. */
+	tls_keylog_free(&kl);
+	tls_keylog_init(&kl);
+	snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_0 %s %s\n",
+	    cr_hex, rfc8448_cap);
+	CHECK_EQ_U(load(&kl, line), 0);
+	tls_dec_init(&d, tls_keylog_find(&kl, cr));
+	CHECK_EQ_U(tls_dec_start(c, &d, 0x0304, 0x1303, sr), 0);
+	CHECK_EQ_U(tls_dec_feed_server(c, &d, stream, n), TLS_DEC_DONE);
+	CHECK_EQ_U(d.s_hs_len, 0);
+	tls_dec_wipe(&d);
+	tls_keylog_free(&kl);
+}
+
 int
 main(void)
 {
@@ -442,6 +499,7 @@ main(void)
 	}
 	CHECK(!is_counting || n_ossl_alloc > 0);	/* the hook works */
 	test_tls13(c);
+	test_server13(c);
 	tls_dec_ctx_free(c);
 	return test_done("test_tls_keylog");
 }
