@@ -70,6 +70,9 @@ struct analyzer {
 	void		(*evidence)(const void *state, const struct an_ctx *ctx,
 			    struct evidence *ev);		/* or NULL */
 	void		(*end)(void *state, struct an_ctx *ctx);	/* or NULL */
+	/* Decrypted TLS (--tls-keylog): stream() gets the plaintext instead
+	 * of the records, from a zeroed state once decryption begins. */
+	bool		 takes_plaintext;
 };
 
 /* The registry: every analyzer, in output order. */

@@ -583,4 +583,5 @@ const struct analyzer http_analyzer = {
 	.emit = http_emit,
 	.evidence = http_evidence,
 	.end = http_end,
+	.takes_plaintext = true,
 };

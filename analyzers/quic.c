@@ -16,6 +16,7 @@
 #error "analyzers/quic.c needs OpenSSL 3 (EVP_MAC, OSSL_PARAM)"
 #endif
 
+#include "analyzers/hkdf.h"
 #include "cursor.h"
 
 #define QUIC_SCRATCH_MAX	65536	/* > largest UDP payload */
@@ -479,68 +480,22 @@ quic_ctx_free(struct quic_ctx *ctx)
 	free(ctx);
 }
 
-/* HMAC-SHA-256(key, a || b) into out[32], on the one preallocated MAC
- * context (re-keyed by EVP_MAC_init, so no allocation per call). */
-static int
-quic_hmac(struct quic_ctx *ctx, const uint8_t *key, size_t key_len,
-    const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-    uint8_t out[32])
-{
-	static const uint8_t empty[1];
-	size_t n = 0;
-
-	/* OpenSSL wants a non-NULL pointer even for an empty key. */
-	if (key_len == 0)
-		key = empty;
-	return EVP_MAC_init(ctx->hmac, key, key_len, NULL) == 1 &&
-	    EVP_MAC_update(ctx->hmac, a, a_len) == 1 &&
-	    EVP_MAC_update(ctx->hmac, b, b_len) == 1 &&
-	    EVP_MAC_final(ctx->hmac, out, &n, 32) == 1 && n == 32 ? 0 : -1;
-}
-
-/* HKDF-Extract (RFC 5869 2.2): PRK = HMAC(salt, IKM). */
+/* HKDF-Extract (RFC 5869 2.2): PRK = HMAC(salt, IKM), on the one
+ * preallocated MAC context (re-keyed per call: no allocation). */
 static int
 quic_hkdf_extract(struct quic_ctx *ctx, const uint8_t *salt,
     size_t salt_len, const uint8_t *ikm, size_t ikm_len, uint8_t prk[32])
 {
-	return quic_hmac(ctx, salt, salt_len, ikm, ikm_len, NULL, 0, prk);
+	return hkdf_hmac(ctx->hmac, 32, salt, salt_len, ikm, ikm_len, NULL, 0,
+	    prk);
 }
 
-/* HKDF-Expand (RFC 5869 2.3) for out_len <= 32, the only lengths QUIC
- * Initial keys need: one block, T(1) = HMAC(PRK, info || 0x01). */
-static int
-quic_hkdf_expand(struct quic_ctx *ctx, const uint8_t prk[32],
-    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
-{
-	static const uint8_t one = 0x01;
-	uint8_t t[32];
-	int rc;
-
-	assert(out_len <= sizeof(t));
-	rc = quic_hmac(ctx, prk, 32, info, info_len, &one, 1, t);
-	memcpy(out, t, out_len);
-	OPENSSL_cleanse(t, sizeof(t));
-	return rc;
-}
-
-/* HKDF-Expand-Label (RFC 8446 7.1) with an empty context. */
+/* HKDF-Expand-Label (RFC 8446 7.1) with an empty context, SHA-256. */
 static int
 quic_expand_label(struct quic_ctx *ctx, const uint8_t secret[32],
     const char *label, uint8_t *out, size_t out_len)
 {
-	uint8_t info[2 + 1 + 6 + 32 + 1];
-	size_t label_len = strlen(label), n = 0;
-
-	assert(label_len <= 32 && out_len <= 32);
-	info[n++] = (uint8_t)(out_len >> 8);
-	info[n++] = (uint8_t)out_len;
-	info[n++] = (uint8_t)(6 + label_len);
-	memcpy(info + n, "tls13 ", 6);
-	n += 6;
-	memcpy(info + n, label, label_len);
-	n += label_len;
-	info[n++] = 0;
-	return quic_hkdf_expand(ctx, secret, info, n, out, out_len);
+	return hkdf_expand_label(ctx->hmac, 32, secret, label, out, out_len);
 }
 
 int

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "analyzers/quic.h"
+#include "analyzers/tls_decrypt.h"
+#include "analyzers/tls_keylog.h"
 #include "analyzers/tls_fp.h"
 #include "analyzers/tls_record.h"
 #include "fmt.h"
@@ -39,7 +41,13 @@ struct tls_flow {
 	uint8_t		 n_client_hellos;
 	uint8_t		 n_server_hellos;
 	uint8_t		 flags;		/* TLS_F_* */
+	uint8_t		 dec_flags;	/* TLS_D_* */
+	uint32_t	 dec_slot;	/* struct tls_dec in ctx->dec, or 0 */
 };
+
+#define TLS_D_GIVEN		0x01	/* plaintext handed out */
+#define TLS_D_FAILED		0x02	/* a record failed its tag */
+#define TLS_D_DECRYPTED		0x04	/* application data read */
 
 #ifdef FP_JA4PLUS
 /* Rendered certificates, by the first 16 bytes of their DER's SHA-256:
@@ -89,6 +97,8 @@ tls_ctx_free(struct tls_ctx *t)
 		return;
 	slab_free(&t->quic);
 	quic_ctx_free(t->quic_ctx);
+	slab_free(&t->dec);
+	tls_dec_ctx_free(t->dec_ctx);
 	tls_fp_thread_cleanup();
 	free(t->hs);
 	free(t->x509);
@@ -108,12 +118,43 @@ tls_ctx_stats(const struct tls_ctx *t, FILE *fp)
 	    (unsigned long long)t->n_cert_cache_hits);
 	fprintf(fp, "tls_cert_cache_misses=%llu\n",
 	    (unsigned long long)t->n_cert_cache_misses);
+	if (t->keylog != NULL) {
+		fprintf(fp, "tls_keylog_keys=%llu\n",
+		    (unsigned long long)t->keylog->n_keys);
+		fprintf(fp, "tls_keylog_refused=%llu\n",
+		    (unsigned long long)t->keylog->n_refused);
+		fprintf(fp, "tls_decrypt_flows=%llu\n",
+		    (unsigned long long)t->n_dec_flows);
+		fprintf(fp, "tls_decrypted_flows=%llu\n",
+		    (unsigned long long)t->n_dec_decrypted);
+		fprintf(fp, "tls_decrypt_auth_failed=%llu\n",
+		    (unsigned long long)t->n_dec_auth_failed);
+		fprintf(fp, "tls_decrypt_unsupported=%llu\n",
+		    (unsigned long long)t->n_dec_unsupported);
+		fprintf(fp, "tls_decrypt_slots_exhausted=%llu\n",
+		    (unsigned long long)t->dec.n_exhausted);
+	}
 	fprintf(fp, "quic_initials=%llu\n",
 	    (unsigned long long)t->n_quic_initials);
 	fprintf(fp, "quic_auth_failed=%llu\n",
 	    (unsigned long long)t->n_quic_auth_failed);
 	fprintf(fp, "quic_slots_exhausted=%llu\n",
 	    (unsigned long long)t->quic.n_exhausted);
+}
+
+int
+tls_ctx_set_keylog(struct tls_ctx *t, const struct tls_keylog *kl,
+    uint32_t n_slots)
+{
+	if (slab_init(&t->dec, n_slots, sizeof(struct tls_dec)) != 0)
+		return -1;
+	if ((t->dec_ctx = tls_dec_ctx_new()) == NULL) {
+		slab_free(&t->dec);
+		memset(&t->dec, 0, sizeof(t->dec));
+		return -1;
+	}
+	t->keylog = kl;
+	return 0;
 }
 
 /* "TLS 1.3", "DTLS 1.2", "SSL 3.0", or the value in hex. */
@@ -408,6 +449,124 @@ render_retry(struct tls_ctx *t, struct tls_flow *st,
 	side_close(t, &st->fr, 0, &j);
 }
 
+/* The client random is in the key log: take a decryption slot. */
+static void
+dec_open(struct tls_ctx *t, struct tls_flow *st,
+    const struct tls_client_hello *ch)
+{
+	const struct tls_keylog_entry *e;
+
+	if (t->keylog == NULL || st->dec_slot != 0 ||
+	    (e = tls_keylog_find(t->keylog, ch->random)) == NULL)
+		return;
+	t->n_dec_flows++;
+	if ((st->dec_slot = slab_alloc(&t->dec)) != 0) {
+		struct tls_dec *d = slab_ptr(&t->dec, st->dec_slot);
+
+		tls_dec_init(d, e);
+		d->early_data = ch->has_early_data;
+	}
+}
+
+/* The ServerHello (not a HelloRetryRequest) chose the version and suite:
+ * derive the keys. */
+static void
+dec_start(struct tls_ctx *t, struct tls_flow *st,
+    const struct tls_server_hello *sh)
+{
+	struct tls_dec *d = slab_ptr(&t->dec, st->dec_slot);
+	uint16_t version = sh->selected_version ? sh->selected_version :
+	    sh->legacy_version;
+
+	if (d == NULL || d->phase != TLS_DEC_WAIT)
+		return;
+	if (tls_dec_start(t->dec_ctx, d, version, sh->cipher,
+	    sh->random) != 0)
+		t->n_dec_unsupported++;
+}
+
+/* The client's records after the handshake.  True while more may be
+ * decrypted. */
+static bool
+dec_client(struct an_ctx *ctx, struct tls_flow *st, const uint8_t *buf,
+    size_t len)
+{
+	struct tls_ctx *t = ctx->tls;
+	struct tls_dec *d = slab_ptr(&t->dec, st->dec_slot);
+	enum tls_dec_phase ph;
+
+	if (d == NULL)
+		return false;
+	if (d->phase == TLS_DEC_WAIT)
+		return true;
+	ph = tls_dec_feed(t->dec_ctx, d, buf, len);
+	if (d->plain_len > 0 && !(st->dec_flags & TLS_D_DECRYPTED)) {
+		st->dec_flags |= TLS_D_DECRYPTED;
+		t->n_dec_decrypted++;
+	}
+	if (ph == TLS_DEC_FAILED && !(st->dec_flags & TLS_D_FAILED)) {
+		st->dec_flags |= TLS_D_FAILED;
+		t->n_dec_auth_failed++;
+		ctx->n_anomalies++;
+	}
+	return ph == TLS_DEC_HS || ph == TLS_DEC_APP;
+}
+
+/* TLS 1.3: the server's encrypted handshake, for its certificates.  True
+ * while more of it may come. */
+static bool
+dec_server(struct an_ctx *ctx, struct tls_flow *st, const uint8_t *buf,
+    size_t len)
+{
+	struct tls_ctx *t = ctx->tls;
+	struct tls_dec *d = slab_ptr(&t->dec, st->dec_slot);
+	struct tls_certificate certs;
+	enum tls_dec_phase ph;
+	struct tls_hs_msg m;
+	size_t pos = 0;
+
+	if (d == NULL || d->s_phase != TLS_DEC_HS)
+		return false;
+	ph = tls_dec_feed_server(t->dec_ctx, d, buf, len);
+	if (ph == TLS_DEC_FAILED && !(st->dec_flags & TLS_D_FAILED)) {
+		st->dec_flags |= TLS_D_FAILED;
+		t->n_dec_auth_failed++;
+		ctx->n_anomalies++;
+	}
+	while (!(st->flags & TLS_F_CERTS_DONE) && st->fr.side[1].slot != 0 &&
+	    tls_hs_next(d->s_hs, d->s_hs_len, &pos, &m) == TLS_OK) {
+		if (m.type != TLS_HS_CERTIFICATE)
+			continue;
+		st->flags |= TLS_F_CERTS_DONE;
+		tls_parse_certificate(m.body, m.len, true, &certs);
+		st->hello_anoms |= certs.anomalies;
+		tls_render_certs(t, &st->fr, m.body, &certs);
+	}
+	return ph == TLS_DEC_HS;
+}
+
+const uint8_t *
+tls_plaintext(void *state, struct an_ctx *ctx, int dir, size_t *len,
+    bool *first)
+{
+	struct tls_flow *st = state;
+	struct tls_dec *d;
+
+	*len = 0;
+	*first = false;
+	if (dir != AN_DIR_CLIENT || ctx->tls == NULL || st->dec_slot == 0)
+		return NULL;
+	d = slab_ptr(&ctx->tls->dec, st->dec_slot);
+	if (d->plain_len == 0)
+		return NULL;
+	*len = d->plain_len;
+	if (!(st->dec_flags & TLS_D_GIVEN)) {
+		st->dec_flags |= TLS_D_GIVEN;
+		*first = true;
+	}
+	return d->plain;
+}
+
 static void
 client_msg(struct tls_ctx *t, struct tls_flow *st, const struct tls_hs_msg *m)
 {
@@ -419,8 +578,10 @@ client_msg(struct tls_ctx *t, struct tls_flow *st, const struct tls_hs_msg *m)
 		t->n_malformed++;
 	}
 	st->hello_anoms |= t->ch.anomalies;
-	if (st->n_client_hellos == 1)
+	if (st->n_client_hellos == 1) {
 		tls_render_client(t, &st->fr, &t->ch, 't');
+		dec_open(t, st, &t->ch);
+	}
 	else if (st->n_client_hellos == 2)
 		render_retry(t, st, &t->ch);
 }
@@ -438,6 +599,8 @@ server_msg(struct tls_ctx *t, struct tls_flow *st, const struct tls_hs_msg *m)
 		st->hello_anoms |= t->sh.anomalies;
 		if (t->sh.is_hrr)
 			st->flags |= TLS_F_HRR;
+		else
+			dec_start(t, st, &t->sh);
 		/* The first ServerHello fingerprints the flow, a
 		 * HelloRetryRequest included (as the JA3S and JA4S
 		 * references do); the hello after it changes nothing. */
@@ -630,6 +793,9 @@ tls_stream(void *state, struct an_ctx *ctx, int dir, const uint8_t *buf,
 			server_msg(t, st, &m);
 	}
 	st->hs_pos[dir] = (uint32_t)pos;
+	if (st->dec_slot != 0 && (dir == AN_DIR_CLIENT ?
+	    dec_client(ctx, st, buf, len) : dec_server(ctx, st, buf, len)))
+		return true;
 	if (rc != TLS_NEED_MORE)
 		return false;
 	if (dir == AN_DIR_CLIENT)
@@ -667,6 +833,10 @@ tls_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 		json_bool(j, "malformed", true);
 	if (st->tls_off[0] || st->tls_off[1])
 		json_bool(j, "after_preamble", true);
+	if (st->dec_flags & TLS_D_DECRYPTED)
+		json_bool(j, "decrypted", true);
+	if (st->dec_flags & TLS_D_FAILED)
+		json_bool(j, "decrypt_failed", true);
 	tls_emit_anomalies(j, "anomalies", st->hello_anoms, st->rec_anoms);
 	json_obj_close(j);
 }
@@ -678,6 +848,10 @@ tls_end(void *state, struct an_ctx *ctx)
 
 	if (ctx->tls != NULL)
 		tls_release_frags(ctx->tls, &st->fr);
+	if (ctx->tls != NULL && st->dec_slot != 0) {
+		tls_dec_wipe(slab_ptr(&ctx->tls->dec, st->dec_slot));
+		slab_release(&ctx->tls->dec, &st->dec_slot);
+	}
 }
 
 static void

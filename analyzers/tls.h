@@ -29,6 +29,12 @@ struct tls_quic_slot {
 };
 
 struct tls_cert_cache;
+struct tls_keylog;
+struct tls_dec_ctx;
+
+/* Flows decrypted at once per worker with --tls-keylog: a 16 KiB buffer
+ * each, reserved, resident only as used. */
+#define TLS_DEC_SLOTS		1024
 
 /* Per-worker TLS resources, created at start (all memory reserved then). */
 struct tls_ctx {
@@ -40,6 +46,9 @@ struct tls_ctx {
 	struct tls_server_hello	 sh;
 	void			*x509;		/* struct ja4x scratch, JA4+ */
 	struct tls_cert_cache	*certs;		/* rendered JA4X by cert */
+	const struct tls_keylog	*keylog;	/* borrowed, or NULL */
+	struct slab		 dec;		/* struct tls_dec */
+	struct tls_dec_ctx	*dec_ctx;
 	/* Counters for --stats. */
 	uint64_t		 n_client_hellos;
 	uint64_t		 n_server_hellos;
@@ -48,12 +57,30 @@ struct tls_ctx {
 	uint64_t		 n_malformed;
 	uint64_t		 n_cert_cache_hits;
 	uint64_t		 n_cert_cache_misses;
+	uint64_t		 n_dec_flows;	/* client random in the key log */
+	uint64_t		 n_dec_decrypted; /* gave plaintext */
+	uint64_t		 n_dec_auth_failed;
+	uint64_t		 n_dec_unsupported; /* suite, version, secret */
 };
 
 /* Set up with the worker's fragment pool (borrowed) and n_quic_slots QUIC
  * reassembly slots.  Returns NULL with errno set on failure. */
 struct tls_ctx	*tls_ctx_new(struct frag_pool *frags, uint32_t n_quic_slots);
 void		 tls_ctx_free(struct tls_ctx *t);
+
+/* Decrypt the client side of TCP flows whose client random is in kl
+ * (borrowed, read-only, must outlive t), n_slots flows at once.  Returns
+ * 0, or -1 with errno set. */
+int		 tls_ctx_set_keylog(struct tls_ctx *t,
+		    const struct tls_keylog *kl, uint32_t n_slots);
+
+/* The plaintext decrypted so far from direction dir of a flow, given its
+ * tls analyzer state: NULL if the flow is not being decrypted (then
+ * *len is 0), else the application data (*len may be 0 while the
+ * handshake goes on).  *first is set the first time a non-NULL plaintext
+ * is returned for the flow: the application analyzers start over on it. */
+const uint8_t	*tls_plaintext(void *state, struct an_ctx *ctx, int dir,
+		    size_t *len, bool *first);
 
 /* Print the counters as key=value lines. */
 void		 tls_ctx_stats(const struct tls_ctx *t, FILE *fp);

@@ -387,7 +387,7 @@ parse_client_hello(const uint8_t *body, size_t len, bool is_dtls,
 	ch->legacy_version = cur_be16(&c);
 	if (!c.bad && !known_version(ch->legacy_version))
 		ch->anomalies |= TLS_ANOM_BAD_VERSION;
-	cur_skip(&c, 32);				/* random */
+	cur_copy(&c, ch->random, sizeof(ch->random));
 	ch->session_id_len = cur_u8(&c);
 	if (ch->session_id_len > 32)
 		ch->anomalies |= TLS_ANOM_SESSION_ID_LONG;
@@ -551,6 +551,7 @@ sh_random(struct cursor *c, struct tls_server_hello *sh)
 
 	if (!cur_copy(c, random, sizeof(random)))
 		return;
+	memcpy(sh->random, random, sizeof(random));
 	sh->is_hrr = memcmp(random, hrr_random, sizeof(random)) == 0;
 	if (memcmp(random + 24, downgrade_tail, sizeof(downgrade_tail)) == 0 &&
 	    random[31] <= 1)

@@ -83,6 +83,7 @@ struct tls_alpn {
 
 struct tls_client_hello {
 	uint16_t	legacy_version;
+	uint8_t		random[32];		/* keys the key log */
 	uint8_t		session_id_len;
 	uint8_t		cookie_len;		/* DTLS only */
 	uint8_t		n_compression;
@@ -127,6 +128,7 @@ struct tls_client_hello {
 
 struct tls_server_hello {
 	uint16_t	legacy_version;
+	uint8_t		random[32];		/* for TLS 1.2 keys */
 	uint16_t	selected_version;	/* supported_versions, or 0 */
 	uint16_t	cipher;
 	uint8_t		compression;

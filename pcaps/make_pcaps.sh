@@ -881,6 +881,28 @@ sc_raw() {
 # /bulk.bin, 1 MiB of random bytes, from nginx.  Offloads are already off on
 # eth0 (offloads_off), so every frame is at most 1514 bytes.  A larger capture
 # buffer (-B, KiB) keeps tcpdump from dropping packets at veth speed.
+# HTTPS with the client's key log beside the capture (tls_keylog.keys), for
+# --tls-keylog: TLS 1.3 (AES-256-GCM, ChaCha20) and TLS 1.2 (AES-128-GCM,
+# ChaCha20), HTTP/2 with one and two requests, and HTTP/1.1.
+cl_keylog() { # cl_keylog KEYLOG CURL-ARGS...
+	local k=$1
+	shift
+	q nsc env SSLKEYLOGFILE="$k" curl -sS --max-time 10 --cacert "$WORK/pki/ca.crt" "$@"
+}
+sc_tls_keylog() {
+	local k=$WORK/tls_keylog.keys u="https://$HOST/" r="https://$HOST/robots.txt"
+	: >"$k"
+	cap_start tls_keylog
+	cl_keylog "$k" --http2 -o /dev/null "$u" -o /dev/null "$r"
+	cl_keylog "$k" --http2 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 -o /dev/null "$u"
+	cl_keylog "$k" --http2 --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256 \
+		-o /dev/null "$u" -o /dev/null "$r"
+	cl_keylog "$k" --http2 --tls-max 1.2 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305 -o /dev/null "$u"
+	cl_keylog "$k" --http1.1 -o /dev/null "$u" -o /dev/null "$r"
+	cap_stop
+	install -m 644 "$k" "$OUT/tls_keylog.keys"
+}
+
 sc_bulk_http() {
 	cap_start bulk_http "$NS_C" eth0 -B 16384
 	q nsc curl -sS --max-time 30 -o /dev/null "http://$HOST/bulk.bin"
@@ -898,7 +920,7 @@ sc_bulk_https() { # TLS 1.3 (curl and nginx defaults; ALPN h2,http/1.1 offered)
 ALL_SCENARIOS=(demo curl_https curl_http wget_http openssl_tls12 openssl_tls13 gnutls
 	python_https python_http dtls_frag dig ssh chromium firefox ipv6 tcp_tuned frag4 frag6
 	sll sll2 null vlan qinq gre erspan geneve vxlan mpls raw
-	spoof_curl spoof_wget spoof_python browsers_ua
+	spoof_curl spoof_wget spoof_python browsers_ua tls_keylog
 	bulk_http bulk_https)
 
 # ----------------------------------------------------------------- summary

@@ -29,6 +29,7 @@
 #include "sensor/output_kafka.h"
 #include "sensor/model_set.h"
 #include "sensor/output_tee.h"
+#include "sensor/pcapng_dsb.h"
 #include "sensor/pipeline.h"
 #include "sensor/privdrop.h"
 #include "sensor/rules.h"
@@ -56,6 +57,7 @@ struct options {
 	const char	*out_path;
 	const char	*bpf;
 	const char	*p0f_path;
+	const char	*tls_keylog_path;	/* --tls-keylog */
 	bool		 no_p0f;
 	const char	*rules_dir;	/* --rules, or the default found */
 	bool		 no_rules;
@@ -118,6 +120,8 @@ usage(FILE *fp)
 "      --geoip-asn PATH   MaxMind ASN/ISP database: AS number and org\n"
 "      --anonymize-key FILE  write keyed prefix-preserving pseudonyms\n"
 "                         (Crypto-PAn) instead of IP addresses\n"
+"      --tls-keylog FILE  decrypt TLS with an NSS key log (SSLKEYLOGFILE) for\n"
+"                         the HTTP fields (a pcapng's own secrets: always)\n"
 "      --ndpi, --no-ndpi  nDPI protocol, category and risks (default: on\n"
 "                         when built with nDPI, off with --deterministic)\n"
 "      --ndpi-packets N   packets per flow given to nDPI (default: 24)\n"
@@ -274,6 +278,7 @@ static const struct cfg_option sensor_opts[] = {
 	{ "geoip-city", 0, CFG_PATH, OPT_GEOIP_CITY, 0, 0, 0, 0, 0 },
 	{ "geoip-asn", 0, CFG_PATH, OPT_GEOIP_ASN, 0, 0, 0, 0, 0 },
 	{ "anonymize-key", 0, CFG_FILE, 0, 0, 0, 0, OPT(en.anon_key_path) },
+	{ "tls-keylog", 0, CFG_FILE, 0, 0, 0, 0, OPT(tls_keylog_path) },
 	{ "ndpi", 0, CFG_FLAG, OPT_NDPI, 0, 0, 0, 0, 0 },
 	{ "no-ndpi", 0, CFG_FLAG, OPT_NO_NDPI, 0, 0, 0, 0, 0 },
 	{ "ndpi-packets", 0, CFG_NUMBER, 0, 1, FP_NDPI_PACKETS_MAX, 0,
@@ -1237,6 +1242,30 @@ linger(const struct options *o, struct metrics_http *m)
 		nanosleep(&ts, NULL);
 }
 
+/* TLS secrets: --tls-keylog and the pcapng input's Decryption Secrets
+ * Blocks.  NULL when there are none. */
+static const struct tls_keylog *
+load_keylog(const struct options *o, struct tls_keylog *kl)
+{
+	char err[512];
+	long rc = 0;
+
+	tls_keylog_init(kl);
+	if (o->tls_keylog_path != NULL && (rc = tls_keylog_load_file(kl,
+	    o->tls_keylog_path, err, sizeof(err))) < 0)
+		fatalx(EXIT_USAGE, "%s%s", from_file(o, "tls-keylog"), err);
+	/* A damaged pcapng: the secrets before the damage are kept and
+	 * the replay says what it can read. */
+	if (o->read_path != NULL && pcapng_dsb_scan_path(o->read_path, kl,
+	    err, sizeof(err)) < 0)
+		log_errx("secrets blocks: %s", err);
+	if (kl->n_refused > 0)
+		log_warnx("tls key log: %llu secrets loaded, %llu lines "
+		    "refused", (unsigned long long)kl->n_keys,
+		    (unsigned long long)kl->n_refused);
+	return o->tls_keylog_path != NULL || kl->n > 0 ? kl : NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1258,6 +1287,7 @@ main(int argc, char **argv)
 	struct model_set *models;
 	struct model_counters mcount;
 	struct watch *watch;
+	struct tls_keylog kl;
 	int status = 0;
 
 	log_init("fpsensor", LOG_LEVEL_WARN);
@@ -1286,6 +1316,7 @@ main(int argc, char **argv)
 	o.pc.models = models;
 	o.kafka.model_version = model_set_version(models, MODEL_PRIMARY);
 	o.pc.enrich = &es.enrich;
+	o.pc.keylog = load_keylog(&o, &kl);
 
 	/* Live: each worker loads its own set (sensor/live.h). */
 	o.live.models = models != NULL ? &o.mc : NULL;
@@ -1297,6 +1328,7 @@ main(int argc, char **argv)
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
 		enrich_set_free(&es);
+		tls_keylog_free(&kl);
 		cfg_free(&o.cfg);
 		return status;
 	}
@@ -1310,6 +1342,7 @@ main(int argc, char **argv)
 			model_set_free(models);
 		free(models);
 		metrics_http_stop(mh);
+		tls_keylog_free(&kl);
 		cfg_free(&o.cfg);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
@@ -1372,6 +1405,7 @@ main(int argc, char **argv)
 	p0f_db_free(db);
 	p0f_http_db_free(&p0f_http);
 	enrich_set_free(&es);
+	tls_keylog_free(&kl);
 	cfg_free(&o.cfg);
 	return status;
 }

@@ -81,6 +81,8 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 	if (slab_init(&p->frags.slab, cfg->frag_slots, FRAG_BYTES) != 0 ||
 	    (p->an.tls = tls_ctx_new(&p->frags, cfg->quic_slots)) == NULL ||
 	    (p->an.app = app_ctx_new(cfg->p0f_http)) == NULL ||
+	    (cfg->keylog != NULL && tls_ctx_set_keylog(p->an.tls, cfg->keylog,
+	    TLS_DEC_SLOTS) != 0) ||
 	    verdict_ctx_init(&p->verdict, cfg->max_clients,
 	    cfg->client_window_us, cfg->hash_seed) != 0) {
 		int e = errno;
@@ -143,18 +145,53 @@ pick_client(const struct packet *pkt, int side, uint16_t *flags)
 	return side;
 }
 
+/* A flow the tls analyzer (state i) decrypts: its plaintext of dir, or
+ * NULL.  The first time, the analyzers that take plaintext start over. */
+static const uint8_t *
+stream_plaintext(struct pipeline *p, struct flow *f, size_t i, int dir,
+    size_t *len)
+{
+	const uint8_t *plain;
+	bool first;
+
+	plain = tls_plaintext(an_state(p, f, i), &p->an, dir, len, &first);
+	for (size_t k = 0; first && k < p->n_an; k++) {
+		const struct analyzer *a = p->an_list[k];
+
+		if (!a->takes_plaintext)
+			continue;
+		if (a->end != NULL)
+			a->end(an_state(p, f, k), &p->an);
+		memset(an_state(p, f, k), 0, a->state_size);
+		f->stream_want[dir] |= (uint16_t)(1u << k);
+	}
+	return plain;
+}
+
 /* Give the analyzers that still want them the first len bytes of one
- * direction. */
+ * direction; on a decrypted TLS flow, those that take plaintext get the
+ * plaintext instead. */
 static void
 stream_offer(struct pipeline *p, struct flow *f, int dir, const uint8_t *data,
     size_t len)
 {
+	const uint8_t *plain = NULL;
+	size_t plain_len = 0;
+
 	for (size_t i = 0; i < p->n_an; i++) {
-		if (!(f->stream_want[dir] & (1u << i)))
-			continue;
-		if (!p->an_list[i]->stream(an_state(p, f, i), &p->an, dir,
-		    data, len))
+		const struct analyzer *a = p->an_list[i];
+		const uint8_t *buf = data;
+		size_t n = len;
+
+		if (a->takes_plaintext && plain != NULL) {
+			buf = plain;
+			n = plain_len;
+		}
+		if ((f->stream_want[dir] & (1u << i)) && n > 0 &&
+		    !a->stream(an_state(p, f, i), &p->an, dir, buf, n))
 			f->stream_want[dir] &= (uint16_t)~(1u << i);
+		if (a == &tls_analyzer && p->an.tls->keylog != NULL)
+			plain = stream_plaintext(p, f, i, dir, &plain_len);
 	}
 }
 

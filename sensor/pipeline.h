@@ -34,12 +34,15 @@
 #define PIPELINE_PENDING	64	/* records held for a model batch */
 #define PIPELINE_PENDING_BYTES	(256u * 1024)	/* their bytes so far */
 
+struct tls_keylog;
+
 struct pipeline_config {
 	struct flow_config	 flow;
 	uint32_t		 stream_slots;	/* buffers in the pool */
 	uint32_t		 stream_bytes;	/* bytes kept per direction */
 	uint32_t		 frag_slots;	/* record fragments, 3 KiB each */
 	uint32_t		 quic_slots;	/* QUIC ClientHello reassembly */
+	const struct tls_keylog	*keylog;	/* borrowed, NULL: no decryption */
 	bool			 deterministic;	/* no wall-clock fields */
 	uint64_t		 hash_seed;
 	uint64_t		 run_id;	/* event ids: 0 when deterministic */

@@ -35,6 +35,7 @@ value_of() {
 	filter) echo "tcp" ;;
 	p0f-db) echo "$top_srcdir/tests/fixtures/p0f/test.fp" ;;
 	anonymize-key) echo "$TMP/key" ;;
+	tls-keylog) echo "$top_srcdir/pcaps/tls_keylog.keys" ;;
 	geoip-city|geoip-asn) echo "$TMP/geo/$1.mmdb" ;;
 	analyzers) echo "[tcp, tls]" ;;
 	kafka-conf) echo "{client.id: ops-test}" ;;

@@ -23,10 +23,6 @@ EXPLAINED = {
     ("ja4", "tls-non-ascii-alpn.pcapng", "192.168.1.168/50112"):
         "ALPN 0xba 0xad: the JA4 spec takes the hex of the first and last "
         "bytes ('bd'); the Rust snapshot maps non-ASCII bytes to '9' ('99')",
-    ("ja4x", "http2-with-cookies.pcapng", "192.168.2.200/58847"):
-        "TLS 1.3 certificates, encrypted on the wire: the reference read "
-        "them with the session keys stored in the pcapng; a passive sensor "
-        "sees ciphertext",
     ("suricata tls.ja4", "tests/bug-5713-02-ja4", "-"):
         "no signature algorithms: the JA4 spec hashes the sorted extensions "
         "without a trailing '_' (c39ab67fec8e); Suricata hashes 'exts_' "

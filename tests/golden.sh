@@ -13,7 +13,10 @@ ja4plus=0
 [ $update = 1 ] && [ $ja4plus = 0 ] && { echo "update needs a --enable-ja4plus build"; exit 99; }
 for f in "$PCAPS"/*.pcap; do
 	name=$(basename "$f" .pcap)
-	"$FPSENSOR" -r "$f" --deterministic --no-p0f --rules "$top_srcdir/rules" --no-model >"$TMP/$name.jsonl" 2>/dev/null
+	# A capture's key log beside it (NAME.keys) decrypts its TLS.
+	keys=()
+	[ -f "$PCAPS/$name.keys" ] && keys=(--tls-keylog "$PCAPS/$name.keys")
+	"$FPSENSOR" -r "$f" --deterministic --no-p0f --rules "$top_srcdir/rules" --no-model "${keys[@]}" >"$TMP/$name.jsonl" 2>/dev/null
 	if [ $update = 1 ]; then
 		cp "$TMP/$name.jsonl" "$GOLDEN/$name.jsonl"
 		pass "updated $name"
