@@ -210,8 +210,16 @@ def main():
             if ua and len(r["User-Agent"]) >= 128 and \
                     ua.startswith(r["User-Agent"]):
                 ua = r["User-Agent"]
+            # nDPI reads the request's first segment only: a User-Agent
+            # cut where that segment ends is nDPI's prefix of ours.
+            cut = None
+            if ua and ua != r["User-Agent"] and \
+                    ua.startswith(r["User-Agent"]):
+                cut = ("nDPI reads the request's first TCP segment only, "
+                       "which ends inside the User-Agent; fpsensor "
+                       "reassembles the stream")
             check("user_agent (nDPI)", "%s %s" % (r["pcap"], a),
-                  r["User-Agent"], ua)
+                  r["User-Agent"], ua, cut)
             if r.get("Hostname_SNI"):
                 check("host (nDPI)", "%s %s" % (r["pcap"], a),
                       r["Hostname_SNI"], (http.get("host") or "").lower()
