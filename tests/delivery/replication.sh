@@ -72,8 +72,12 @@ while len(t) < 4 and time.time() < deadline:
     now = time.time()
     if "pg_east" not in t and rows(east) == int(n): t["pg_east"] = now
     if "pg_west" not in t and rows(west) == int(n): t["pg_west"] = now
+    # The sink may still be writing when polling starts: time the latest
+    # value us-east holds, afresh each time it changes.
     ke = key(re_)
-    if "rd_east" not in t and ke: t["rd_east"] = (now, ke)
+    if ke and ("rd_east" not in t or t["rd_east"][1] != ke):
+        t["rd_east"] = (now, ke)
+        t.pop("rd_west", None)
     if "rd_east" in t and "rd_west" not in t and key(rw) == t["rd_east"][1]:
         t["rd_west"] = now
     time.sleep(0.01)
