@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cursor.h"
 #include "log.h"
 
 /* Labels of the format; kind -1: valid, not kept. */
@@ -96,18 +97,6 @@ kl_grow(struct tls_keylog *kl)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode the hex in s[0..n) into out (n / 2 bytes). */
 static bool
 unhex(const char *s, size_t n, uint8_t *out)
@@ -115,7 +104,7 @@ unhex(const char *s, size_t n, uint8_t *out)
 	if (n % 2 != 0)
 		return false;
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

@@ -147,4 +147,17 @@ cur_peek(const struct cursor *c, size_t i)
 	return cur_left(c) > i ? c->p[i] : 0;
 }
 
+/* The value of the hex digit c (either case), or -1. */
+static inline int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

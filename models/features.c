@@ -234,18 +234,6 @@ lookup(const struct code_point *t, size_t n, uint16_t code)
 	return -1;
 }
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at s (at least 4 chars) -> value, or -1. */
 static int32_t
 hex16(const char *s)
@@ -253,7 +241,7 @@ hex16(const char *s)
 	int32_t v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int d = hex_nibble(s[i]);
+		int d = hex_digit(s[i]);
 
 		if (d < 0)
 			return -1;
@@ -418,8 +406,8 @@ hex_group(const char *s, size_t len, size_t *pos, uint8_t *buf, size_t cap)
 	if (i >= len || s[i] != '(')
 		return -1;
 	for (i++; i < len && s[i] != ')'; i += 2) {
-		int hi = hex_nibble(s[i]);
-		int lo = i + 1 < len ? hex_nibble(s[i + 1]) : -1;
+		int hi = hex_digit(s[i]);
+		int lo = i + 1 < len ? hex_digit(s[i + 1]) : -1;
 
 		if (hi < 0 || lo < 0 || n == cap)
 			return -1;

@@ -306,34 +306,6 @@ afpacket_iface_dlt(const char *iface)
 	return -1;
 }
 
-/* Join the fanout group spreading by the innermost flow (our program);
- * a kernel without PACKET_FANOUT_CBPF (before 4.3) or refusing the
- * program gets its own symmetric hash of the outer headers. */
-static int
-join_fanout(struct afpacket *a, uint16_t group)
-{
-	struct sock_filter insns[FANOUT_BPF_MAX];
-	struct sock_fprog fp = { .filter = insns };
-	uint32_t v;
-
-	fp.len = (unsigned short)fanout_bpf_program(insns);
-	v = group | (uint32_t)(PACKET_FANOUT_CBPF |
-	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
-	if (fp.len > 0 && setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v,
-	    sizeof(v)) == 0) {
-		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp,
-		    sizeof(fp)) == 0) {
-			a->inner_hash = true;
-			return 0;
-		}
-		/* In a group of our type already: it cannot change. */
-		return -1;
-	}
-	v = group | (uint32_t)(PACKET_FANOUT_HASH |
-	    PACKET_FANOUT_FLAG_DEFRAG) << 16;
-	return setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v));
-}
-
 int
 afpacket_open(struct afpacket *a, const char *iface, uint32_t ring_mb,
     const struct bpf_program *prog, uint16_t group, char *err, size_t errsz)

@@ -10,6 +10,8 @@
 
 #include <openssl/evp.h>
 
+#include "cursor.h"
+
 #define ANON_BLOCK	16
 #define ANON_MAX_BITS	128
 
@@ -17,17 +19,6 @@ struct anon {
 	EVP_CIPHER_CTX	*ctx;		/* AES-128-ECB, key scheduled once */
 	uint8_t		 pad[ANON_BLOCK];
 };
-
-static int
-hex_nibble(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* 64 hex digits into key; false if buf is anything else. */
 static bool
@@ -38,7 +29,7 @@ key_from_hex(const uint8_t *buf, size_t len, uint8_t key[ANON_KEY_LEN])
 	if (len != 2 * ANON_KEY_LEN)
 		return false;
 	for (size_t i = 0; i < ANON_KEY_LEN; i++) {
-		int hi = hex_nibble(buf[2 * i]), lo = hex_nibble(buf[2 * i + 1]);
+		int hi = hex_digit(buf[2 * i]), lo = hex_digit(buf[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
