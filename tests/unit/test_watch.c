@@ -16,7 +16,8 @@
 
 #include "tests/test.h"
 
-#define QUIET_MS	100
+#define QUIET_MS	400	/* long enough that a burst of writes stays one
+				 * change on a loaded machine */
 
 static atomic_uint n_fired;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,12 +65,12 @@ put(const char *rel, const char *text)
 	close(fd);
 }
 
-/* Wait up to 3 s for n fires in all, then a few quiet periods more (a
+/* Wait up to 6 s for n fires in all, then a few quiet periods more (a
  * fire too many would show); the number of fires. */
 static unsigned
 settle(unsigned n)
 {
-	for (int i = 0; i < 300 && atomic_load(&n_fired) < n; i++)
+	for (int i = 0; i < 600 && atomic_load(&n_fired) < n; i++)
 		nap_ms(10);
 	nap_ms(4 * QUIET_MS);
 	return atomic_load(&n_fired);
