@@ -698,8 +698,14 @@ http_cookies_add(struct http_cookies *ck, const char *value, size_t len,
 	cookie_item(ck, value + start, len - start);
 }
 
+/* Values are only ever written to buf[0..used): wipe those bytes, not
+ * the whole scratch (4 KiB per request). */
 void
 http_cookies_wipe(struct http_cookies *ck)
 {
-	explicit_bzero(ck, sizeof(*ck));
+	explicit_bzero(ck->buf, ck->used <= sizeof(ck->buf) ? ck->used :
+	    sizeof(ck->buf));
+	explicit_bzero(ck->item, sizeof(ck->item[0]) * (ck->n <=
+	    HTTP_MAX_COOKIES ? ck->n : HTTP_MAX_COOKIES));
+	http_cookies_init(ck);
 }

@@ -2,10 +2,10 @@
 #include "analyzers/ja4h.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "analyzers/tls_fp.h"
+#include "fmt.h"
 
 /* Joined lists: every stored header name or cookie item plus a comma. */
 #define LIST_SIZE	(HTTP_MAX_HEADERS * (HTTP_MAX_NAME + 1) + \
@@ -103,11 +103,33 @@ part_a(const struct http_request *req, char out[13])
 	if (n > 99)
 		n = 99;
 	lang4(req, lang);
-	snprintf(out, 13, "%c%c%c%c%c%c%02u%s",
-	    m0 != '\0' ? m0 : '0', m1 != '\0' ? m1 : '0',
-	    (char)('0' + (req->version_major % 10)),
-	    (char)('0' + (req->version_major == 1 ? req->version_minor % 10 : 0)),
-	    req->has_cookie ? 'c' : 'n', req->has_referer ? 'r' : 'n', n, lang);
+	out[0] = m0 != '\0' ? m0 : '0';
+	out[1] = m1 != '\0' ? m1 : '0';
+	out[2] = (char)('0' + (req->version_major % 10));
+	out[3] = (char)('0' + (req->version_major == 1 ?
+	    req->version_minor % 10 : 0));
+	out[4] = req->has_cookie ? 'c' : 'n';
+	out[5] = req->has_referer ? 'r' : 'n';
+	out[6] = (char)('0' + n / 10);
+	out[7] = (char)('0' + n % 10);
+	memcpy(out + 8, lang, 5);		/* with its NUL */
+}
+
+/* dst = a_b_c_d, each part a string of its length. */
+static size_t
+join4(char *dst, size_t dstsz, const char *a, const char *b, size_t blen,
+    const char *c, size_t clen, const char *d)
+{
+	struct fmt f = fmt_init(dst, dstsz);
+
+	fmt_str(&f, a);
+	fmt_char(&f, '_');
+	fmt_mem(&f, b, blen);
+	fmt_char(&f, '_');
+	fmt_mem(&f, c, clen);
+	fmt_char(&f, '_');
+	fmt_str(&f, d);
+	return fmt_end(&f);
 }
 
 /* Byte-wise order, a proper prefix first. */
@@ -154,10 +176,8 @@ static void
 raw_form(char *dst, size_t dstsz, const char *a, const struct list *names,
     const struct list *cnames, const char *d, uint32_t *flags)
 {
-	int n = snprintf(dst, dstsz, "%s_%s_%s_%s", a, names->buf, cnames->buf,
-	    d);
-
-	if (n < 0 || (size_t)n >= dstsz)
+	if (join4(dst, dstsz, a, names->buf, names->len, cnames->buf,
+	    cnames->len, d) >= dstsz)
 		*flags |= JA4H_RAW_TRUNCATED;
 }
 
@@ -222,5 +242,6 @@ ja4h_compute(const struct http_request *req, const struct http_cookies *ck,
 	explicit_bzero(items.buf, items.len);
 	raw_form(out->ja4h_r, sizeof(out->ja4h_r), a, &names, &cnames, d,
 	    &out->flags);
-	snprintf(out->ja4h, sizeof(out->ja4h), "%s_%s_%s_%s", a, b, c, d);
+	(void)join4(out->ja4h, sizeof(out->ja4h), a, b, TLS_FP_HASH12_LEN, c,
+	    TLS_FP_HASH12_LEN, d);
 }

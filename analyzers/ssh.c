@@ -139,12 +139,32 @@ read_kexinit(struct cursor *pl, struct ssh_kexinit *out)
 	return SSH_OK;
 }
 
+/* Empty name-lists and zero fields, without clearing the 10 KiB of list
+ * storage that a parse tried again as more bytes arrive would clear each
+ * time: every list is read up to its NUL. */
+static void
+kexinit_reset(struct ssh_kexinit *out)
+{
+	memset(out->cookie, 0, sizeof(out->cookie));
+	for (int i = 0; i < SSH_N_LISTS; i++) {
+		out->lists[i][0] = '\0';
+		out->list_len[i] = 0;
+	}
+	out->is_first_kex_follows = false;
+	out->reserved = 0;
+	out->packet_len = 0;
+	out->padding_len = 0;
+	out->n_skipped = 0;
+	out->consumed = 0;
+	out->anomalies = 0;
+}
+
 enum ssh_status
 ssh_parse_kexinit(const uint8_t *buf, size_t len, struct ssh_kexinit *out)
 {
 	struct cursor c = cur_init(buf, len);
 
-	memset(out, 0, sizeof(*out));
+	kexinit_reset(out);
 	for (;;) {
 		uint32_t plen;
 		uint8_t pad, type;

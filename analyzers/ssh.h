@@ -81,8 +81,9 @@ enum ssh_status ssh_parse_ident(const uint8_t *buf, size_t len,
 
 /* Parse the binary packets at buf[0..len) (just after the identification
  * line, before NEWKEYS, so unencrypted and without MAC) up to the first
- * KEXINIT; IGNORE and DEBUG packets before it are skipped.  Pure; *out is
- * fully overwritten. */
+ * KEXINIT; IGNORE and DEBUG packets before it are skipped.  Pure; every
+ * field of *out is set (a name-list's storage past its NUL is left as it
+ * was). */
 enum ssh_status ssh_parse_kexinit(const uint8_t *buf, size_t len,
 		    struct ssh_kexinit *out);
 
