@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -159,10 +160,14 @@ long
 pcapng_dsb_scan_path(const char *path, struct tls_keylog *kl, char *err,
     size_t errlen)
 {
+	struct stat st;
 	FILE *fp;
 	long n;
 
-	if (strcmp(path, "-") == 0)
+	/* Only a regular file can be read twice: a pipe or FIFO read here
+	 * would lose its first bytes to the replay. */
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
 		return 0;
 	if ((fp = fopen(path, "rb")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -24,7 +24,9 @@
 long	pcapng_dsb_scan(FILE *fp, const char *name, struct tls_keylog *kl,
 	    char *err, size_t errlen);
 
-/* The same for the file at path ("-": none, 0). */
+/* The same for the file at path; "-", a pipe, a FIFO or anything else
+ * that is not a regular file is not read (it could not be read again by
+ * the replay): 0. */
 long	pcapng_dsb_scan_path(const char *path, struct tls_keylog *kl,
 	    char *err, size_t errlen);
 
