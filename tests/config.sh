@@ -25,6 +25,8 @@ check "option table of fpsensor read ($(wc -l <"$TMP/sensor.keys") keys)" \
 
 # A key file for --anonymize-key.
 head -c 32 /dev/urandom >"$TMP/key"
+# A password file is text: random bytes may begin with a NUL or newline.
+printf 'config-test-password\n' >"$TMP/redis.pw"
 : >"$TMP/empty.pcap.txt"
 
 # A valid value of each key, for the table-driven check.
@@ -44,7 +46,7 @@ value_of() {
 	metrics) echo "127.0.0.1:0" ;;
 	pg) echo "host=127.0.0.1 dbname=x" ;;
 	redis) echo "127.0.0.1:6379" ;;
-	redis-auth-file) echo "$TMP/key" ;;
+	redis-auth-file) echo "$TMP/redis.pw" ;;
 	dlq-topic) echo "ops.dlq" ;;
 	spool-max-bytes|max-message-bytes) echo 1048576 ;;
 	ndpi-packets) echo 8 ;;
