@@ -93,6 +93,8 @@ flow_table_new(const struct flow_config *cfg, size_t state_size,
 	t->timeout_us[FLOW_LIST_TCP] = cfg->tcp_idle_us;
 	t->timeout_us[FLOW_LIST_UDP] = cfg->udp_idle_us;
 	t->timeout_us[FLOW_LIST_CLOSING] = cfg->closing_us;
+	t->next_id = cfg->id_first ? cfg->id_first : 1;
+	t->id_step = cfg->id_step ? cfg->id_step : 1;
 	t->hash_key[0] = splitmix(&hash_seed);
 	t->hash_key[1] = splitmix(&hash_seed);
 	t->on_end = on_end;
@@ -258,7 +260,8 @@ flow_insert(struct flow_table *t, const struct flow_key *key, uint64_t now_us)
 		memset(flow_state(t, f), 0, t->state_size);
 	f->key = *key;
 	f->hash = h;
-	f->id = ++t->next_id;
+	f->id = t->next_id;
+	t->next_id += t->id_step;
 	f->first_us = f->last_us = now_us;
 	f->next = t->buckets[h & t->bucket_mask];
 	t->buckets[h & t->bucket_mask] = idx;

@@ -86,6 +86,10 @@ struct flow_config {
 	uint64_t	 tcp_idle_us;
 	uint64_t	 udp_idle_us;
 	uint64_t	 closing_us;	/* linger after FIN/RST for late packets */
+	/* Flow ids: the i-th flow (from 0) gets id_first + i * id_step, so
+	 * workers' tables number apart (worker w of n: w + 1, n).  0: 1. */
+	uint32_t	 id_first;
+	uint32_t	 id_step;
 };
 
 typedef void	flow_end_fn(void *arg, struct flow *f, enum flow_end why);
@@ -103,7 +107,8 @@ struct flow_table {
 	uint32_t		 tail[FLOW_N_LISTS];	/* least recent */
 	uint64_t		 timeout_us[FLOW_N_LISTS];
 	uint64_t		 hash_key[2];
-	uint64_t		 next_id;
+	uint64_t		 next_id;	/* the next flow's */
+	uint64_t		 id_step;
 	struct flow_config	 cfg;
 	flow_end_fn		*on_end;
 	void			*on_end_arg;

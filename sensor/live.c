@@ -13,6 +13,7 @@
 
 #include "analyzers/tls_fp.h"
 #include "log.h"
+#include "sensor/decode.h"
 #include "sensor/stats.h"
 
 #define LIVE_TICK_LAG_US	1000000	/* wall clock minus this: packets
@@ -26,6 +27,27 @@
 #define LIVE_DRAIN_ROUNDS	8
 #define LIVE_HOLD_NS		5000000	/* records held for a model batch */
 #define LIVE_HOLD_EVERY		32	/* packets between looks at them */
+#define LIVE_FEED_BYTES		(8u << 20)	/* replay: input queue */
+#define LIVE_FEED_BATCH		256	/* replay: packets per turn */
+#define LIVE_FEED_NAP_NS	100000L	/* replay: input queue empty */
+#define LIVE_FEED_IS_TICK	UINT32_MAX	/* caplen of a tick */
+
+#define LIVE_FEED_BUFS		8	/* replay: capture buffers shared */
+#define LIVE_FEED_SHARED_BYTES	(2u << 20)	/* input queue then */
+
+/* An entry of a worker's input queue (replay): a packet, in a capture
+ * buffer or (data NULL) in the bytes after the entry; or a tick (caplen
+ * LIVE_FEED_IS_TICK): time is ts_us, and the capture buffers before
+ * generation gens_done are done with. */
+struct feed_hdr {
+	const uint8_t	*data;
+	uint64_t	 ts_us;
+	uint64_t	 gens_done;
+	uint32_t	 caplen;
+	uint32_t	 wire_len;
+	int32_t		 dlt;
+	uint32_t	 pad;
+};
 
 static uint64_t
 wall_us(void)
@@ -89,11 +111,20 @@ open_worker(struct live *l, struct live_worker *w,
     struct enrich_set *es, const struct enrich_settings *en, char *err,
     size_t errsz)
 {
-	if (capture_live_open(&w->cap, &cfg->cap, err, errsz) != 0)
+	if (cfg->replay == NULL &&
+	    capture_live_open(&w->cap, &cfg->cap, err, errsz) != 0)
 		return -1;
-	/* Each worker numbers its flows from 1: its own run id keeps the
-	 * event ids (run id, flow number) unique. */
+	if (cfg->replay != NULL && recq_init(&w->in, cfg->replay->fd >= 0 ?
+	    LIVE_FEED_SHARED_BYTES : LIVE_FEED_BYTES) != 0) {
+		snprintf(err, errsz, "input queue: %s", strerror(errno));
+		return -1;
+	}
+	/* Worker w of n numbers its flows w + 1, w + 1 + n, ...: a flow id
+	 * (and "flow N" in a verdict) names one flow of the run.  Its own
+	 * run id keeps the event ids (run id, flow number) apart too. */
 	pc.run_id += w->index;
+	pc.flow.id_first = w->index + 1;
+	pc.flow.id_step = l->n;
 	if (w->index > 0) {
 		if (enrich_worker_init(&w->en, es, en, err, errsz) != 0)
 			return -1;
@@ -107,6 +138,7 @@ open_worker(struct live *l, struct live_worker *w,
 	}
 	recq_output_init(&w->qout, &w->q);
 	atomic_init(&w->models_next, NULL);
+	atomic_init(&w->gens_done, 0);
 	if (cfg->models != NULL) {
 		char e[768];
 
@@ -150,6 +182,8 @@ live_open(struct live *l, const struct live_config *cfg,
 	atomic_init(&l->n_running, 0);
 	atomic_init(&l->rules, pc->rules);
 	l->out = out;
+	l->replay = cfg->replay;
+	l->replay_stop = cfg->replay_stop;
 	memcpy(l->cpus, cfg->cpus, sizeof(l->cpus));
 	l->n_cpus = cfg->n_cpus;
 	if ((l->w = calloc(n, sizeof(*l->w))) == NULL ||
@@ -265,6 +299,45 @@ take_models(struct live_worker *w)
 	w->models = n;
 }
 
+/* A worker's start: its thread named, pinned if asked. */
+static void
+start_self(struct live_worker *w)
+{
+	struct live *l = w->live;
+	char name[32];
+
+	snprintf(name, sizeof(name), "fpsensor-w%u", w->index);
+	name_self(name);
+	pin_self(w->index, l->n_cpus > 0 ? l->cpus[w->index % l->n_cpus] :
+	    -1);
+}
+
+/* A quiescent point: the rules and models a reload handed over are
+ * taken, and the epoch seen is published (live_grace()). */
+static void
+quiesce(struct live_worker *w)
+{
+	struct live *l = w->live;
+	uint64_t epoch = atomic_load(&l->epoch);
+
+	w->p.verdict.rules = atomic_load(&l->rules);
+	take_models(w);
+	atomic_store(&w->quiescent, epoch);
+}
+
+/* A worker's end, its flows ended: the last figures out, its queue
+ * closed. */
+static void
+exit_self(struct live_worker *w)
+{
+	publish_stats(w, w->live->replay == NULL);
+	metrics_feed_publish(w->feed);		/* the final figures */
+	output_close(&w->qout);		/* closes the queue */
+	atomic_store(&w->quiescent, UINT64_MAX);
+	atomic_fetch_sub(&w->live->n_running, 1);
+	tls_fp_thread_cleanup();
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -274,16 +347,9 @@ worker_main(void *arg)
 	char err[512];
 	int n;
 
-	snprintf(err, sizeof(err), "fpsensor-w%u", w->index);
-	name_self(err);
-	pin_self(w->index, l->n_cpus > 0 ? l->cpus[w->index % l->n_cpus] :
-	    -1);
+	start_self(w);
 	while (!atomic_load_explicit(&l->stop, memory_order_acquire)) {
-		uint64_t epoch = atomic_load(&l->epoch);
-
-		w->p.verdict.rules = atomic_load(&l->rules);
-		take_models(w);
-		atomic_store(&w->quiescent, epoch);
+		quiesce(w);
 		n = capture_live_poll(&w->cap, LIVE_POLL_MS, on_packet, w, err,
 		    sizeof(err));
 		if (n < 0) {
@@ -307,11 +373,158 @@ worker_main(void *arg)
 	    sizeof(err)) > 0; i++)
 		continue;
 	pipeline_shutdown(&w->p);
-	publish_stats(w, true);
-	metrics_feed_publish(w->feed);		/* the final figures */
-	output_close(&w->qout);		/* closes the queue */
-	atomic_store(&w->quiescent, UINT64_MAX);
-	atomic_fetch_sub(&l->n_running, 1);
+	exit_self(w);
+	return NULL;
+}
+
+/* Replay: hand up to LIVE_FEED_BATCH entries of the input queue to the
+ * pipeline; returns how many. */
+static unsigned
+feed_batch(struct live_worker *w)
+{
+	struct feed_hdr h;
+	const uint8_t *e;
+	size_t len;
+	unsigned n;
+
+	for (n = 0; n < LIVE_FEED_BATCH &&
+	    (e = recq_peek(&w->in, &len)) != NULL; n++) {
+		memcpy(&h, e, sizeof(h));
+		if (h.caplen != LIVE_FEED_IS_TICK)
+			on_packet(w, h.dlt, h.ts_us, h.data != NULL ? h.data :
+			    e + sizeof(h), h.caplen, h.wire_len);
+		else {
+			pipeline_tick(&w->p, h.ts_us);
+			if (h.gens_done > 0)
+				atomic_store_explicit(&w->gens_done,
+				    h.gens_done, memory_order_release);
+		}
+		recq_pop(&w->in);
+	}
+	return n;
+}
+
+/* Replay: a worker reads its input queue until the reader closed it and
+ * it is empty (see sensor/live.h); the stop flag is the reader's. */
+static void *
+replay_worker_main(void *arg)
+{
+	struct live_worker *w = arg;
+	struct timespec nap = { 0, LIVE_FEED_NAP_NS };
+	unsigned turns = 0;
+
+	start_self(w);
+	for (;;) {
+		quiesce(w);
+		if (feed_batch(w) > 0) {
+			if (++turns % 16 == 0)
+				publish_stats(w, false);
+			continue;
+		}
+		pipeline_flush(&w->p);	/* the reader is behind, or done */
+		if (recq_is_done(&w->in))
+			break;
+		publish_stats(w, false);
+		nanosleep(&nap, NULL);
+	}
+	pipeline_finish(&w->p);
+	exit_self(w);
+	return NULL;
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+/* Replay: the worker a packet goes to, by a symmetric hash of its
+ * innermost IP addresses (worker 0 for what has none). */
+static unsigned
+feed_pick(const struct live *l, int dlt, const uint8_t *data,
+    uint32_t caplen)
+{
+	struct packet pkt;
+	uint64_t a[2], b[2], h;
+
+	pkt.ts_us = 0;
+	pkt.wire_len = 0;
+	(void)decode_packet(dlt, data, caplen, &pkt);
+	if (pkt.ip_version == 0)
+		return 0;
+	memcpy(a, pkt.src, sizeof(a));
+	memcpy(b, pkt.dst, sizeof(b));
+	h = mix64(a[0] ^ mix64(a[1])) + mix64(b[0] ^ mix64(b[1]));
+	return (unsigned)(((h >> 32) * l->n) >> 32);
+}
+
+/* Replay: the time, and with gens_done (0: none) the capture buffers
+ * done with, to every worker. */
+static void
+feed_tick(struct live *l, uint64_t gens_done)
+{
+	struct feed_hdr h = { .ts_us = l->feed_ts, .gens_done = gens_done,
+	    .caplen = LIVE_FEED_IS_TICK };
+
+	for (unsigned i = 0; i < l->n; i++)
+		(void)recq_push(&l->w[i].in, &h, sizeof(h));
+}
+
+/* Replay: one packet from the capture to its worker's input queue, and
+ * now and then the time to every worker. */
+static void
+feed_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
+    uint32_t caplen, uint32_t wire_len)
+{
+	struct live *l = arg;
+	struct feed_hdr h = { .data = l->is_shared ? data : NULL,
+	    .ts_us = ts_us, .caplen = caplen, .wire_len = wire_len,
+	    .dlt = dlt };
+	struct recq *q = &l->w[feed_pick(l, dlt, data, caplen)].in;
+
+	if ((l->is_shared ? recq_push(q, &h, sizeof(h)) : recq_push2(q, &h,
+	    sizeof(h), data, caplen)) != 0)
+		l->n_too_long++;	/* more than a quarter of a queue */
+	l->feed_ts = ts_us;
+	if (++l->n_fed % LIVE_FEED_TICK == 0 && !l->is_shared)
+		feed_tick(l, 0);
+}
+
+/* Replay: the capture is about to read into the buffer of generation gen
+ * (capture_share_buffers()): the workers are told the buffers before it
+ * are done with, and this waits until each has read up to that mark for
+ * the buffer's previous generation. */
+static void
+feed_reuse(void *arg, uint64_t gen)
+{
+	struct live *l = arg;
+	struct timespec nap = { 0, LIVE_FEED_NAP_NS };
+
+	feed_tick(l, gen);
+	if (gen < LIVE_FEED_BUFS)
+		return;
+	for (unsigned i = 0; i < l->n; i++)
+		while (atomic_load_explicit(&l->w[i].gens_done,
+		    memory_order_acquire) < gen - LIVE_FEED_BUFS + 1)
+			nanosleep(&nap, NULL);
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct live *l = arg;
+
+	name_self("fpsensor-rd");
+	l->is_shared = capture_share_buffers(l->replay, LIVE_FEED_BUFS,
+	    feed_reuse, l) == 1;
+	l->replay_res = capture_run(l->replay, feed_packet, l,
+	    l->replay_stop);
+	for (unsigned i = 0; i < l->n; i++)
+		recq_close(&l->w[i].in);
 	tls_fp_thread_cleanup();
 	return NULL;
 }
@@ -386,8 +599,8 @@ live_start(struct live *l, char *err, size_t errsz)
 		struct live_worker *w = &l->w[i];
 
 		atomic_fetch_add(&l->n_running, 1);
-		if ((rc = pthread_create(&w->thread, NULL, worker_main,
-		    w)) != 0) {
+		if ((rc = pthread_create(&w->thread, NULL, l->replay != NULL ?
+		    replay_worker_main : worker_main, w)) != 0) {
 			atomic_fetch_sub(&l->n_running, 1);
 			snprintf(err, errsz, "worker %u: %s", i, strerror(rc));
 		} else
@@ -398,6 +611,11 @@ live_start(struct live *l, char *err, size_t errsz)
 		snprintf(err, errsz, "output thread: %s", strerror(rc));
 	else if (rc == 0)
 		l->is_out_started = true;
+	if (rc == 0 && l->replay != NULL && (rc = pthread_create(
+	    &l->rd_thread, NULL, reader_main, l)) != 0)
+		snprintf(err, errsz, "reader thread: %s", strerror(rc));
+	else if (rc == 0 && l->replay != NULL)
+		l->is_rd_started = true;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc == 0 ? 0 : -1;
 }
@@ -496,6 +714,12 @@ live_join(struct live *l)
 	unsigned n_failed = 0;
 
 	live_stop(l);
+	if (l->is_rd_started)
+		pthread_join(l->rd_thread, NULL);
+	else if (l->replay != NULL)	/* never ran: no input */
+		for (unsigned i = 0; i < l->n; i++)
+			recq_close(&l->w[i].in);
+	l->is_rd_started = false;
 	for (unsigned i = 0; i < l->n; i++) {
 		struct live_worker *w = &l->w[i];
 
@@ -575,13 +799,17 @@ live_stats_print(FILE *fp, struct live *l)
 		for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
 			uint64_t x = atomic_load(v[k]);
 
+			if (l->replay != NULL && k >= 3 && k <= 6)
+				continue;	/* no kernel in a replay */
 			fprintf(fp, "worker%u_%s=%" PRIu64 "\n", i, names[k],
 			    x);
 			total[k] += x;
 		}
 	}
-	for (size_t k = 3; k < 8; k++)
+	for (size_t k = l->replay != NULL ? 7 : 3; k < 8; k++)
 		fprintf(fp, "%s=%" PRIu64 "\n", names[k], total[k]);
+	if (l->replay != NULL)
+		fprintf(fp, "replay_too_long=%" PRIu64 "\n", l->n_too_long);
 	fprintf(fp, "workers=%u\n", l->n);
 	fprintf(fp, "records_written=%" PRIu64 "\n", l->n_written);
 	fprintf(fp, "records_write_errors=%" PRIu64 "\n", l->n_write_errors);
@@ -601,6 +829,7 @@ live_close(struct live *l)
 		if (w->feed != NULL)
 			metrics_feed_free(w->feed);
 		recq_free(&w->q);
+		recq_free(&w->in);
 		enrich_worker_free(&w->en);
 		capture_live_close(&w->cap);
 	}

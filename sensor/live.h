@@ -27,16 +27,38 @@
  * live_stop() asks the workers to stop; each reads what its ring still
  * holds, ends its open flows (reason "shutdown"), closes its queue and
  * exits; the output thread writes what
- * is queued and exits when every queue is closed and empty. */
+ * is queued and exits when every queue is closed and empty.
+ *
+ * Replay (-r with --workers N): the same workers, fed by one reader thread
+ * instead of rings.  The reader reads the capture (sensor/capture.h),
+ * decodes each packet's headers and hands it to the input queue
+ * (sensor/recq.h) of the worker its innermost IP address pair hashes to,
+ * symmetrically, so both directions of a flow, its IP fragments and its
+ * tunnel reach the same worker.  A classic pcap file is read into a few
+ * large buffers in turn and the queue takes only where a packet lies in
+ * them (capture_share_buffers()); a buffer is read into again once every
+ * worker has passed the mark the reader queued after its last packet.
+ * Anything else (pcapng, stdin) is copied into the queue.  With each mark,
+ * or every LIVE_FEED_TICK packets, every worker is told the capture's
+ * time, so idle flows end on a worker that sees few packets as they would
+ * in one pipeline.  A worker's time is the
+ * capture's: nothing reads the wall clock.  At the end of the input (or
+ * on the stop flag) the reader closes the input queues; each worker reads
+ * what its queue holds, ends its open flows (reason "eof") and exits.
+ * Records are those of a one-pipeline replay, in another order, except
+ * what depends on state across flows of different address pairs (the
+ * client table) and the event ids. */
 #ifndef FP_SENSOR_LIVE_H
 #define FP_SENSOR_LIVE_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sensor/capture.h"
 #include "sensor/capture_live.h"
 #include "sensor/enrich.h"
 #include "sensor/metrics.h"
@@ -47,6 +69,7 @@
 
 #define LIVE_MAX_WORKERS	64
 #define LIVE_POLL_MS		100
+#define LIVE_FEED_TICK		4096	/* replay: packets between ticks */
 
 /* One worker's counters, written by the worker (relaxed stores, about
  * every poll) and readable from any thread: --stats, a metrics endpoint. */
@@ -69,6 +92,10 @@ struct live_config {
 	unsigned	 n_cpus;		/* 0: no pinning */
 	size_t		 queue_bytes;		/* 0: RECQ_DEFAULT_BYTES */
 	const struct model_set_config *models;	/* NULL: none */
+	/* Replay: the opened capture the reader thread reads, and the flag
+	 * that stops it (see top); NULL: live, from cap. */
+	struct capture	*replay;
+	volatile sig_atomic_t *replay_stop;
 };
 
 struct live;
@@ -84,6 +111,8 @@ struct live_worker {
 	struct enrich_worker	 en;		/* not worker 0: enrich_set's */
 	struct recq		 q;
 	struct output		 qout;		/* pushes into q */
+	struct recq		 in;		/* replay: from the reader */
+	_Atomic uint64_t	 gens_done;	/* replay: buffers read */
 	_Atomic uint64_t	 quiescent;	/* epoch seen between polls */
 	struct live_worker_stats st;
 	struct metrics_feed	*feed;		/* l->feeds[index] */
@@ -116,6 +145,17 @@ struct live {
 	 * takes this pointer between polls, so after live_grace() no worker
 	 * holds an older set (see live_set_rules()). */
 	_Atomic(const struct rules *) rules;
+	/* Replay: the reader thread and what it read (see top). */
+	struct capture		*replay;	/* borrowed; NULL: live */
+	volatile sig_atomic_t	*replay_stop;
+	pthread_t		 rd_thread;
+	bool			 is_rd_started;
+	enum capture_result	 replay_res;	/* after live_join() */
+	bool			 is_shared;	/* packets stay in the
+						 * capture's buffers */
+	uint64_t		 feed_ts;	/* the latest packet's time */
+	uint64_t		 n_fed;		/* packets handed out */
+	uint64_t		 n_too_long;	/* too long for a queue */
 	uint64_t		 n_written;	/* by the output thread */
 	uint64_t		 n_write_errors;
 };

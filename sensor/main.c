@@ -100,7 +100,8 @@ usage(FILE *fp)
 "\n"
 "  -r, --read FILE        pcap or pcapng capture to replay ('-' for stdin)\n"
 "  -i, --interface IFACE  capture live on IFACE until SIGINT or SIGTERM\n"
-"      --workers N        live: threads, flows spread by hash (default 1)\n"
+"      --workers N        threads, flows spread by hash (default 1; -r: fed\n"
+"                         by a reader thread)\n"
 "      --capture-method M live: auto (afpacket on Linux), afpacket or pcap\n"
 "      --ring-mb N        live: kernel ring MiB per worker (default: %u)\n"
 "      --cpu-pin LIST     live: pin worker i to the i-th CPU of LIST (0,2-3)\n"
@@ -1116,11 +1117,29 @@ live_models_print(FILE *fp, struct live *l, const struct model_counters *mc)
 	model_counters_print(&t, NULL, fp);
 }
 
+/* --metrics-linger: the input is done; keep the figures readable. */
+static void
+linger(const struct options *o, struct metrics_http *m)
+{
+	struct timespec ts = { 0, 100 * 1000000 };
+
+	if (m == NULL || o->metrics_linger_s == 0)
+		return;
+	log_info("metrics: input ended; serving the final figures for %u s",
+	    o->metrics_linger_s);
+	for (uint32_t i = 0; i < o->metrics_linger_s * 10 && !stop_requested;
+	    i++)
+		nanosleep(&ts, NULL);
+}
+
 /* Live capture: every worker's socket opened, outputs opened, privileges
  * dropped, then capture until SIGINT or SIGTERM, SIGHUP reloading the
- * GeoIP databases meanwhile.  Returns the exit status. */
+ * GeoIP databases meanwhile.  With replay (an opened capture file: -r
+ * with --workers), the same workers read it through a reader thread
+ * (sensor/live.h) and privileges are kept.  Returns the exit status. */
 static int
-run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
+run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh,
+    struct capture *replay)
 {
 	struct timespec nap = { 0, 100000000L };
 	struct outputs outs;
@@ -1142,6 +1161,8 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	metrics_rules_set(&rp.rules_info, rp.rules);
 	metrics_models_set(&rp.rules_info, o->pc.models);
 
+	o->live.replay = replay;
+	o->live.replay_stop = &stop_requested;
 	if (live_open(&live, &o->live, &o->pc, es, &o->en, NULL, err,
 	    sizeof(err)) != 0) {
 		log_errx("%s", err);
@@ -1158,7 +1179,8 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		o->pc.models = NULL;
 		o->kafka.model_version = NULL;
 	}
-	drop_privileges(o);
+	if (replay == NULL)
+		drop_privileges(o);
 	if (o->kafka.brokers != NULL) {
 		metrics_kafka_init(&kafka, &outs.ks);
 		live.kafka = &kafka;
@@ -1168,8 +1190,11 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	if (live_start(&live, err, sizeof(err)) != 0)
 		fatalx(EXIT_NOINPUT, "%s", err);
-	log_info("capturing on %s: %u workers, %s", o->live.cap.iface,
-	    live.n, capture_method_name(live.w[0].cap.method));
+	if (replay != NULL)
+		log_info("replaying %s: %u workers", replay->path, live.n);
+	else
+		log_info("capturing on %s: %u workers, %s", o->live.cap.iface,
+		    live.n, capture_method_name(live.w[0].cap.method));
 	watch = start_watch(o, &rp);
 	while (!stop_requested && live_running(&live) > 0) {
 		/* Ready while every worker captures. */
@@ -1183,6 +1208,10 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 	watch_stop(watch);
 	if (live_join(&live) > 0)
 		status = EXIT_DAMAGED;
+	if (replay != NULL && live.replay_res == CAPTURE_DAMAGED) {
+		log_errx("%s", replay->err);
+		status = replay->n_read ? EXIT_DAMAGED : EXIT_NOINPUT;
+	}
 	if (output_close(outp) != 0 || live.n_write_errors > 0) {
 		log_errx("writing records to %s failed", outp->name);
 		status = EXIT_OUTPUT;
@@ -1199,6 +1228,8 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh)
 		if (o->kafka.brokers != NULL)
 			kafka_stats_print(stderr, &outs.ks);
 	}
+	if (replay != NULL)
+		linger(o, mh);
 	metrics_http_stop(mh);		/* it reads the workers' feeds */
 	if (live.kafka != NULL)
 		metrics_kafka_free(live.kafka);
@@ -1225,21 +1256,6 @@ start_metrics(const struct options *o)
 	log_info("metrics: serving http://%s/metrics (port %u)",
 	    o->metrics_addr, metrics_http_port(m));
 	return m;
-}
-
-/* --metrics-linger: the input is done; keep the figures readable. */
-static void
-linger(const struct options *o, struct metrics_http *m)
-{
-	struct timespec ts = { 0, 100 * 1000000 };
-
-	if (m == NULL || o->metrics_linger_s == 0)
-		return;
-	log_info("metrics: input ended; serving the final figures for %u s",
-	    o->metrics_linger_s);
-	for (uint32_t i = 0; i < o->metrics_linger_s * 10 && !stop_requested;
-	    i++)
-		nanosleep(&ts, NULL);
 }
 
 /* TLS secrets: --tls-keylog and the pcapng input's Decryption Secrets
@@ -1320,19 +1336,8 @@ main(int argc, char **argv)
 
 	/* Live: each worker loads its own set (sensor/live.h). */
 	o.live.models = models != NULL ? &o.mc : NULL;
-	if (o.live.cap.iface != NULL) {
-		status = run_live(&o, &es, mh);
-		if (o.pc.models != NULL)	/* run_live() may free it */
-			model_set_free(o.pc.models);
-		free(o.pc.models);
-		p0f_db_free(db);
-		p0f_http_db_free(&p0f_http);
-		enrich_set_free(&es);
-		tls_keylog_free(&kl);
-		cfg_free(&o.cfg);
-		return status;
-	}
-	if (capture_open_offline(&cap, o.read_path, o.bpf) != 0) {
+	if (o.read_path != NULL && capture_open_offline(&cap, o.read_path,
+	    o.bpf) != 0) {
 		log_errx("%s", cap.err);
 		p0f_db_free(db);
 		p0f_http_db_free(&p0f_http);
@@ -1346,6 +1351,21 @@ main(int argc, char **argv)
 		cfg_free(&o.cfg);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
+	}
+	if (o.live.cap.iface != NULL || o.live.cap.n_workers > 1) {
+		status = run_live(&o, &es, mh, o.read_path != NULL ? &cap :
+		    NULL);
+		if (o.read_path != NULL)
+			capture_close(&cap);
+		if (o.pc.models != NULL)	/* run_live() may free it */
+			model_set_free(o.pc.models);
+		free(o.pc.models);
+		p0f_db_free(db);
+		p0f_http_db_free(&p0f_http);
+		enrich_set_free(&es);
+		tls_keylog_free(&kl);
+		cfg_free(&o.cfg);
+		return status;
 	}
 	outp = open_outputs(&o, &outs);
 	if (pipeline_init(&p, &o.pc, outp) != 0)

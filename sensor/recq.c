@@ -42,9 +42,10 @@ recq_free(struct recq *q)
 }
 
 int
-recq_push(struct recq *q, const void *rec, size_t len)
+recq_push2(struct recq *q, const void *a, size_t alen, const void *b,
+    size_t blen)
 {
-	size_t need = entry_bytes(len), head, off, room;
+	size_t len = alen + blen, need = entry_bytes(len), head, off, room;
 	uint32_t len32 = (uint32_t)len;
 	struct timespec nap = { 0, RECQ_WAIT_NS };
 
@@ -72,10 +73,18 @@ recq_push(struct recq *q, const void *rec, size_t len)
 		off = 0;
 	}
 	memcpy(q->buf + off, &len32, 4);
-	memcpy(q->buf + off + 4, rec, len);
+	memcpy(q->buf + off + 4, a, alen);
+	if (blen > 0)
+		memcpy(q->buf + off + 4 + alen, b, blen);
 	atomic_store_explicit(&q->head, head + entry_bytes(len),
 	    memory_order_release);
 	return 0;
+}
+
+int
+recq_push(struct recq *q, const void *rec, size_t len)
+{
+	return recq_push2(q, rec, len, NULL, 0);
 }
 
 void

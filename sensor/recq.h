@@ -41,6 +41,10 @@ void	recq_free(struct recq *q);
  * most a quarter of the queue.  Returns 0, or -1 (EMSGSIZE) if too long. */
 int	recq_push(struct recq *q, const void *rec, size_t len);
 
+/* Producer: the same for one entry made of a (alen bytes) then b. */
+int	recq_push2(struct recq *q, const void *a, size_t alen, const void *b,
+	    size_t blen);
+
 /* Producer: no more records will come. */
 void	recq_close(struct recq *q);
 

@@ -48,4 +48,8 @@ finish() {
 }
 
 # Fresh pcap variants written by tests/pcaptool.py.
+# stat_of FILE KEY: KEY's value in --stats output FILE.
+stat_of() {
+	sed -n "s/^$2=\([0-9][0-9]*\)\$/\1/p" "$1" | head -n 1
+}
 pcaptool() { "$PYTHON" "$top_srcdir/tests/pcaptool.py" "$@"; }

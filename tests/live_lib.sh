@@ -109,7 +109,3 @@ wait_until() {
 	done
 }
 
-# stat_of FILE KEY: KEY's value in --stats output FILE.
-stat_of() {
-	sed -n "s/^$2=\([0-9][0-9]*\)\$/\1/p" "$1" | head -n 1
-}

@@ -11,6 +11,9 @@ tests.  Usage: pcaptool.py OP IN OUT [ARG].
   ng-unknown   write IN as pcapng with an unknown block before each packet
   ng-damaged   write IN as pcapng whose block ARG has a lying length
   swap-next    swap the packets of records ARG and ARG+1 (times kept)
+  repeat       the records of IN (a comma-separated list of pcaps of one
+               link type, in turn) ARG times, each pass one second after
+               the last ended
 """
 import random
 import struct
@@ -66,12 +69,33 @@ def write_ng(e, hdr, recs, out, unknown=False, damage=None):
     open(out, "wb").write(b"".join(blocks))
 
 
+def repeat(srcs, out, n):
+    files = [read_pcap(p) for p in srcs]
+    e, hdr = files[0][0], files[0][1]
+    parts, start = [hdr], None
+    for _ in range(n):
+        for fe, _, recs, _ in files:
+            if fe != e:
+                sys.exit("repeat: mixed byte orders")
+            if not recs:
+                continue
+            first = min(r[1] for r in recs)
+            shift = 0 if start is None else start - first
+            for _, s, u, c, w, b in recs:
+                parts.append(rec_bytes(e, s + shift, u, c, w, b))
+            start = max(r[1] for r in recs) + shift + 1
+    open(out, "wb").write(b"".join(parts))
+
+
 def main():
     op, src, out = sys.argv[1], sys.argv[2], sys.argv[3]
     arg = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     if op == "garbage":
         rnd = random.Random(7)
         open(out, "wb").write(bytes(rnd.randrange(256) for _ in range(arg)))
+        return
+    if op == "repeat":
+        repeat(src.split(","), out, arg)
         return
     e, hdr, recs, data = read_pcap(src)
     if op == "count":

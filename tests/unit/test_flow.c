@@ -40,7 +40,8 @@ pkt_v4(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 static void
 test_both_directions(void)
 {
-	struct flow_config cfg = { 8, 1000, 1000, 100 };
+	struct flow_config cfg = { .max_flows = 8, .tcp_idle_us = 1000,
+	    .udp_idle_us = 1000, .closing_us = 100 };
 	struct ended e = { 0 };
 	struct flow_table *t = flow_table_new(&cfg, 24, 7, on_end, &e);
 	struct packet a = pkt_v4(0x0a000001, 40000, 0x0a000002, 443);
@@ -76,7 +77,8 @@ test_both_directions(void)
 static void
 test_eviction_and_timeouts(void)
 {
-	struct flow_config cfg = { 4, 1000, 500, 100 };
+	struct flow_config cfg = { .max_flows = 4, .tcp_idle_us = 1000,
+	    .udp_idle_us = 500, .closing_us = 100 };
 	struct ended e = { 0 };
 	struct flow_table *t = flow_table_new(&cfg, 0, 1, on_end, &e);
 	struct flow *f[6];
@@ -123,7 +125,8 @@ test_eviction_and_timeouts(void)
 static void
 test_many(void)
 {
-	struct flow_config cfg = { 1000, 1u << 30, 1u << 30, 1 };
+	struct flow_config cfg = { .max_flows = 1000,
+	    .tcp_idle_us = 1u << 30, .udp_idle_us = 1u << 30, .closing_us = 1 };
 	struct flow_table *t = flow_table_new(&cfg, 16, 3, NULL, NULL);
 	uint32_t found = 0;
 
@@ -147,8 +150,37 @@ test_many(void)
 	CHECK_EQ_U(t->n_ended[FLOW_END_EVICTED], 2000);
 	CHECK_EQ_U(t->max_active, 1000);
 	flow_table_free(t);
-	struct flow_config bad = { 0, 1, 1, 1 };
+	struct flow_config bad = { .max_flows = 0, .tcp_idle_us = 1,
+	    .udp_idle_us = 1, .closing_us = 1 };
 	CHECK(flow_table_new(&bad, 0, 0, NULL, NULL) == NULL);
+}
+
+/* Flow ids from id_first by id_step: the numbering of worker 2 of 3. */
+static void
+test_id_stride(void)
+{
+	struct flow_config cfg = { .max_flows = 8, .tcp_idle_us = 1000,
+	    .udp_idle_us = 1000, .closing_us = 100, .id_first = 3,
+	    .id_step = 3 };
+	struct ended e = { 0 };
+	struct flow_table *t = flow_table_new(&cfg, 0, 7, on_end, &e);
+	struct flow_key k;
+	int side;
+
+	CHECK(t != NULL);
+	for (uint32_t i = 0; i < 4; i++) {
+		struct packet p = pkt_v4(0x0a000001 + i, 40000, 0x0a000002,
+		    443);
+
+		flow_key_make(&p, &k, &side);
+		CHECK_EQ_U(flow_insert(t, &k, 10)->id, 3 + 3 * i);
+	}
+	flow_table_free(t);
+	cfg.id_first = cfg.id_step = 0;		/* the default: 1, 2, ... */
+	t = flow_table_new(&cfg, 0, 7, on_end, &e);
+	CHECK(t != NULL);
+	CHECK_EQ_U(flow_insert(t, &k, 10)->id, 1);
+	flow_table_free(t);
 }
 
 int
@@ -157,5 +189,6 @@ main(void)
 	test_both_directions();
 	test_eviction_and_timeouts();
 	test_many();
+	test_id_stride();
 	return test_done("test_flow");
 }
