@@ -208,15 +208,7 @@ fill(struct capture *c, size_t want)
 
 	if (have >= want || c->eof)
 		return (ssize_t)have;
-	if (c->n_bufs > 1) {	/* the last record's start to the next */
-		uint8_t *next = c->bufs[(c->gen + 1) % c->n_bufs];
-
-		c->on_reuse(c->reuse_arg, c->gen + 1);
-		memcpy(next, c->buf + c->buf_off, have);
-		c->buf = next;
-		c->gen++;
-	} else
-		memmove(c->buf, c->buf + c->buf_off, have);
+	memmove(c->buf, c->buf + c->buf_off, have);
 	c->buf_off = 0;
 	c->buf_len = have;
 	while (c->buf_len < want && !c->eof) {
@@ -297,26 +289,6 @@ direct_run(struct capture *c, capture_fn *fn, void *arg,
 	return CAPTURE_STOPPED;
 }
 
-int
-capture_share_buffers(struct capture *c, unsigned n,
-    void (*on_reuse)(void *arg, uint64_t gen), void *arg)
-{
-	if (c->fd < 0)
-		return 0;
-	if (n < 2 || n > CAPTURE_MAX_BUFS) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (unsigned i = 1; i < n; i++)
-		if ((c->bufs[i] = malloc(READ_BUF)) == NULL)
-			return -1;	/* freed by capture_close() */
-	c->bufs[0] = c->buf;
-	c->n_bufs = n;
-	c->on_reuse = on_reuse;
-	c->reuse_arg = arg;
-	return 1;
-}
-
 enum capture_result
 capture_run(struct capture *c, capture_fn *fn, void *arg,
     volatile sig_atomic_t *stop)
@@ -356,11 +328,7 @@ capture_close(struct capture *c)
 		pcap_close(c->pcap);
 	if (c->fd >= 0)
 		close(c->fd);
-	free(c->n_bufs > 1 ? c->bufs[0] : c->buf);	/* buf: one of bufs */
-	for (unsigned i = 1; i < CAPTURE_MAX_BUFS; i++)
-		free(c->bufs[i]);
-	memset(c->bufs, 0, sizeof(c->bufs));
-	c->n_bufs = 0;
+	free(c->buf);
 	if (c->has_filter)
 		pcap_freecode(&c->filter);
 	c->pcap = NULL;

@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAPTURE_MAX_BUFS	16
-
 enum capture_result {
 	CAPTURE_EOF = 0,	/* read to the end */
 	CAPTURE_DAMAGED,	/* stopped at damage; see message */
@@ -32,13 +30,6 @@ struct capture {
 	bool		 swapped;	/* other byte order than ours */
 	bool		 nsec;		/* nanosecond timestamps */
 	uint32_t	 snaplen;
-	/* capture_share_buffers(): buf is bufs[gen % n_bufs]; 0 or 1
-	 * buffer: buf alone, each read into it. */
-	uint8_t		*bufs[CAPTURE_MAX_BUFS];
-	unsigned	 n_bufs;
-	uint64_t	 gen;		/* reads into a new buffer so far */
-	void		(*on_reuse)(void *arg, uint64_t gen);
-	void		*reuse_arg;
 	bool		 has_filter;
 	struct bpf_program filter;
 	uint64_t	 n_over_snaplen; /* records longer than the snaplen */
@@ -57,20 +48,6 @@ typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
  * naming the file in c->err. */
 int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
-
-/* For readers on other threads (sensor/live.h): the block path reads
- * into n buffers (2 to CAPTURE_MAX_BUFS) in turn, so the data of a packet
- * handed to fn stays readable after fn returns, until its buffer comes
- * round again.  A buffer's generation counts the buffers filled before it
- * (the first is 0).  Before the buffer of generation gen is filled,
- * on_reuse(arg, gen) is called: every packet handed out so far is of an
- * earlier generation, and it must return once no packet of generation gen
- * - n or earlier is in use any more.  Returns 1 if so set up, 0 when c is
- * not read by the block path (packets are borrowed for fn only), -1 with
- * errno when a buffer cannot be allocated. */
-int			 capture_share_buffers(struct capture *c, unsigned n,
-			    void (*on_reuse)(void *arg, uint64_t gen),
-			    void *arg);
 
 /* Read every packet into fn until the end, damage, or *stop. */
 enum capture_result	 capture_run(struct capture *c, capture_fn *fn,

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,17 +33,11 @@
 #define LIVE_FEED_NAP_NS	100000L	/* replay: input queue empty */
 #define LIVE_FEED_IS_TICK	UINT32_MAX	/* caplen of a tick */
 
-#define LIVE_FEED_BUFS		8	/* replay: capture buffers shared */
-#define LIVE_FEED_SHARED_BYTES	(2u << 20)	/* input queue then */
-
-/* An entry of a worker's input queue (replay): a packet, in a capture
- * buffer or (data NULL) in the bytes after the entry; or a tick (caplen
- * LIVE_FEED_IS_TICK): time is ts_us, and the capture buffers before
- * generation gens_done are done with. */
+/* An entry of a worker's input queue (replay from a stream): a packet,
+ * its bytes after the entry, or a tick (caplen LIVE_FEED_IS_TICK): time is
+ * ts_us. */
 struct feed_hdr {
-	const uint8_t	*data;
 	uint64_t	 ts_us;
-	uint64_t	 gens_done;
 	uint32_t	 caplen;
 	uint32_t	 wire_len;
 	int32_t		 dlt;
@@ -114,8 +109,15 @@ open_worker(struct live *l, struct live_worker *w,
 	if (cfg->replay == NULL &&
 	    capture_live_open(&w->cap, &cfg->cap, err, errsz) != 0)
 		return -1;
-	if (cfg->replay != NULL && recq_init(&w->in, cfg->replay->fd >= 0 ?
-	    LIVE_FEED_SHARED_BYTES : LIVE_FEED_BYTES) != 0) {
+	if (l->is_each) {
+		if (capture_open_offline(&w->rcap, cfg->replay->path,
+		    cfg->cap.bpf) != 0) {
+			snprintf(err, errsz, "%s", w->rcap.err);
+			return -1;
+		}
+		w->has_rcap = true;
+	} else if (cfg->replay != NULL &&
+	    recq_init(&w->in, LIVE_FEED_BYTES) != 0) {
 		snprintf(err, errsz, "input queue: %s", strerror(errno));
 		return -1;
 	}
@@ -138,7 +140,6 @@ open_worker(struct live *l, struct live_worker *w,
 	}
 	recq_output_init(&w->qout, &w->q);
 	atomic_init(&w->models_next, NULL);
-	atomic_init(&w->gens_done, 0);
 	if (cfg->models != NULL) {
 		char e[768];
 
@@ -184,6 +185,12 @@ live_open(struct live *l, const struct live_config *cfg,
 	l->out = out;
 	l->replay = cfg->replay;
 	l->replay_stop = cfg->replay_stop;
+	if (cfg->replay != NULL) {
+		struct stat st;
+
+		l->is_each = strcmp(cfg->replay->path, "-") != 0 &&
+		    stat(cfg->replay->path, &st) == 0 && S_ISREG(st.st_mode);
+	}
 	memcpy(l->cpus, cfg->cpus, sizeof(l->cpus));
 	l->n_cpus = cfg->n_cpus;
 	if ((l->w = calloc(n, sizeof(*l->w))) == NULL ||
@@ -207,6 +214,18 @@ live_open(struct live *l, const struct live_config *cfg,
 	return 0;
 }
 
+/* A long read of the ring: records held for a model batch wait
+ * LIVE_HOLD_NS at most (the clock read every LIVE_HOLD_EVERY packets). */
+static void
+check_held(struct live_worker *w)
+{
+	if (++w->n_unchecked >= LIVE_HOLD_EVERY) {
+		w->n_unchecked = 0;
+		if (pipeline_held_ns(&w->p) >= LIVE_HOLD_NS)
+			pipeline_flush(&w->p);
+	}
+}
+
 static void
 on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
     uint32_t caplen, uint32_t wire_len)
@@ -214,14 +233,7 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	struct live_worker *w = arg;
 
 	pipeline_packet(&w->p, dlt, ts_us, data, caplen, wire_len);
-	/* A long read of the ring: records held for a model batch wait
-	 * LIVE_HOLD_NS at most (the clock read every LIVE_HOLD_EVERY
-	 * packets). */
-	if (++w->n_unchecked >= LIVE_HOLD_EVERY) {
-		w->n_unchecked = 0;
-		if (pipeline_held_ns(&w->p) >= LIVE_HOLD_NS)
-			pipeline_flush(&w->p);
-	}
+	check_held(w);
 }
 
 #define ST_SET(f, v)	atomic_store_explicit(&w->st.f, (v), \
@@ -391,14 +403,10 @@ feed_batch(struct live_worker *w)
 	    (e = recq_peek(&w->in, &len)) != NULL; n++) {
 		memcpy(&h, e, sizeof(h));
 		if (h.caplen != LIVE_FEED_IS_TICK)
-			on_packet(w, h.dlt, h.ts_us, h.data != NULL ? h.data :
-			    e + sizeof(h), h.caplen, h.wire_len);
-		else {
+			on_packet(w, h.dlt, h.ts_us, e + sizeof(h), h.caplen,
+			    h.wire_len);
+		else
 			pipeline_tick(&w->p, h.ts_us);
-			if (h.gens_done > 0)
-				atomic_store_explicit(&w->gens_done,
-				    h.gens_done, memory_order_release);
-		}
 		recq_pop(&w->in);
 	}
 	return n;
@@ -432,6 +440,51 @@ replay_worker_main(void *arg)
 	return NULL;
 }
 
+static unsigned pick(const struct live *, const struct packet *);
+
+/* Replay, each worker reading: a packet of the file, analysed if it
+ * hashes to this worker (decoded once); the others only move time on. */
+static void
+own_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
+    uint32_t caplen, uint32_t wire_len)
+{
+	struct live_worker *w = arg;
+	struct packet pkt;
+	enum decode_status st;
+
+	pkt.ts_us = ts_us;
+	pkt.wire_len = wire_len;
+	st = decode_packet(dlt, data, caplen, &pkt);
+	if (pick(w->live, &pkt) == w->index) {
+		pipeline_decoded(&w->p, &pkt, st);
+		check_held(w);
+	} else if (++w->n_others % LIVE_FEED_TICK == 0) {
+		pipeline_tick(&w->p, ts_us);
+		quiesce(w);
+		publish_stats(w, false);
+	}
+}
+
+static void *
+each_worker_main(void *arg)
+{
+	struct live_worker *w = arg;
+	enum capture_result res;
+
+	start_self(w);
+	quiesce(w);
+	res = capture_run(&w->rcap, own_packet, w, w->live->replay_stop);
+	if (w->index == 0) {
+		w->live->replay_res = res;
+		memcpy(w->live->replay->err, w->rcap.err,
+		    sizeof(w->rcap.err));
+		w->live->replay->n_read = w->rcap.n_read;
+	}
+	pipeline_finish(&w->p);
+	exit_self(w);
+	return NULL;
+}
+
 static uint64_t
 mix64(uint64_t x)
 {
@@ -442,75 +495,52 @@ mix64(uint64_t x)
 	return x ^ (x >> 33);
 }
 
-/* Replay: the worker a packet goes to, by a symmetric hash of its
- * innermost IP addresses (worker 0 for what has none). */
+/* Replay: the worker a decoded packet goes to, by a symmetric hash of
+ * its innermost IP addresses (worker 0 for what has none). */
+static unsigned
+pick(const struct live *l, const struct packet *pkt)
+{
+	uint64_t a[2], b[2], h;
+
+	if (pkt->ip_version == 0)
+		return 0;
+	memcpy(a, pkt->src, sizeof(a));
+	memcpy(b, pkt->dst, sizeof(b));
+	h = mix64(a[0] ^ mix64(a[1])) + mix64(b[0] ^ mix64(b[1]));
+	return (unsigned)(((h >> 32) * l->n) >> 32);
+}
+
+/* The same for a frame not decoded yet. */
 static unsigned
 feed_pick(const struct live *l, int dlt, const uint8_t *data,
     uint32_t caplen)
 {
 	struct packet pkt;
-	uint64_t a[2], b[2], h;
 
 	pkt.ts_us = 0;
 	pkt.wire_len = 0;
 	(void)decode_packet(dlt, data, caplen, &pkt);
-	if (pkt.ip_version == 0)
-		return 0;
-	memcpy(a, pkt.src, sizeof(a));
-	memcpy(b, pkt.dst, sizeof(b));
-	h = mix64(a[0] ^ mix64(a[1])) + mix64(b[0] ^ mix64(b[1]));
-	return (unsigned)(((h >> 32) * l->n) >> 32);
+	return pick(l, &pkt);
 }
 
-/* Replay: the time, and with gens_done (0: none) the capture buffers
- * done with, to every worker. */
-static void
-feed_tick(struct live *l, uint64_t gens_done)
-{
-	struct feed_hdr h = { .ts_us = l->feed_ts, .gens_done = gens_done,
-	    .caplen = LIVE_FEED_IS_TICK };
-
-	for (unsigned i = 0; i < l->n; i++)
-		(void)recq_push(&l->w[i].in, &h, sizeof(h));
-}
-
-/* Replay: one packet from the capture to its worker's input queue, and
- * now and then the time to every worker. */
+/* Replay from a stream: one packet from the capture into its worker's
+ * input queue, and every LIVE_FEED_TICK packets the time to every worker. */
 static void
 feed_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
     uint32_t caplen, uint32_t wire_len)
 {
 	struct live *l = arg;
-	struct feed_hdr h = { .data = l->is_shared ? data : NULL,
-	    .ts_us = ts_us, .caplen = caplen, .wire_len = wire_len,
-	    .dlt = dlt };
-	struct recq *q = &l->w[feed_pick(l, dlt, data, caplen)].in;
+	struct feed_hdr h = { .ts_us = ts_us, .caplen = caplen,
+	    .wire_len = wire_len, .dlt = dlt };
 
-	if ((l->is_shared ? recq_push(q, &h, sizeof(h)) : recq_push2(q, &h,
-	    sizeof(h), data, caplen)) != 0)
+	if (recq_push2(&l->w[feed_pick(l, dlt, data, caplen)].in, &h,
+	    sizeof(h), data, caplen) != 0)
 		l->n_too_long++;	/* more than a quarter of a queue */
-	l->feed_ts = ts_us;
-	if (++l->n_fed % LIVE_FEED_TICK == 0 && !l->is_shared)
-		feed_tick(l, 0);
-}
-
-/* Replay: the capture is about to read into the buffer of generation gen
- * (capture_share_buffers()): the workers are told the buffers before it
- * are done with, and this waits until each has read up to that mark for
- * the buffer's previous generation. */
-static void
-feed_reuse(void *arg, uint64_t gen)
-{
-	struct live *l = arg;
-	struct timespec nap = { 0, LIVE_FEED_NAP_NS };
-
-	feed_tick(l, gen);
-	if (gen < LIVE_FEED_BUFS)
+	if (++l->n_fed % LIVE_FEED_TICK != 0)
 		return;
+	h.caplen = LIVE_FEED_IS_TICK;
 	for (unsigned i = 0; i < l->n; i++)
-		while (atomic_load_explicit(&l->w[i].gens_done,
-		    memory_order_acquire) < gen - LIVE_FEED_BUFS + 1)
-			nanosleep(&nap, NULL);
+		(void)recq_push(&l->w[i].in, &h, sizeof(h));
 }
 
 static void *
@@ -519,8 +549,6 @@ reader_main(void *arg)
 	struct live *l = arg;
 
 	name_self("fpsensor-rd");
-	l->is_shared = capture_share_buffers(l->replay, LIVE_FEED_BUFS,
-	    feed_reuse, l) == 1;
 	l->replay_res = capture_run(l->replay, feed_packet, l,
 	    l->replay_stop);
 	for (unsigned i = 0; i < l->n; i++)
@@ -599,7 +627,8 @@ live_start(struct live *l, char *err, size_t errsz)
 		struct live_worker *w = &l->w[i];
 
 		atomic_fetch_add(&l->n_running, 1);
-		if ((rc = pthread_create(&w->thread, NULL, l->replay != NULL ?
+		if ((rc = pthread_create(&w->thread, NULL, l->is_each ?
+		    each_worker_main : l->replay != NULL ?
 		    replay_worker_main : worker_main, w)) != 0) {
 			atomic_fetch_sub(&l->n_running, 1);
 			snprintf(err, errsz, "worker %u: %s", i, strerror(rc));
@@ -611,10 +640,10 @@ live_start(struct live *l, char *err, size_t errsz)
 		snprintf(err, errsz, "output thread: %s", strerror(rc));
 	else if (rc == 0)
 		l->is_out_started = true;
-	if (rc == 0 && l->replay != NULL && (rc = pthread_create(
+	if (rc == 0 && l->replay != NULL && !l->is_each && (rc = pthread_create(
 	    &l->rd_thread, NULL, reader_main, l)) != 0)
 		snprintf(err, errsz, "reader thread: %s", strerror(rc));
-	else if (rc == 0 && l->replay != NULL)
+	else if (rc == 0 && l->replay != NULL && !l->is_each)
 		l->is_rd_started = true;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc == 0 ? 0 : -1;
@@ -716,7 +745,7 @@ live_join(struct live *l)
 	live_stop(l);
 	if (l->is_rd_started)
 		pthread_join(l->rd_thread, NULL);
-	else if (l->replay != NULL)	/* never ran: no input */
+	else if (l->replay != NULL && !l->is_each)	/* never ran */
 		for (unsigned i = 0; i < l->n; i++)
 			recq_close(&l->w[i].in);
 	l->is_rd_started = false;
@@ -830,6 +859,8 @@ live_close(struct live *l)
 			metrics_feed_free(w->feed);
 		recq_free(&w->q);
 		recq_free(&w->in);
+		if (w->has_rcap)
+			capture_close(&w->rcap);
 		enrich_worker_free(&w->en);
 		capture_live_close(&w->cap);
 	}

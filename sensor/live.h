@@ -29,25 +29,21 @@
  * exits; the output thread writes what
  * is queued and exits when every queue is closed and empty.
  *
- * Replay (-r with --workers N): the same workers, fed by one reader thread
- * instead of rings.  The reader reads the capture (sensor/capture.h),
- * decodes each packet's headers and hands it to the input queue
- * (sensor/recq.h) of the worker its innermost IP address pair hashes to,
- * symmetrically, so both directions of a flow, its IP fragments and its
- * tunnel reach the same worker.  A classic pcap file is read into a few
- * large buffers in turn and the queue takes only where a packet lies in
- * them (capture_share_buffers()); a buffer is read into again once every
- * worker has passed the mark the reader queued after its last packet.
- * Anything else (pcapng, stdin) is copied into the queue.  With each mark,
- * or every LIVE_FEED_TICK packets, every worker is told the capture's
- * time, so idle flows end on a worker that sees few packets as they would
- * in one pipeline.  A worker's time is the
- * capture's: nothing reads the wall clock.  At the end of the input (or
- * on the stop flag) the reader closes the input queues; each worker reads
- * what its queue holds, ends its open flows (reason "eof") and exits.
+ * Replay (-r with --workers N): the same workers, each taking the packets
+ * whose innermost IP address pair hashes to it (symmetrically, so both
+ * directions of a flow, its IP fragments and its tunnel reach the same
+ * worker).  From a regular file every worker reads the whole file itself
+ * (its own struct capture: no packet copied, nothing shared) and skips the
+ * others' packets, whose times still move its clock, so idle flows end as
+ * in one pipeline.  From a stream (stdin, a FIFO) one reader thread reads
+ * it, decodes each packet's headers and copies the packet into its
+ * worker's input queue (sensor/recq.h), and every LIVE_FEED_TICK packets
+ * tells every worker the capture's time.  A worker's time is the
+ * capture's: nothing reads the wall clock.  At the end of the input (or on
+ * the stop flag) each worker ends its open flows (reason "eof") and exits.
  * Records are those of a one-pipeline replay, in another order, except
  * what depends on state across flows of different address pairs (the
- * client table) and the event ids. */
+ * client table) and the flow and event ids. */
 #ifndef FP_SENSOR_LIVE_H
 #define FP_SENSOR_LIVE_H
 
@@ -92,8 +88,9 @@ struct live_config {
 	unsigned	 n_cpus;		/* 0: no pinning */
 	size_t		 queue_bytes;		/* 0: RECQ_DEFAULT_BYTES */
 	const struct model_set_config *models;	/* NULL: none */
-	/* Replay: the opened capture the reader thread reads, and the flag
-	 * that stops it (see top); NULL: live, from cap. */
+	/* Replay: the opened capture (read by the reader thread, or only
+	 * its path by each worker), and the flag that stops the reading
+	 * (see top); NULL: live, from cap. */
 	struct capture	*replay;
 	volatile sig_atomic_t *replay_stop;
 };
@@ -112,7 +109,9 @@ struct live_worker {
 	struct recq		 q;
 	struct output		 qout;		/* pushes into q */
 	struct recq		 in;		/* replay: from the reader */
-	_Atomic uint64_t	 gens_done;	/* replay: buffers read */
+	struct capture		 rcap;		/* replay of a file: its own */
+	bool			 has_rcap;
+	uint64_t		 n_others;	/* others' packets it read */
 	_Atomic uint64_t	 quiescent;	/* epoch seen between polls */
 	struct live_worker_stats st;
 	struct metrics_feed	*feed;		/* l->feeds[index] */
@@ -151,9 +150,8 @@ struct live {
 	pthread_t		 rd_thread;
 	bool			 is_rd_started;
 	enum capture_result	 replay_res;	/* after live_join() */
-	bool			 is_shared;	/* packets stay in the
-						 * capture's buffers */
-	uint64_t		 feed_ts;	/* the latest packet's time */
+	bool			 is_each;	/* every worker reads the
+						 * file (a regular one) */
 	uint64_t		 n_fed;		/* packets handed out */
 	uint64_t		 n_too_long;	/* too long for a queue */
 	uint64_t		 n_written;	/* by the output thread */

@@ -306,53 +306,62 @@ pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 {
 	struct packet pkt;
 	enum decode_status st;
+
+	pkt.ts_us = ts_us;
+	pkt.wire_len = wire_len;
+	st = decode_packet(dlt, data, caplen, &pkt);
+	pipeline_decoded(p, &pkt, st);
+}
+
+void
+pipeline_decoded(struct pipeline *p, struct packet *pkt,
+    enum decode_status st)
+{
 	enum flow_list list;
 	struct flow *f;
+	uint64_t ts_us = pkt->ts_us;
 	int dir;
 
 	p->stats.packets++;
-	p->stats.bytes += wire_len;
+	p->stats.bytes += pkt->wire_len;
 	if (ts_us < p->now_us) {
 		p->stats.ts_backwards++;
 		ts_us = p->now_us;
 	}
 	p->now_us = ts_us;
 	flow_expire(p->flows, ts_us);
-
-	pkt.ts_us = ts_us;
-	pkt.wire_len = wire_len;
-	st = decode_packet(dlt, data, caplen, &pkt);
 	if (st != DECODE_OK) {
 		p->stats.skipped[st]++;
 		return;
 	}
+	pkt->ts_us = ts_us;
 	p->stats.analysed++;
-	if (pkt.is_first_fragment)
+	if (pkt->is_first_fragment)
 		p->stats.first_fragments++;
-	if (pkt.n_tunnels)
+	if (pkt->n_tunnels)
 		p->stats.tunnelled++;
 
-	f = flow_for_packet(p, &pkt, &dir);
+	f = flow_for_packet(p, pkt, &dir);
 	if (f->flags & FLOW_F_EMITTED) {
 		/* Its record is out: a straggler ACK or FIN, counted. */
 		p->stats.late_packets++;
 		return;
 	}
 	f->pkts[dir]++;
-	f->bytes[dir] += pkt.ip_total_len;
-	if (pkt.l4_proto == 6)
-		tcp_track(f, &pkt, dir);
+	f->bytes[dir] += pkt->ip_total_len;
+	if (pkt->l4_proto == 6)
+		tcp_track(f, pkt, dir);
 	p->an.flow_done = false;
 	for (size_t i = 0; i < p->n_an; i++)
 		if (p->an_list[i]->packet != NULL)
 			p->an_list[i]->packet(an_state(p, f, i), &p->an, f,
-			    &pkt, dir);
-	if (pkt.l4_proto == 6 && pkt.payload_len > 0)
-		stream_feed(p, f, &pkt, dir);
+			    pkt, dir);
+	if (pkt->l4_proto == 6 && pkt->payload_len > 0)
+		stream_feed(p, f, pkt, dir);
 
 	if (p->an.flow_done)
 		list = FLOW_LIST_CLOSING;
-	else if (pkt.l4_proto != 6)
+	else if (pkt->l4_proto != 6)
 		list = FLOW_LIST_UDP;
 	else if ((f->flags & FLOW_F_RST) || ((f->flags & FLOW_F_FIN_C) &&
 	    (f->flags & FLOW_F_FIN_S)))

@@ -23,6 +23,7 @@
 #include "analyzers/analyzer.h"
 #include "analyzers/frag.h"
 #include "analyzers/p0f_http.h"
+#include "sensor/decode.h"
 #include "sensor/flow.h"
 #include "sensor/output.h"
 #include "sensor/stats.h"
@@ -88,6 +89,11 @@ int	pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 /* Process one captured frame of link type dlt. */
 void	pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 	    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
+
+/* The same for a frame decode_packet() has decoded into pkt (its ts_us
+ * and wire_len set) with status st.  pkt's pointers are into the frame. */
+void	pipeline_decoded(struct pipeline *p, struct packet *pkt,
+	    enum decode_status st);
 
 /* Write the records held for the models' batch (see top). */
 void	pipeline_flush(struct pipeline *p);

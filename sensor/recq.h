@@ -1,5 +1,6 @@
 /* sensor/recq.h: a bounded single-producer single-consumer queue of
- * records, from one worker to the output thread.
+ * records, from one worker to the output thread (and, in a replay with
+ * workers, of packets from the reader to one worker: sensor/live.h).
  *
  * Records are copied into a byte ring allocated once (no allocation per
  * record): a 4-byte length, the bytes, padding to 8.  A record that does

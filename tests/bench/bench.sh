@@ -24,6 +24,8 @@
 #   BENCH_CG_PACKETS  packets in the callgrind slice (default 20000;
 #                 0 skips callgrind)
 #   BENCH_PEERS   peers to try (default "p0f ndpi tshark"; "" for none)
+#   BENCH_WORKERS workers of the --workers rows (default: the CPUs, at
+#                 least 2; 1 leaves those rows out)
 #   PYTHON        (default /usr/bin/python3)
 
 set -u
@@ -40,6 +42,8 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_SLICE=${BENCH_SLICE:-50000}
 BENCH_CG_PACKETS=${BENCH_CG_PACKETS:-20000}
 BENCH_PEERS=${BENCH_PEERS-p0f ndpi tshark}
+ncpu=$(nproc 2>/dev/null || echo 2)
+BENCH_WORKERS=${BENCH_WORKERS:-$([ "$ncpu" -gt 2 ] && echo "$ncpu" || echo 2)}
 P0F_DB=/etc/p0f/p0f.fp
 benchdir=$top_builddir/tests/bench
 results=$top_builddir/bench-results.txt
@@ -218,6 +222,9 @@ fpsensor_stats() {
 # every analyzer on but nDPI (make bench-enrich measures nDPI and GeoIP);
 # TCP and TLS over TCP and QUIC alone; flow tracking + TCP analysis + JSON
 # alone (--analyzers tcp).  Verdicts from the rules are on in all three.
+# Then the first two again with --workers (a reader thread feeding that
+# many workers, sensor/live.h): wall time on several cores, cpu s the sum
+# over the threads, instr/pkt too.
 # Each row shows the flows, records and evictions --stats reports.
 bench_fpsensor() {
 	local name=$1
@@ -246,6 +253,13 @@ if [ -x "$FPSENSOR" ]; then
 	bench_fpsensor "fpsensor-tcp-tls" --analyzers tcp,tls,tls_udp \
 	    --no-model
 	bench_fpsensor "fpsensor-tcp-only" --analyzers tcp --no-model
+	if [ "$BENCH_WORKERS" -gt 1 ]; then
+		bench_fpsensor "fpsensor-all-no-ndpi, $BENCH_WORKERS workers" \
+		    --no-ndpi --no-model --workers "$BENCH_WORKERS"
+		bench_fpsensor "fpsensor-tcp-tls, $BENCH_WORKERS workers" \
+		    --analyzers tcp,tls,tls_udp --no-model \
+		    --workers "$BENCH_WORKERS"
+	fi
 else
 	fail_row fpsensor "fpsensor: not built"
 fi
