@@ -66,7 +66,6 @@ static const struct quic_version_desc quic_versions[] = {
 };
 
 struct quic_ctx {
-	EVP_MAC_CTX	*hmac;		/* HMAC-SHA-256, re-keyed per call */
 	EVP_CIPHER_CTX	*aead;		/* AES-128-GCM, re-keyed per packet */
 	EVP_CIPHER_CTX	*hp;		/* AES-128-ECB, re-keyed per packet */
 	uint8_t		 scratch[QUIC_SCRATCH_MAX];
@@ -425,36 +424,20 @@ quic_parse_frames(const uint8_t *payload, size_t len,
 
 /* ---- crypto ----------------------------------------------------------- */
 
-/* HMAC with SHA-256: the digest is fetched once, here. */
-static int
-quic_hmac_init(EVP_MAC_CTX *hmac)
-{
-	char digest[] = "SHA256";
-	OSSL_PARAM params[2];
-
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	return EVP_MAC_CTX_set_params(hmac, params) == 1 ? 0 : -1;
-}
-
 struct quic_ctx *
 quic_ctx_new(void)
 {
 	struct quic_ctx *ctx = calloc(1, sizeof(*ctx));
-	EVP_MAC *mac = NULL;
 	EVP_CIPHER *gcm = NULL, *ecb = NULL;
 
 	if (ctx == NULL)
 		return NULL;
-	mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 	gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
-	ctx->hmac = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
 	ctx->aead = EVP_CIPHER_CTX_new();
 	ctx->hp = EVP_CIPHER_CTX_new();
-	if (ctx->hmac == NULL || ctx->aead == NULL || ctx->hp == NULL ||
-	    gcm == NULL || ecb == NULL || quic_hmac_init(ctx->hmac) != 0 ||
+	if (ctx->aead == NULL || ctx->hp == NULL || gcm == NULL ||
+	    ecb == NULL ||
 	    EVP_DecryptInit_ex(ctx->aead, gcm, NULL, NULL, NULL) != 1 ||
 	    EVP_EncryptInit_ex(ctx->hp, ecb, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx->hp, 0) != 1) {
@@ -462,7 +445,6 @@ quic_ctx_new(void)
 		ctx = NULL;
 	}
 	/* The contexts hold their own references. */
-	EVP_MAC_free(mac);
 	EVP_CIPHER_free(gcm);
 	EVP_CIPHER_free(ecb);
 	return ctx;
@@ -473,29 +455,26 @@ quic_ctx_free(struct quic_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	EVP_MAC_CTX_free(ctx->hmac);
 	EVP_CIPHER_CTX_free(ctx->aead);
 	EVP_CIPHER_CTX_free(ctx->hp);
 	OPENSSL_cleanse(ctx->scratch, sizeof(ctx->scratch));
 	free(ctx);
 }
 
-/* HKDF-Extract (RFC 5869 2.2): PRK = HMAC(salt, IKM), on the one
- * preallocated MAC context (re-keyed per call: no allocation). */
+/* HKDF-Extract (RFC 5869 2.2): PRK = HMAC-SHA-256(salt, IKM). */
 static int
-quic_hkdf_extract(struct quic_ctx *ctx, const uint8_t *salt,
-    size_t salt_len, const uint8_t *ikm, size_t ikm_len, uint8_t prk[32])
+quic_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+    size_t ikm_len, uint8_t prk[32])
 {
-	return hkdf_hmac(ctx->hmac, 32, salt, salt_len, ikm, ikm_len, NULL, 0,
-	    prk);
+	return hkdf_hmac(32, salt, salt_len, ikm, ikm_len, NULL, 0, prk);
 }
 
 /* HKDF-Expand-Label (RFC 8446 7.1) with an empty context, SHA-256. */
 static int
-quic_expand_label(struct quic_ctx *ctx, const uint8_t secret[32],
-    const char *label, uint8_t *out, size_t out_len)
+quic_expand_label(const uint8_t secret[32], const char *label, uint8_t *out,
+    size_t out_len)
 {
-	return hkdf_expand_label(ctx->hmac, 32, secret, label, out, out_len);
+	return hkdf_expand_label(32, secret, label, out, out_len);
 }
 
 int
@@ -513,17 +492,18 @@ quic_keys_derive_side(struct quic_ctx *ctx, uint32_t version,
 	uint8_t initial[32], client[32];
 	int rc = -1;
 
+	(void)ctx;			/* the derivation needs none */
 	memset(keys, 0, sizeof(*keys));
 	keys->largest_pn = -1;
 	if (v == NULL || dcid_len > QUIC_CID_MAX)
 		return -1;
-	if (quic_hkdf_extract(ctx, v->salt, sizeof(v->salt), dcid, dcid_len,
+	if (quic_hkdf_extract(v->salt, sizeof(v->salt), dcid, dcid_len,
 	    initial) == 0 &&
-	    quic_expand_label(ctx, initial, server ? "server in" : "client in",
+	    quic_expand_label(initial, server ? "server in" : "client in",
 	    client, 32) == 0 &&
-	    quic_expand_label(ctx, client, v->key_label, keys->key, 16) == 0 &&
-	    quic_expand_label(ctx, client, v->iv_label, keys->iv, 12) == 0 &&
-	    quic_expand_label(ctx, client, v->hp_label, keys->hp, 16) == 0) {
+	    quic_expand_label(client, v->key_label, keys->key, 16) == 0 &&
+	    quic_expand_label(client, v->iv_label, keys->iv, 12) == 0 &&
+	    quic_expand_label(client, v->hp_label, keys->hp, 16) == 0) {
 		keys->is_valid = true;
 		keys->version = version;
 		keys->dcid_len = (uint8_t)dcid_len;

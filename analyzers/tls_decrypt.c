@@ -43,38 +43,18 @@ struct tls_dec_ctx {
 	/* One context per AEAD, set up once: a record re-keys its own
 	 * in place, so flows of different suites allocate nothing. */
 	EVP_CIPHER_CTX	*aead[AEAD_N];
-	EVP_MAC_CTX	*hmac256;
-	EVP_MAC_CTX	*hmac384;
 	EVP_KDF		*prf;
 	uint8_t		 rec[TLS_RECORD_MAX_LEN];	/* plaintext */
 };
-
-static EVP_MAC_CTX *
-hmac_new(EVP_MAC *mac, const char *digest)
-{
-	EVP_MAC_CTX *m = EVP_MAC_CTX_new(mac);
-	OSSL_PARAM params[2];
-
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (m != NULL && EVP_MAC_CTX_set_params(m, params) != 1) {
-		EVP_MAC_CTX_free(m);
-		m = NULL;
-	}
-	return m;
-}
 
 struct tls_dec_ctx *
 tls_dec_ctx_new(void)
 {
 	struct tls_dec_ctx *c = calloc(1, sizeof(*c));
-	EVP_MAC *mac;
 	bool ok = true;
 
 	if (c == NULL)
 		return NULL;
-	mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 	for (int i = 0; i < AEAD_N; i++) {
 		EVP_CIPHER *ci = EVP_CIPHER_fetch(NULL, aead_names[i], NULL);
 
@@ -83,11 +63,8 @@ tls_dec_ctx_new(void)
 		    EVP_DecryptInit_ex(c->aead[i], ci, NULL, NULL, NULL) == 1;
 		EVP_CIPHER_free(ci);	/* the context holds its own */
 	}
-	c->hmac256 = mac != NULL ? hmac_new(mac, "SHA256") : NULL;
-	c->hmac384 = mac != NULL ? hmac_new(mac, "SHA384") : NULL;
 	c->prf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
-	EVP_MAC_free(mac);
-	ok = ok && c->hmac256 != NULL && c->hmac384 != NULL && c->prf != NULL;
+	ok = ok && c->prf != NULL;
 	if (!ok) {
 		tls_dec_ctx_free(c);
 		errno = ENOMEM;
@@ -103,8 +80,6 @@ tls_dec_ctx_free(struct tls_dec_ctx *c)
 		return;
 	for (int i = 0; i < AEAD_N; i++)
 		EVP_CIPHER_CTX_free(c->aead[i]);
-	EVP_MAC_CTX_free(c->hmac256);
-	EVP_MAC_CTX_free(c->hmac384);
 	EVP_KDF_free(c->prf);
 	OPENSSL_cleanse(c->rec, sizeof(c->rec));
 	free(c);
@@ -128,18 +103,16 @@ tls_dec_wipe(struct tls_dec *d)
 
 /* TLS 1.3 key and IV from a traffic secret of the key log. */
 static int
-derive13(struct tls_dec_ctx *c, const struct tls_dec *d, int kind,
-    uint8_t *key, uint8_t *iv)
+derive13(const struct tls_dec *d, int kind, uint8_t *key, uint8_t *iv)
 {
 	const struct tls_keylog_entry *e = d->keys;
-	EVP_MAC_CTX *h = d->hash_len == 48 ? c->hmac384 : c->hmac256;
 
 	if (!(e->have & (1u << kind)) || e->len[kind] != d->hash_len)
 		return -1;
-	return hkdf_expand_label(h, d->hash_len, e->secret[kind], "key",
-	    key, d->key_len) == 0 &&
-	    hkdf_expand_label(h, d->hash_len, e->secret[kind], "iv", iv,
-	    12) == 0 ? 0 : -1;
+	return hkdf_expand_label(d->hash_len, e->secret[kind], "key", key,
+	    d->key_len) == 0 &&
+	    hkdf_expand_label(d->hash_len, e->secret[kind], "iv", iv, 12) ==
+	    0 ? 0 : -1;
 }
 
 /* The client's keys from a traffic secret. */
@@ -147,7 +120,7 @@ static int
 keys13(struct tls_dec_ctx *c, struct tls_dec *d, int kind)
 {
 	d->seq = 0;
-	return derive13(c, d, kind, d->key, d->iv);
+	return derive13(d, kind, d->key, d->iv);
 }
 
 /* TLS 1.2 key block (RFC 5246 6.3): client key, server key, client IV,
@@ -213,7 +186,7 @@ tls_dec_start(struct tls_dec_ctx *c, struct tls_dec *d, uint16_t version,
 		d->phase = TLS_DEC_HS;
 		return 0;
 	}
-	if (derive13(c, d, TLS_KL_SERVER_HS, d->s_key, d->s_iv) == 0)
+	if (derive13(d, TLS_KL_SERVER_HS, d->s_key, d->s_iv) == 0)
 		d->s_phase = TLS_DEC_HS;
 	if (keys13(c, d, TLS_KL_CLIENT_HS) == 0) {
 		d->phase = TLS_DEC_HS;

@@ -1,30 +1,20 @@
 /* analyzers/tls_fp.c: JA3, JA3S and JA4 strings and hashes. */
+#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA256_Init, MD5_Init */
 #include "analyzers/tls_fp.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 
 static const char hex_digits[] = "0123456789abcdef";
 
-/* The digests are fetched from the provider once per process (an
- * implicit fetch on every call costs more than the hash), and each thread
- * keeps one digest context: no allocation per fingerprint. */
+/* The hashes are libcrypto's SHA256_* and MD5_* on the stack: an EVP
+ * digest context allocates its state again at every init (OpenSSL 3.0),
+ * which would be an allocation per fingerprint. */
 enum { DIGEST_SHA256, DIGEST_MD5, N_DIGESTS };
-
-static EVP_MD *digests[N_DIGESTS];
-static pthread_once_t digests_once = PTHREAD_ONCE_INIT;
-static _Thread_local EVP_MD_CTX *digest_ctx;
-
-static void
-digests_fetch(void)
-{
-	digests[DIGEST_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
-	digests[DIGEST_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
-}
 
 /* Clients repeat a few fingerprints endlessly, so each thread remembers
  * the last digests it made: a direct-mapped table, allocated on first use,
@@ -46,8 +36,6 @@ static _Thread_local struct digest_memo *memo;
 void
 tls_fp_thread_cleanup(void)
 {
-	EVP_MD_CTX_free(digest_ctx);
-	digest_ctx = NULL;
 	free(memo);
 	memo = NULL;
 }
@@ -101,23 +89,32 @@ digest_hex(int which, const char *s, size_t len, char *out,
 	return true;
 }
 
+/* The digest of s[0..len) into d (32 or 16 bytes); its length. */
+static size_t
+digest(int which, const void *s, size_t len, unsigned char *d)
+{
+	SHA256_CTX sha;
+	MD5_CTX md5;
+
+	if (which == DIGEST_MD5) {
+		MD5_Init(&md5);
+		MD5_Update(&md5, s, len);
+		MD5_Final(d, &md5);
+		return MD5_DIGEST_LENGTH;
+	}
+	SHA256_Init(&sha);
+	SHA256_Update(&sha, s, len);
+	SHA256_Final(d, &sha);
+	return SHA256_DIGEST_LENGTH;
+}
+
 static bool
 digest_hex_compute(int which, const char *s, size_t len, char *out,
     size_t out_digits)
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int d_len = 0;
-	const EVP_MD *md;
+	unsigned char d[SHA256_DIGEST_LENGTH];
 
-	pthread_once(&digests_once, digests_fetch);
-	md = digests[which];
-	if (digest_ctx == NULL)
-		digest_ctx = EVP_MD_CTX_new();
-	if (md == NULL || digest_ctx == NULL ||
-	    EVP_DigestInit_ex2(digest_ctx, md, NULL) != 1 ||
-	    EVP_DigestUpdate(digest_ctx, s, len) != 1 ||
-	    EVP_DigestFinal_ex(digest_ctx, d, &d_len) != 1 ||
-	    (size_t)d_len * 2 < out_digits) {
+	if (digest(which, s, len, d) * 2 < out_digits) {
 		out[0] = '\0';
 		return false;
 	}
@@ -130,15 +127,8 @@ digest_hex_compute(int which, const char *s, size_t len, char *out,
 bool
 tls_fp_sha256(const void *data, size_t len, uint8_t out[32])
 {
-	unsigned int d_len = 0;
-
-	pthread_once(&digests_once, digests_fetch);
-	if (digest_ctx == NULL)
-		digest_ctx = EVP_MD_CTX_new();
-	return digests[DIGEST_SHA256] != NULL && digest_ctx != NULL &&
-	    EVP_DigestInit_ex2(digest_ctx, digests[DIGEST_SHA256], NULL) == 1 &&
-	    EVP_DigestUpdate(digest_ctx, data, len) == 1 &&
-	    EVP_DigestFinal_ex(digest_ctx, out, &d_len) == 1 && d_len == 32;
+	digest(DIGEST_SHA256, data, len, out);
+	return true;
 }
 
 bool

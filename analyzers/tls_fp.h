@@ -2,8 +2,10 @@
  * hellos.
  *
  * JA3/JA3S follow the original Salesforce definition (GREASE removed, as
- * Wireshark computes them); JA4 follows FoxIO's JA4 specification.  Pure
- * functions: no allocation, no globals; hashing uses libcrypto's EVP.
+ * Wireshark computes them); JA4 follows FoxIO's JA4 specification.
+ * Hashing uses libcrypto's SHA256_* and MD5_* on the stack; each thread
+ * keeps a memo of its recent digests, allocated once, at its first hash.
+ * Nothing else is allocated.
  * The string functions behave like snprintf: they write at most dstsz bytes
  * including the NUL (when dstsz > 0) and return the length of the whole
  * string, so a return >= dstsz means it was cut.  A buffer of the *_MAX
@@ -75,11 +77,11 @@ size_t		tls_fp_ja4_pair(const struct tls_client_hello *ch, char proto,
 size_t		tls_fp_md5_hex(const char *src, size_t len, char *dst,
 		    size_t dstsz);
 
-/* SHA-256 of data[0..len) into out; false if libcrypto fails. */
+/* SHA-256 of data[0..len) into out; always true. */
 bool		tls_fp_sha256(const void *data, size_t len, uint8_t out[32]);
 
-/* Free this thread's digest context (the fetched digests live for the
- * process).  Call when a worker thread stops; later calls recreate it. */
+/* Free this thread's digest memo.  Call when a worker thread stops; a
+ * later hash makes a new one. */
 void		tls_fp_thread_cleanup(void);
 
 /* --- helpers shared with the JA4+ methods ------------------------------ */
