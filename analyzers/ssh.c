@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
+#include "analyzers/tls_fp.h"
 #include "cursor.h"
 
 #define MSG_IGNORE	2
@@ -206,10 +206,7 @@ size_t
 ssh_hassh(const struct ssh_kexinit *k, bool is_server, char *raw,
     size_t rawsz, char md5[33])
 {
-	static const char hex[] = "0123456789abcdef";
 	char tmp[SSH_HASSH_RAW];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	int n;
 
 	n = snprintf(tmp, sizeof(tmp), "%s;%s;%s;%s", k->lists[SSH_KEX],
@@ -220,14 +217,9 @@ ssh_hassh(const struct ssh_kexinit *k, bool is_server, char *raw,
 		n = 0;
 	if ((size_t)n >= sizeof(tmp))
 		n = (int)sizeof(tmp) - 1;
-	if (!EVP_Digest(tmp, (size_t)n, md, &mdlen, EVP_md5(), NULL) ||
-	    mdlen != 16)
-		memset(md, 0, 16);
-	for (int i = 0; i < 16; i++) {
-		md5[2 * i] = hex[md[i] >> 4];
-		md5[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	md5[32] = '\0';
+	/* libcrypto's MD5 on the stack (sensor-wide, memoized): an EVP
+	 * digest allocates at every call. */
+	(void)tls_fp_md5_hex(tmp, (size_t)n, md5, 33);
 	if (rawsz > 0)
 		snprintf(raw, rawsz, "%s", tmp);
 	return (size_t)n;
