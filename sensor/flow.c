@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mix.h"
+
 static const char *const flow_end_names[FLOW_N_END] = {
 	[FLOW_END_FIN] = "fin",
 	[FLOW_END_RST] = "rst",
@@ -50,11 +52,7 @@ flow_hash(const uint64_t k[2], const struct flow_key *key)
 static uint64_t
 splitmix(uint64_t *s)
 {
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return mix64(*s += 0x9e3779b97f4a7c15ULL);
 }
 
 struct flow_table *

@@ -14,6 +14,7 @@
 
 #include "analyzers/tls_fp.h"
 #include "log.h"
+#include "mix.h"
 #include "sensor/decode.h"
 #include "sensor/stats.h"
 
@@ -483,16 +484,6 @@ each_worker_main(void *arg)
 	pipeline_finish(&w->p);
 	exit_self(w);
 	return NULL;
-}
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
 }
 
 /* Replay: the worker a decoded packet goes to, by a symmetric hash of

@@ -1282,6 +1282,18 @@ load_keylog(const struct options *o, struct tls_keylog *kl)
 	return o->tls_keylog_path != NULL || kl->n > 0 ? kl : NULL;
 }
 
+/* What main() loaded for every run, freed. */
+static void
+free_loaded(struct options *o, struct p0f_db *db, struct p0f_http_db *http,
+    struct enrich_set *es, struct tls_keylog *kl)
+{
+	p0f_db_free(db);
+	p0f_http_db_free(http);
+	enrich_set_free(es);
+	tls_keylog_free(kl);
+	cfg_free(&o->cfg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1339,16 +1351,12 @@ main(int argc, char **argv)
 	if (o.read_path != NULL && capture_open_offline(&cap, o.read_path,
 	    o.bpf) != 0) {
 		log_errx("%s", cap.err);
-		p0f_db_free(db);
-		p0f_http_db_free(&p0f_http);
-		enrich_set_free(&es);
 		rules_free(rules);
 		if (models != NULL)
 			model_set_free(models);
 		free(models);
 		metrics_http_stop(mh);
-		tls_keylog_free(&kl);
-		cfg_free(&o.cfg);
+		free_loaded(&o, db, &p0f_http, &es, &kl);
 		return strncmp(cap.err, "filter", 6) == 0 ? EXIT_USAGE :
 		    EXIT_NOINPUT;
 	}
@@ -1360,11 +1368,7 @@ main(int argc, char **argv)
 		if (o.pc.models != NULL)	/* run_live() may free it */
 			model_set_free(o.pc.models);
 		free(o.pc.models);
-		p0f_db_free(db);
-		p0f_http_db_free(&p0f_http);
-		enrich_set_free(&es);
-		tls_keylog_free(&kl);
-		cfg_free(&o.cfg);
+		free_loaded(&o, db, &p0f_http, &es, &kl);
 		return status;
 	}
 	outp = open_outputs(&o, &outs);
@@ -1422,10 +1426,6 @@ main(int argc, char **argv)
 	free(rp.models);
 	metrics_rules_free(&rp.rules_info);
 	capture_close(&cap);
-	p0f_db_free(db);
-	p0f_http_db_free(&p0f_http);
-	enrich_set_free(&es);
-	tls_keylog_free(&kl);
-	cfg_free(&o.cfg);
+	free_loaded(&o, db, &p0f_http, &es, &kl);
 	return status;
 }

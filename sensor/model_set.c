@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mix.h"
 #include "models/features.h"
 #include "models/model.h"
 #include "models/verdict_cache.h"
@@ -216,17 +217,6 @@ model_set_free(struct model_set *ms)
 		model_free(sl->m);
 		memset(sl, 0, sizeof(*sl));
 	}
-}
-
-/* splitmix64's finalizer: FNV-1a's low bits alone mix poorly. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
 }
 
 enum model_role

@@ -125,24 +125,12 @@ put_utf8(char *dst, size_t dstsz, size_t *n, bool *fits, uint32_t cp)
 	*n += k;
 }
 
-static int
-hex_val(uint8_t b)
-{
-	if (b >= '0' && b <= '9')
-		return b - '0';
-	if (b >= 'a' && b <= 'f')
-		return b - 'a' + 10;
-	if (b >= 'A' && b <= 'F')
-		return b - 'A' + 10;
-	return -1;
-}
-
 static bool
 read_u4(struct jp *p, uint32_t *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hex_val(cur_u8(&p->c));
+		int h = hex_digit(cur_u8(&p->c));
 
 		if (h < 0 || p->c.bad)
 			return fail(p, REC_NOT_JSON, "bad \\u escape");
