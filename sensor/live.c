@@ -332,8 +332,13 @@ quiesce(struct live_worker *w)
 {
 	struct live *l = w->live;
 	uint64_t epoch = atomic_load(&l->epoch);
+	const struct rules *rules = atomic_load(&l->rules);
 
-	w->p.verdict.rules = atomic_load(&l->rules);
+	/* Records held for a model batch are judged by the sets in use. */
+	if (rules != w->p.verdict.rules ||
+	    atomic_load(&w->models_next) != NULL)
+		pipeline_flush(&w->p);
+	w->p.verdict.rules = rules;
 	take_models(w);
 	atomic_store(&w->quiescent, epoch);
 }
@@ -459,7 +464,10 @@ own_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	if (pick(w->live, &pkt) == w->index) {
 		pipeline_decoded(&w->p, &pkt, st);
 		check_held(w);
-	} else if (++w->n_others % LIVE_FEED_TICK == 0) {
+	}
+	/* Now and then, whoever's packet it was: the clock (for a worker
+	 * that sees few of its own), a quiescent point, the counters. */
+	if (++w->n_seen % LIVE_FEED_TICK == 0) {
 		pipeline_tick(&w->p, ts_us);
 		quiesce(w);
 		publish_stats(w, false);

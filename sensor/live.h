@@ -111,7 +111,7 @@ struct live_worker {
 	struct recq		 in;		/* replay: from the reader */
 	struct capture		 rcap;		/* replay of a file: its own */
 	bool			 has_rcap;
-	uint64_t		 n_others;	/* others' packets it read */
+	uint64_t		 n_seen;	/* packets of the file read */
 	_Atomic uint64_t	 quiescent;	/* epoch seen between polls */
 	struct live_worker_stats st;
 	struct metrics_feed	*feed;		/* l->feeds[index] */

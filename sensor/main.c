@@ -958,7 +958,7 @@ static struct watch *
 start_watch(const struct options *o, const struct replay *r)
 {
 	struct watch_config wc = { .rules_dir = r->rules_dir,
-	    .model_dir = o->pc.models != NULL ? o->mc.dir : NULL };
+	    .model_dir = r->mc != NULL ? o->mc.dir : NULL };
 	struct watch *w;
 	char err[1024];
 	bool any = wc.rules_dir != NULL || wc.model_dir != NULL;

@@ -110,6 +110,26 @@ check "default swapped: v1, then v2 for every later verdict" \
 check "default swapped: --stats model_reload_us" \
     grep -q '^model_reload_us=[1-9][0-9]*$' "$TMP/swap.err"
 
+# --- Replay with workers (their own model sets, as live): the same ------
+ln -s v1 "$M/.default.new" && mv -T "$M/.default.new" "$M/default"
+start_replay swapw --model-dir "$M" --workers 2
+part 1 >&3
+check "workers: watch started" wait_for 20 "$TMP/swapw.err" \
+    "watch: reload when"
+ln -s v2 "$M/.default.new" && mv -T "$M/.default.new" "$M/default"
+check "workers: default swapped: the change seen" \
+    wait_for 10 "$TMP/swapw.err" "watch: $M/default changed"
+check "workers: default swapped: reloaded, no signal" \
+    wait_for 10 "$TMP/swapw.err" "reload what=models ok"
+part 2 >&3
+part 3 >&3
+end_replay
+check "workers: exit 0" test $? = 0
+check "workers: one model reload counted" stat_is "$TMP/swapw.err" \
+    model_reloads 1
+check "workers: every verdict after the reload by v2" \
+    models_seen "$TMP/swapw.jsonl" 's[-1] == "v2"'
+
 # --- Replay: the named version moved away --------------------------------
 ln -sfn v1 "$M/default"
 start_replay gone --model-dir "$M" --model v2 --metrics 127.0.0.1:0
