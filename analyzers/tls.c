@@ -13,6 +13,7 @@
 #include "analyzers/tls_fp.h"
 #include "analyzers/tls_record.h"
 #include "fmt.h"
+#include "mix.h"
 #ifdef FP_JA4PLUS
 #include "analyzers/ja4s.h"
 #include "analyzers/ja4x.h"
@@ -67,6 +68,31 @@ struct tls_cert_cache {
 };
 #endif
 
+/* The fingerprint members of a ClientHello (ja3 to ja4_ro), rendered, by
+ * the fields they are made of: clients send the same hello again and
+ * again, and making the strings, sorting, hashing and escaping them costs
+ * far more than comparing the fields.  GREASE values are left out of the
+ * key, as they are out of every fingerprint.  Direct-mapped; a hello whose
+ * key or text does not fit is rendered each time. */
+#define HELLO_CACHE_SLOTS	256
+#define HELLO_CACHE_KEY		384	/* 16-bit words */
+#define HELLO_CACHE_TEXT	1536
+
+enum { HREF_JA3_HASH, HREF_JA4, HREF_JA4_R, HREF_N };
+
+struct tls_hello_entry {
+	uint64_t	 hash;
+	uint16_t	 key_len;		/* words; 0: empty */
+	uint16_t	 text_len;
+	struct frag_ref	 ref[HREF_N];		/* offsets in text */
+	uint16_t	 key[HELLO_CACHE_KEY];
+	char		 text[HELLO_CACHE_TEXT];
+};
+
+struct tls_hello_cache {
+	struct tls_hello_entry	 e[HELLO_CACHE_SLOTS];
+};
+
 struct tls_ctx *
 tls_ctx_new(struct frag_pool *frags, uint32_t n_quic_slots)
 {
@@ -78,6 +104,7 @@ tls_ctx_new(struct frag_pool *frags, uint32_t n_quic_slots)
 	if (slab_init(&t->quic, n_quic_slots, sizeof(struct tls_quic_slot)) !=
 	    0 ||
 	    (t->hs = malloc(TLS_HS_SCRATCH)) == NULL ||
+	    (t->hellos = calloc(1, sizeof(*t->hellos))) == NULL ||
 #ifdef FP_JA4PLUS
 	    (t->x509 = malloc(sizeof(struct ja4x))) == NULL ||
 	    (t->certs = calloc(1, sizeof(*t->certs))) == NULL ||
@@ -103,6 +130,7 @@ tls_ctx_free(struct tls_ctx *t)
 	free(t->hs);
 	free(t->x509);
 	free(t->certs);
+	free(t->hellos);
 	free(t);
 }
 
@@ -118,6 +146,10 @@ tls_ctx_stats(const struct tls_ctx *t, FILE *fp)
 	    (unsigned long long)t->n_cert_cache_hits);
 	fprintf(fp, "tls_cert_cache_misses=%llu\n",
 	    (unsigned long long)t->n_cert_cache_misses);
+	fprintf(fp, "tls_hello_cache_hits=%llu\n",
+	    (unsigned long long)t->n_hello_cache_hits);
+	fprintf(fp, "tls_hello_cache_misses=%llu\n",
+	    (unsigned long long)t->n_hello_cache_misses);
 	if (t->keylog != NULL) {
 		fprintf(fp, "tls_keylog_keys=%llu\n",
 		    (unsigned long long)t->keylog->n_keys);
@@ -223,14 +255,159 @@ render_alpn(struct json *j, const char *key, const struct tls_alpn *a,
 	json_arr_close(j);
 }
 
+/* Append v[0..n) without GREASE to the key, after its count; false if
+ * the key is full. */
+static bool
+key_list(uint16_t *key, size_t *len, const uint16_t *v, size_t n)
+{
+	size_t at = (*len)++, m = 0;
+
+	if (at >= HELLO_CACHE_KEY)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (tls_is_grease(v[i]))
+			continue;
+		if (*len >= HELLO_CACHE_KEY)
+			return false;
+		key[(*len)++] = v[i];
+		m++;
+	}
+	key[at] = (uint16_t)m;
+	return true;
+}
+
+/* The key of ch's fingerprints: every field tls_fp_ja3() and
+ * tls_fp_ja4_pair() read.  Returns its length in words, 0 if too long. */
+static size_t
+hello_key(const struct tls_client_hello *ch, char proto, uint16_t *key)
+{
+	uint16_t pf[TLS_MAX_POINT_FORMATS];
+	char alpn[3];
+	size_t len = 4;
+
+	tls_fp_alpn_code(ch->n_alpn > 0 ? &ch->alpn[0] : NULL, alpn);
+	key[0] = (uint16_t)((uint8_t)proto << 8 | ch->has_sni);
+	key[1] = ch->legacy_version;
+	key[2] = (uint16_t)((uint8_t)alpn[0] << 8 | (uint8_t)alpn[1]);
+	key[3] = 0;
+	for (size_t i = 0; i < ch->n_point_formats; i++)
+		pf[i] = (uint16_t)(0x100 | ch->point_formats[i]);
+	if (!key_list(key, &len, ch->ciphers, ch->n_ciphers) ||
+	    !key_list(key, &len, ch->extensions, ch->n_extensions) ||
+	    !key_list(key, &len, ch->groups, ch->n_groups) ||
+	    !key_list(key, &len, pf, ch->n_point_formats) ||
+	    !key_list(key, &len, ch->sig_algs, ch->n_sig_algs) ||
+	    !key_list(key, &len, ch->versions, ch->n_versions))
+		return 0;
+	return len;
+}
+
+static uint64_t
+hello_key_hash(const uint16_t *key, size_t n)
+{
+	uint64_t h = n;
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		uint64_t w;
+
+		memcpy(&w, key + i, 8);
+		h = mix64(h ^ w);
+	}
+	for (; i < n; i++)
+		h = mix64(h ^ key[i]);
+	return h;
+}
+
+/* Render the fingerprint members of ch with j; where the values that the
+ * verdict reads back lie goes to ref[]. */
+static void
+render_fingerprints(struct json *j, const struct tls_client_hello *ch,
+    char proto, struct frag_ref ref[HREF_N])
+{
+	char buf[TLS_FP_JA3_MAX + TLS_FP_JA4_RAW_MAX];
+	char hash[TLS_FP_JA4_LEN + TLS_FP_MD5_HEX_LEN + 1];
+	size_t n;
+
+	n = tls_fp_ja3(ch, buf, sizeof(buf));
+	json_strn(j, "ja3", buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
+	/* The hash of the string just made (made again if it was cut). */
+	n = n < sizeof(buf) ? tls_fp_md5_hex(buf, n, hash, sizeof(hash)) :
+	    tls_fp_ja3_md5(ch, hash, sizeof(hash));
+	json_strn(j, "ja3_hash", hash, n);
+	frag_ref_last(j, n, &ref[HREF_JA3_HASH]);
+	for (int orig = 0; orig < 2; orig++) {
+		size_t raw_n;
+
+		n = tls_fp_ja4_pair(ch, proto, orig, hash, sizeof(hash), buf,
+		    sizeof(buf), &raw_n);
+		n = n < sizeof(hash) ? n : sizeof(hash) - 1;
+		raw_n = raw_n < sizeof(buf) ? raw_n : sizeof(buf) - 1;
+		json_strn(j, orig ? "ja4_o" : "ja4", hash, n);
+		if (!orig)
+			frag_ref_last(j, n, &ref[HREF_JA4]);
+		json_strn(j, orig ? "ja4_ro" : "ja4_r", buf, raw_n);
+		if (!orig)
+			frag_ref_last(j, raw_n, &ref[HREF_JA4_R]);
+	}
+}
+
+/* The fingerprint members of ch, from the cache or rendered into it, then
+ * added to j with their refs. */
+static void
+add_fingerprints(struct tls_ctx *t, struct json *j,
+    const struct tls_client_hello *ch, char proto, struct frag_ref ref[HREF_N])
+{
+	uint16_t key[HELLO_CACHE_KEY];
+	struct tls_hello_entry *e;
+	size_t klen = hello_key(ch, proto, key), base;
+	uint64_t h;
+	struct json ej;
+
+	if (klen == 0) {
+		render_fingerprints(j, ch, proto, ref);
+		return;
+	}
+	h = hello_key_hash(key, klen);
+	e = &t->hellos->e[h % HELLO_CACHE_SLOTS];
+	if (e->key_len == klen && e->hash == h &&
+	    memcmp(e->key, key, klen * sizeof(key[0])) == 0) {
+		t->n_hello_cache_hits++;
+	} else {
+		t->n_hello_cache_misses++;
+		e->key_len = 0;
+		json_init_members(&ej, e->text, sizeof(e->text));
+		render_fingerprints(&ej, ch, proto, e->ref);
+		if (ej.overflow) {
+			render_fingerprints(j, ch, proto, ref);
+			return;
+		}
+		e->text_len = (uint16_t)ej.len;
+		e->hash = h;
+		memcpy(e->key, key, klen * sizeof(key[0]));
+		e->key_len = (uint16_t)klen;
+	}
+	json_members(j, e->text, e->text_len);
+	if (j->overflow) {
+		memset(ref, 0, HREF_N * sizeof(ref[0]));
+		return;
+	}
+	base = j->len - e->text_len;
+	for (int i = 0; i < HREF_N; i++) {
+		ref[i] = e->ref[i];
+		if (ref[i].len != 0 && base + ref[i].off <= UINT16_MAX)
+			ref[i].off = (uint16_t)(base + ref[i].off);
+		else
+			ref[i].off = ref[i].len = 0;
+	}
+}
+
 bool
 tls_render_client(struct tls_ctx *t, struct tls_frags *fr,
     const struct tls_client_hello *ch, char proto)
 {
-	char buf[TLS_FP_JA3_MAX + TLS_FP_JA4_RAW_MAX];
-	char hash[TLS_FP_JA4_LEN + TLS_FP_MD5_HEX_LEN + 1];
+	struct frag_ref ref[HREF_N];
 	struct json j;
-	size_t n;
 
 	if (!side_open(t, fr, 0, &j))
 		return false;
@@ -252,28 +429,11 @@ tls_render_client(struct tls_ctx *t, struct tls_frags *fr,
 		json_bool(&j, "grease", true);
 	if (ch->has_ech)
 		json_bool(&j, "ech", true);
-	n = tls_fp_ja3(ch, buf, sizeof(buf));
-	json_strn(&j, "ja3", buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
-	/* The hash of the string just made (made again if it was cut). */
-	n = n < sizeof(buf) ? tls_fp_md5_hex(buf, n, hash, sizeof(hash)) :
-	    tls_fp_ja3_md5(ch, hash, sizeof(hash));
-	json_strn(&j, "ja3_hash", hash, n);
-	frag_ref_last(&j, n, &fr->ja3_hash);
+	add_fingerprints(t, &j, ch, proto, ref);
+	fr->ja3_hash = ref[HREF_JA3_HASH];
+	fr->ja4 = ref[HREF_JA4];
+	fr->ja4_r = ref[HREF_JA4_R];
 	fr->has_grease = ch->has_grease;
-	for (int orig = 0; orig < 2; orig++) {
-		size_t raw_n;
-
-		n = tls_fp_ja4_pair(ch, proto, orig, hash, sizeof(hash), buf,
-		    sizeof(buf), &raw_n);
-		n = n < sizeof(hash) ? n : sizeof(hash) - 1;
-		raw_n = raw_n < sizeof(buf) ? raw_n : sizeof(buf) - 1;
-		json_strn(&j, orig ? "ja4_o" : "ja4", hash, n);
-		if (!orig)
-			frag_ref_last(&j, n, &fr->ja4);
-		json_strn(&j, orig ? "ja4_ro" : "ja4_r", buf, raw_n);
-		if (!orig)
-			frag_ref_last(&j, raw_n, &fr->ja4_r);
-	}
 	t->n_client_hellos++;
 	return side_close(t, fr, 0, &j);
 }

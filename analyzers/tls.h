@@ -29,6 +29,7 @@ struct tls_quic_slot {
 };
 
 struct tls_cert_cache;
+struct tls_hello_cache;
 struct tls_keylog;
 struct tls_dec_ctx;
 
@@ -46,6 +47,7 @@ struct tls_ctx {
 	struct tls_server_hello	 sh;
 	void			*x509;		/* struct ja4x scratch, JA4+ */
 	struct tls_cert_cache	*certs;		/* rendered JA4X by cert */
+	struct tls_hello_cache	*hellos;	/* rendered JA3/JA4 by hello */
 	const struct tls_keylog	*keylog;	/* borrowed, or NULL */
 	struct slab		 dec;		/* struct tls_dec */
 	struct tls_dec_ctx	*dec_ctx;
@@ -57,6 +59,8 @@ struct tls_ctx {
 	uint64_t		 n_malformed;
 	uint64_t		 n_cert_cache_hits;
 	uint64_t		 n_cert_cache_misses;
+	uint64_t		 n_hello_cache_hits;
+	uint64_t		 n_hello_cache_misses;
 	uint64_t		 n_dec_flows;	/* client random in the key log */
 	uint64_t		 n_dec_decrypted; /* gave plaintext */
 	uint64_t		 n_dec_auth_failed;
