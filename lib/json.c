@@ -117,17 +117,25 @@ json_is_plain(unsigned c)
 /* True if none of the 8 bytes at p needs escaping: no byte below 0x20 or
  * above 0x7e, no '"', no '\\' (word-at-a-time tests, no alignment). */
 static inline bool
-json_plain8(const unsigned char *p)
+json_plain_word(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t x, q, b;
+	uint64_t q, b;
 
-	memcpy(&x, p, 8);
 	q = x ^ (ones * '"');
 	b = x ^ (ones * '\\');
 	return (((x - ones * 0x20) | (x + ones * 0x01) | (q - ones) |
 	    (b - ones) | x) & high) == 0;
+}
+
+static inline bool
+json_plain8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return json_plain_word(x);
 }
 
 /* Length of the leading run of s[0..n) that needs no escaping. */
@@ -258,18 +266,35 @@ void
 json_strn_k(struct json *j, const char *key, size_t klen, const char *s,
     size_t n)
 {
-	json_key(j, key, klen);
-	/* Common case: nothing to escape, one copy. */
-	if (json_plain_run((const unsigned char *)s, n) == n &&
-	    json_room(j, n + 2)) {
-		char *p = j->buf + j->len;
+	const unsigned char *u = (const unsigned char *)s;
+	char *p;
+	size_t i = 0;
 
-		*p++ = '"';
-		fmt_copy(p, s, n);
-		p[n] = '"';
-		j->len += n + 2;
+	json_key(j, key, klen);
+	/* Common case: nothing to escape.  Copy a word at a time, checking
+	 * each as it goes; at the first byte that needs escaping, start
+	 * again the slow way (it writes over what was copied). */
+	if (!json_room(j, n + 2))
 		return;
+	p = j->buf + j->len;
+	*p++ = '"';
+	for (; n - i >= 8; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, u + i, 8);
+		if (!json_plain_word(x))
+			goto escape;
+		memcpy(p + i, &x, 8);
 	}
+	for (; i < n; i++) {
+		if (!json_is_plain(u[i]))
+			goto escape;
+		p[i] = s[i];
+	}
+	p[n] = '"';
+	j->len += n + 2;
+	return;
+escape:
 	json_escaped(j, s, n);
 }
 
