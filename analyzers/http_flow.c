@@ -72,6 +72,8 @@ struct http_flow {
 	uint32_t	 anomalies;	/* HTTP_ANOM_* */
 	uint32_t	 h2_anomalies;	/* HTTP2_ANOM_* */
 	uint32_t	 h2_slot;	/* struct http_h2, 0: none */
+	uint64_t	 next_off;	/* HTTP/1: where request n_requests
+					 * starts in the client stream */
 	uint16_t	 n_requests;
 	uint8_t		 proto;		/* enum http_proto */
 	bool		 client_done;
@@ -294,7 +296,25 @@ render_response(struct an_ctx *ctx, struct http_flow *st,
 	frag_close(ctx->frags, &st->fr[1], &j);
 }
 
-/* HTTP/1: requests 1.. of the stream, parsed again from its start. */
+/* HTTP/1: past the request just parsed (req), to where the next one
+ * starts.  False when its body's end is unknown (chunked): the requests
+ * after it cannot be found. */
+static bool
+http1_skip(struct http_flow *st, const struct http_request *req)
+{
+	uint64_t body = req->content_length;
+
+	if (req->is_chunked)
+		return false;
+	st->next_off += req->head_len;
+	st->next_off = body > UINT64_MAX - st->next_off ? UINT64_MAX :
+	    st->next_off + body;
+	return true;
+}
+
+/* HTTP/1: requests 1.., each parsed once from where the one before ended
+ * to be counted; the few that are rendered are parsed again, from the
+ * stream's start, when one is added. */
 static bool
 http1_later(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
     size_t len)
@@ -304,9 +324,9 @@ http1_later(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
 	enum http_status rc;
 	size_t n_old = st->n_requests;
 
-	while (st->n_requests < HTTP_MAX_PIPELINE) {
-		rc = http_parse_nth_request(buf, len, st->n_requests, &a->req,
-		    NULL);
+	while (st->n_requests < HTTP_MAX_PIPELINE && st->next_off < len) {
+		rc = http_parse_request(buf + st->next_off,
+		    len - (size_t)st->next_off, &a->req, NULL);
 		if (rc == HTTP_NEED_MORE)
 			break;
 		if (rc != HTTP_OK) {
@@ -315,6 +335,10 @@ http1_later(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
 		}
 		st->n_requests++;
 		a->n_http_requests++;
+		if (!http1_skip(st, &a->req)) {
+			st->client_done = true;
+			break;
+		}
 	}
 	if (st->n_requests == HTTP_MAX_PIPELINE)
 		st->client_done = true;
@@ -360,7 +384,7 @@ http1_client(struct an_ctx *ctx, struct http_flow *st, const uint8_t *buf,
 	render_request(ctx, st, &a->req, NULL);
 	http_cookies_wipe(&a->cookies);
 	st->n_requests = 1;
-	if (rc != HTTP_OK) {
+	if (rc != HTTP_OK || !http1_skip(st, &a->req)) {
 		st->client_done = true;
 		return false;
 	}
