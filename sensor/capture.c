@@ -2,12 +2,15 @@
  *
  * Classic pcap in a regular file is read in large blocks and walked here;
  * pcapng, stdin and anything else go through libpcap.  Both paths give the
- * same packets, the same damage checks and the same messages. */
+ * same packets, the same damage checks and the same messages.  The direct
+ * reader may hand its read() calls to a thread of their own
+ * (capture_readahead()), which fills a ring of blocks ahead of the walk. */
 #include "sensor/capture.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/dlt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,29 @@
 #define PCAP_RECORD_MAX		262144u	/* libpcap's largest snaplen */
 #define READ_BLOCK		(1u << 20)	/* bytes per read() */
 /* Room for a block and the unread part of the record before it. */
-#define READ_BUF		(READ_BLOCK + 16 + PCAP_RECORD_MAX)
+#define READ_HEAD		(16 + PCAP_RECORD_MAX)
+#define READ_BUF		(READ_HEAD + READ_BLOCK)
+/* Read-ahead: blocks a thread fills while the caller walks the one before.
+ * Smaller than READ_BLOCK so the blocks in flight stay in the caches. */
+#define RA_SLOTS		4
+#define RA_BLOCK		(256u << 10)
+
+/* Each slot is READ_HEAD bytes of room for the part of a record that the
+ * block before it cut, then a block read from the file.  Slots are used in
+ * turn: the reader fills slot k once the caller has moved past it. */
+struct readahead {
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 fd;
+	uint8_t		*mem[RA_SLOTS];
+	size_t		 len[RA_SLOTS];	/* bytes read after READ_HEAD */
+	int		 err[RA_SLOTS];	/* errno of a failed read() */
+	bool		 last[RA_SLOTS];	/* end of file or error */
+	uint64_t	 filled;	/* slots filled so far */
+	uint64_t	 next;		/* the slot the caller takes next */
+	bool		 quit;
+};
 
 /* LINKTYPE_* values in files that differ from this system's DLT_* ones. */
 static int
@@ -190,6 +215,152 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 	return 0;
 }
 
+static void *
+readahead_main(void *arg)
+{
+	struct readahead *ra = arg;
+
+	for (uint64_t k = 0;; k++) {
+		unsigned i = (unsigned)(k % RA_SLOTS);
+		uint8_t *dst = ra->mem[i] + READ_HEAD;
+		size_t len = 0;
+		int err = 0;
+		bool last = false;
+
+		pthread_mutex_lock(&ra->mu);
+		/* Slot k reuses the memory of slot k - RA_SLOTS; the caller
+		 * holds slot next - 1 and is done with those before it. */
+		while (!ra->quit && k + 1 >= ra->next + RA_SLOTS)
+			pthread_cond_wait(&ra->cv, &ra->mu);
+		if (ra->quit) {
+			pthread_mutex_unlock(&ra->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&ra->mu);
+		while (len < RA_BLOCK) {
+			ssize_t n = read(ra->fd, dst + len, RA_BLOCK - len);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				err = n < 0 ? errno : 0;
+				last = true;
+				break;
+			}
+			len += (size_t)n;
+		}
+		pthread_mutex_lock(&ra->mu);
+		ra->len[i] = len;
+		ra->err[i] = err;
+		ra->last[i] = last;
+		ra->filled = k + 1;
+		pthread_cond_broadcast(&ra->cv);
+		pthread_mutex_unlock(&ra->mu);
+		if (last)
+			return NULL;
+	}
+}
+
+static void
+readahead_stop(struct capture *c)
+{
+	struct readahead *ra = c->ra;
+
+	if (ra == NULL)
+		return;
+	pthread_mutex_lock(&ra->mu);
+	ra->quit = true;
+	pthread_cond_broadcast(&ra->cv);
+	pthread_mutex_unlock(&ra->mu);
+	pthread_join(ra->thread, NULL);
+	pthread_mutex_destroy(&ra->mu);
+	pthread_cond_destroy(&ra->cv);
+	for (unsigned i = 0; i < RA_SLOTS; i++)
+		free(ra->mem[i]);
+	free(ra);
+	c->ra = NULL;
+	c->buf = NULL;
+}
+
+bool
+capture_readahead(struct capture *c)
+{
+	struct readahead *ra;
+
+	if (c->fd < 0 || c->ra != NULL || c->n_read > 0 ||
+	    c->buf_len != c->buf_off || c->eof)
+		return false;
+	if ((ra = calloc(1, sizeof(*ra))) == NULL)
+		return false;
+	for (unsigned i = 0; i < RA_SLOTS; i++) {
+		if ((ra->mem[i] = malloc(READ_HEAD + RA_BLOCK)) == NULL) {
+			while (i-- > 0)
+				free(ra->mem[i]);
+			free(ra);
+			return false;
+		}
+	}
+	ra->fd = c->fd;
+	pthread_mutex_init(&ra->mu, NULL);
+	pthread_cond_init(&ra->cv, NULL);
+	if (pthread_create(&ra->thread, NULL, readahead_main, ra) != 0) {
+		pthread_mutex_destroy(&ra->mu);
+		pthread_cond_destroy(&ra->cv);
+		for (unsigned i = 0; i < RA_SLOTS; i++)
+			free(ra->mem[i]);
+		free(ra);
+		return false;
+	}
+	free(c->buf);
+	c->buf = NULL;
+	c->buf_off = c->buf_len = 0;
+	c->ra = ra;
+	return true;
+}
+
+/* fill() from the read-ahead slots: take the next block, with the cut
+ * record of the one before copied in front of it. */
+static ssize_t
+readahead_fill(struct capture *c, size_t want)
+{
+	struct readahead *ra = c->ra;
+	size_t have = c->buf_len - c->buf_off;
+
+	while (have < want && !c->eof) {
+		uint64_t k;
+		unsigned i;
+
+		pthread_mutex_lock(&ra->mu);
+		k = ra->next;
+		while (ra->filled <= k)
+			pthread_cond_wait(&ra->cv, &ra->mu);
+		pthread_mutex_unlock(&ra->mu);
+		i = (unsigned)(k % RA_SLOTS);
+		if (ra->err[i] != 0) {
+			snprintf(c->err, sizeof(c->err), "%s: damaged after "
+			    "%llu packets: %s", c->path,
+			    (unsigned long long)c->n_read,
+			    strerror(ra->err[i]));
+			return -1;
+		}
+		/* have < want <= READ_HEAD: the cut record fits in front. */
+		if (have > 0)
+			memcpy(ra->mem[i] + READ_HEAD - have,
+			    c->buf + c->buf_off, have);
+		c->buf = ra->mem[i];
+		c->buf_off = READ_HEAD - have;
+		c->buf_len = READ_HEAD + ra->len[i];
+		c->eof = ra->last[i];
+		/* The slot before is free now. */
+		pthread_mutex_lock(&ra->mu);
+		ra->next = k + 1;
+		pthread_cond_broadcast(&ra->cv);
+		pthread_mutex_unlock(&ra->mu);
+		have = c->buf_len - c->buf_off;
+	}
+	return (ssize_t)have;
+}
+
 static enum capture_result
 direct_damaged(struct capture *c, const char *what)
 {
@@ -208,6 +379,8 @@ fill(struct capture *c, size_t want)
 
 	if (have >= want || c->eof)
 		return (ssize_t)have;
+	if (c->ra != NULL)
+		return readahead_fill(c, want);
 	memmove(c->buf, c->buf + c->buf_off, have);
 	c->buf_off = 0;
 	c->buf_len = have;
@@ -324,6 +497,7 @@ capture_run(struct capture *c, capture_fn *fn, void *arg,
 void
 capture_close(struct capture *c)
 {
+	readahead_stop(c);
 	if (c->pcap != NULL)
 		pcap_close(c->pcap);
 	if (c->fd >= 0)

@@ -27,6 +27,7 @@ struct capture {
 	size_t		 buf_off;	/* next record header */
 	size_t		 buf_len;
 	bool		 eof;		/* read() returned 0 */
+	struct readahead *ra;		/* reader thread, or NULL */
 	bool		 swapped;	/* other byte order than ours */
 	bool		 nsec;		/* nanosecond timestamps */
 	uint32_t	 snaplen;
@@ -48,6 +49,12 @@ typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
  * naming the file in c->err. */
 int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
+
+/* Read the file's blocks on a thread of their own while the caller walks
+ * them, so the copies out of the page cache run on another core.  Only for
+ * the direct reader, before the first packet; false when not started (the
+ * reads then stay in capture_run()). */
+bool			 capture_readahead(struct capture *c);
 
 /* Read every packet into fn until the end, damage, or *stop. */
 enum capture_result	 capture_run(struct capture *c, capture_fn *fn,

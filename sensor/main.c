@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1294,6 +1295,18 @@ free_loaded(struct options *o, struct p0f_db *db, struct p0f_http_db *http,
 	cfg_free(&o->cfg);
 }
 
+/* CPUs this process may run on: the read-ahead thread only pays off when
+ * it gets a core of its own. */
+static int
+cpus_allowed(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	return CPU_COUNT(&set);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1391,6 +1404,8 @@ main(int argc, char **argv)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
 	watch = start_watch(&o, &rp);
+	if (cpus_allowed() > 1)
+		(void)capture_readahead(&cap);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
 	watch_stop(watch);
 	metrics_http_set_ready(mh, false);

@@ -113,6 +113,19 @@ def main():
             else:
                 parts.append(rec_bytes(e, s, u, c, w, b))
         open(out, "wb").write(b"".join(parts))
+    elif op == "jumbo":
+        # After record ARG, copies of it padded to libpcap's largest
+        # snaplen and to a size between, with the header's snaplen raised.
+        h = bytearray(hdr)
+        h[16:20] = struct.pack(e + "I", 262144)
+        parts = [bytes(h)]
+        for i, (_, s, u, c, w, b) in enumerate(recs):
+            parts.append(rec_bytes(e, s, u, c, w, b))
+            if i == arg:
+                for big in (262144, 100003):
+                    parts.append(rec_bytes(e, s, u, big, big,
+                                           b + b"\0" * (big - c)))
+        open(out, "wb").write(b"".join(parts))
     elif op == "zero-len":
         parts = [hdr]
         for i, (_, s, u, c, w, b) in enumerate(recs):
