@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct cursor {
 	const uint8_t	*p;
@@ -116,12 +117,12 @@ cur_copy(struct cursor *c, void *dst, size_t n)
 	uint8_t *d = dst;
 
 	if (!cur_need(c, n)) {
-		for (size_t i = 0; i < n; i++)
-			d[i] = 0;
+		if (n > 0)
+			memset(d, 0, n);
 		return false;
 	}
-	for (size_t i = 0; i < n; i++)
-		d[i] = c->p[i];
+	if (n > 0)
+		memcpy(d, c->p, n);
 	c->p += n;
 	return true;
 }

@@ -123,32 +123,46 @@ tunnel_enter(struct packet *pkt, enum decode_tunnel type, uint32_t id)
 	return true;
 }
 
+/* Fixed-size header fields, read after one length check covers them all. */
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 static enum decode_status
 decode_tcp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 {
+	const uint8_t *h = c->p;
 	size_t hlen;
 
 	if (cur_left(c) < 20)
 		return DECODE_TRUNCATED_L4;
-	pkt->sport = cur_be16(c);
-	pkt->dport = cur_be16(c);
-	pkt->seq = cur_be32(c);
-	pkt->ack = cur_be32(c);
-	uint8_t off = cur_u8(c);
-	pkt->tcp_rsvd = off & 0x0f;
-	pkt->tcp_flags = cur_u8(c);
-	pkt->tcp_win = cur_be16(c);
-	cur_skip(c, 2);				/* checksum: never checked */
-	pkt->tcp_urp = cur_be16(c);
-	hlen = (size_t)(off >> 4) * 4;
+	pkt->sport = get16(h);
+	pkt->dport = get16(h + 2);
+	pkt->seq = get32(h + 4);
+	pkt->ack = get32(h + 8);
+	pkt->tcp_rsvd = h[12] & 0x0f;
+	pkt->tcp_flags = h[13];
+	pkt->tcp_win = get16(h + 14);
+	/* h[16..17], the checksum, is never checked. */
+	pkt->tcp_urp = get16(h + 18);
+	hlen = (size_t)(h[12] >> 4) * 4;
 	if (hlen < 20)
 		return DECODE_BAD_L4;
-	if (cur_left(c) < hlen - 20)
+	if (cur_left(c) < hlen)
 		return DECODE_TRUNCATED_L4;
 	pkt->tcp_hdr_len = (uint8_t)hlen;
-	pkt->tcp_opts = c->p;
+	pkt->tcp_opts = h + 20;
 	pkt->tcp_opts_len = (uint8_t)(hlen - 20);
-	cur_skip(c, hlen - 20);
+	c->p = h + hlen;
 	pkt->payload = c->p;
 	pkt->payload_len = (uint32_t)cur_left(c);
 	pkt->payload_wire_len = l4_wire_len > hlen ?
@@ -237,14 +251,15 @@ decode_gtpu(struct packet *pkt, struct cursor *c)
 static enum decode_status
 decode_udp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 {
+	const uint8_t *h = c->p;
 	uint16_t ulen;
 
 	if (cur_left(c) < 8)
 		return DECODE_TRUNCATED_L4;
-	pkt->sport = cur_be16(c);
-	pkt->dport = cur_be16(c);
-	ulen = cur_be16(c);
-	cur_skip(c, 2);
+	pkt->sport = get16(h);
+	pkt->dport = get16(h + 2);
+	ulen = get16(h + 4);
+	c->p = h + 8;				/* past the checksum */
 	if (ulen != 0 && ulen < 8)
 		return DECODE_BAD_L4;
 	pkt->l4_proto = IPPROTO_N_UDP;
@@ -353,32 +368,32 @@ decode_l4(struct packet *pkt, struct cursor *c, uint8_t proto,
 static enum decode_status
 decode_ipv4(struct packet *pkt, struct cursor *c)
 {
+	const uint8_t *h = c->p;
 	size_t avail = cur_left(c), hlen, tot;
-	uint8_t b0, proto;
+	uint8_t proto;
 
 	if (avail < 20)
 		return DECODE_TRUNCATED_IP;
-	b0 = cur_u8(c);
-	hlen = (size_t)(b0 & 0x0f) * 4;
-	if ((b0 >> 4) != 4 || hlen < 20)
+	hlen = (size_t)(h[0] & 0x0f) * 4;
+	if ((h[0] >> 4) != 4 || hlen < 20)
 		return DECODE_BAD_IP;
 	if (avail < hlen)
 		return DECODE_TRUNCATED_IP;
-	pkt->l3 = c->p - 1;
+	pkt->l3 = h;
 	pkt->ip_version = 4;
-	pkt->tos = cur_u8(c);
-	tot = cur_be16(c);
-	pkt->ip_id = cur_be16(c);
-	pkt->ip_frag = cur_be16(c);
-	pkt->ttl = cur_u8(c);
-	proto = cur_u8(c);
-	cur_skip(c, 2);				/* checksum: never checked */
+	pkt->tos = h[1];
+	tot = get16(h + 2);
+	pkt->ip_id = get16(h + 4);
+	pkt->ip_frag = get16(h + 6);
+	pkt->ttl = h[8];
+	proto = h[9];
+	/* h[10..11], the checksum, is never checked. */
 	memset(pkt->src, 0, sizeof(pkt->src));
 	memset(pkt->dst, 0, sizeof(pkt->dst));
-	cur_copy(c, pkt->src, 4);
-	cur_copy(c, pkt->dst, 4);
+	memcpy(pkt->src, h + 12, 4);
+	memcpy(pkt->dst, h + 16, 4);
 	pkt->ip_opt_len = (uint8_t)(hlen - 20);
-	cur_skip(c, hlen - 20);
+	c->p = h + hlen;
 	pkt->ip_hdr_len = (uint16_t)hlen;
 	/* A zero total length is what TSO captures show: use the capture. */
 	if (tot == 0)
@@ -406,17 +421,18 @@ decode_ipv6(struct packet *pkt, struct cursor *c)
 	if (avail < 40)
 		return DECODE_TRUNCATED_IP;
 	pkt->l3 = c->p;
-	w = cur_be32(c);
+	w = get32(c->p);
 	if ((w >> 28) != 6)
 		return DECODE_BAD_IP;
 	pkt->ip_version = 6;
 	pkt->tos = (uint8_t)(w >> 20);
 	pkt->flow_label = w & 0xfffff;
-	plen = cur_be16(c);
-	nh = cur_u8(c);
-	pkt->ttl = cur_u8(c);
-	cur_copy(c, pkt->src, 16);
-	cur_copy(c, pkt->dst, 16);
+	plen = get16(c->p + 4);
+	nh = c->p[6];
+	pkt->ttl = c->p[7];
+	memcpy(pkt->src, c->p + 8, 16);
+	memcpy(pkt->dst, c->p + 24, 16);
+	c->p += 40;
 	pkt->ip_opt_len = 0;
 	pkt->ip_id = 0;
 	pkt->ip_frag = 0;
@@ -556,10 +572,12 @@ decode_ether(struct packet *pkt, struct cursor *c)
 {
 	uint16_t type;
 
-	cur_skip(c, 12);
-	type = cur_be16(c);
-	if (c->bad)
+	if (cur_left(c) < 14) {
+		cur_skip(c, 14);
 		return DECODE_TRUNCATED_L2;
+	}
+	type = get16(c->p + 12);
+	c->p += 14;
 	return decode_ethertype(pkt, c, type);
 }
 
