@@ -28,12 +28,25 @@ fmt_init(char *buf, size_t size)
 }
 
 /* Copy n bytes inline: the pieces here are short, and a call to memcpy
- * costs more than copying them. */
+ * costs more than copying them.  Words at a time, the last word (or half
+ * word) overlapping the one before; nothing is read outside src[0..n). */
 static inline void
 fmt_copy(char *dst, const char *src, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		dst[i] = src[i];
+	if (n >= 8) {
+		size_t i = 0;
+
+		for (; i + 8 <= n; i += 8)
+			memcpy(dst + i, src + i, 8);
+		if (i < n)
+			memcpy(dst + n - 8, src + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(dst, src, 4);
+		memcpy(dst + n - 4, src + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	}
 }
 
 static inline void
