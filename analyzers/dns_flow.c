@@ -234,7 +234,7 @@ dns_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 	frag_emit(ctx->frags, &st->fr, j);
 	json_u64(j, "queries", st->n_queries);
 	json_u64(j, "responses", st->n_responses);
-	json_flag_names(j, "anomalies", st->anomalies, dns_anom_names,
+	json_anomalies(j, "anomalies", st->anomalies, dns_anom_names,
 	    sizeof(dns_anom_names) / sizeof(dns_anom_names[0]));
 	json_obj_close(j);
 }

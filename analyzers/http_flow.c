@@ -552,7 +552,7 @@ http_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 		json_u64(j, "requests", st->n_requests);
 	if (st->malformed)
 		json_bool(j, "malformed", true);
-	json_flag_names(j, "anomalies", st->anomalies, http_anom_names,
+	json_anomalies(j, "anomalies", st->anomalies, http_anom_names,
 	    sizeof(http_anom_names) / sizeof(http_anom_names[0]));
 	json_flag_names(j, "h2_anomalies", st->h2_anomalies, http2_anom_names,
 	    sizeof(http2_anom_names) / sizeof(http2_anom_names[0]));

@@ -203,7 +203,7 @@ ssh_emit(const void *state, const struct an_ctx *ctx, const struct flow *f,
 #ifdef FP_JA4PLUS
 	ssh_emit_ja4ssh(st, ctx, j);
 #endif
-	json_flag_names(j, "anomalies", st->anomalies, ssh_anom_names,
+	json_anomalies(j, "anomalies", st->anomalies, ssh_anom_names,
 	    sizeof(ssh_anom_names) / sizeof(ssh_anom_names[0]));
 	json_obj_close(j);
 }

@@ -589,7 +589,7 @@ tls_emit_anomalies(struct json *j, const char *key, uint32_t hello,
 		"dtls_fragments", "heartbeat", "warning_alert",
 	};
 
-	json_flag_names(j, key, (hello & 0xfffffu) | (rec & 0x1ffu) << 20,
+	json_anomalies(j, key, (hello & 0xfffffu) | (rec & 0x1ffu) << 20,
 	    names, sizeof(names) / sizeof(names[0]));
 }
 

@@ -357,6 +357,16 @@ json_flag_names(struct json *j, const char *key, uint32_t bits,
 }
 
 void
+json_anomalies(struct json *j, const char *key, uint32_t bits,
+    const char *const *names, size_t n_names)
+{
+	for (size_t i = 0; i < n_names && i < 32; i++)
+		if ((bits >> i & 1) && names[i] != NULL)
+			j->n_anomalies++;
+	json_flag_names(j, key, bits, names, n_names);
+}
+
+void
 json_raw(struct json *j, const char *key, const char *val, size_t len)
 {
 	json_key(j, key, json_klen(key));

@@ -24,6 +24,7 @@ struct json {
 	bool		 overflow;
 	bool		 bad_nesting;
 	bool		 need_comma[JSON_MAX_DEPTH];
+	uint32_t	 n_anomalies;	/* names json_anomalies() wrote */
 };
 
 void	json_init(struct json *j, char *buf, size_t cap);
@@ -35,6 +36,11 @@ void	json_init_members(struct json *j, char *buf, size_t cap);
 /* An array of the names of the bits set in bits (bit i named names[i];
  * bits without a name are skipped); nothing when no bit is set. */
 void	json_flag_names(struct json *j, const char *key, uint32_t bits,
+	    const char *const *names, size_t n_names);
+
+/* json_flag_names() for an analyzer's anomalies: the names written are
+ * added to ->n_anomalies, which the pipeline counts per analyzer. */
+void	json_anomalies(struct json *j, const char *key, uint32_t bits,
 	    const char *const *names, size_t n_names);
 
 /* A value already rendered as JSON (val[0..len)), e.g. from a cache. */

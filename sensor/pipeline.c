@@ -506,28 +506,6 @@ record_verdict(struct pipeline *p, const struct flow *f,
 	verdict_remember(&p->verdict, &vd, f);
 }
 
-/* The anomaly names an analyzer wrote into rec[from..to): the elements of
- * its "anomalies" array (names hold no comma). */
-static uint64_t
-count_anomalies(const char *rec, size_t from, size_t to)
-{
-	static const char key[] = "\"anomalies\":[";
-	const char *p = rec + from, *end = rec + to;
-	uint64_t n = 0;
-
-	/* memmem, not a compare at every byte: records are kilobytes and
-	 * most have no anomalies at all. */
-	while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1)) !=
-	    NULL) {
-		p += sizeof(key) - 1;
-		if (p < end && *p != ']')
-			n++;
-		for (; p < end && *p != ']'; p++)
-			n += *p == ',';
-	}
-	return n;
-}
-
 /* The "sensor" member, the closing brace, and the record out. */
 static void
 record_write(struct pipeline *p, struct json *j, enum fp_rec_type type)
@@ -700,13 +678,12 @@ pipeline_emit(struct pipeline *p, struct flow *f, enum flow_end why)
 	record_flow(p, f, why, &j);
 	for (size_t i = 0; i < p->n_an; i++) {
 		const void *st = an_state(p, f, i);
-		size_t at = j.len;
-		uint64_t n;
+		uint32_t n = j.n_anomalies;
 
 		if (!p->an_list[i]->has_output(st))
 			continue;
 		p->an_list[i]->emit(st, &p->an, f, &j);
-		if ((n = count_anomalies(p->rec, at, j.len)) != 0) {
+		if ((n = j.n_anomalies - n) != 0) {
 			p->an_anomalies[i] += n;
 			p->an.n_anomalies += n;
 		}
