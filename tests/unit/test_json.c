@@ -176,6 +176,42 @@ test_time(void)
 	CHECK_EQ_U(bad, 0);
 }
 
+/* Keys of every length from 0 to 40 (fmt_copy's byte, half-word and
+ * word paths) and json_anomalies(): the names written, counted. */
+static void
+test_keys_and_anomalies(void)
+{
+	static const char *const names[] = { "a", NULL, "c", "d" };
+	const char *alpha = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN";
+	char buf[128], key[48], want[128];
+	struct json j;
+	size_t n;
+
+	for (size_t len = 0; len <= 40; len++) {
+		memcpy(key, alpha, len);
+		key[len] = '\0';
+		json_init(&j, buf, sizeof(buf));
+		json_obj_open(&j, NULL);
+		json_u64(&j, key, len);
+		json_obj_close(&j);
+		n = json_finish(&j);
+		buf[n] = '\0';
+		snprintf(want, sizeof(want), "{\"%s\":%zu}\n", key, len);
+		CHECK_EQ_S(buf, want);
+	}
+	json_init(&j, buf, sizeof(buf));
+	json_obj_open(&j, NULL);
+	json_anomalies(&j, "anomalies", 0, names, 4);
+	CHECK_EQ_U(j.n_anomalies, 0);
+	/* Bit 1 has no name and bit 5 is past the names: neither counts. */
+	json_anomalies(&j, "anomalies", 0x2f, names, 4);
+	CHECK_EQ_U(j.n_anomalies, 3);
+	json_obj_close(&j);
+	n = json_finish(&j);
+	buf[n] = '\0';
+	CHECK_EQ_S(buf, "{\"anomalies\":[\"a\",\"c\",\"d\"]}\n");
+}
+
 int
 main(void)
 {
@@ -185,5 +221,6 @@ main(void)
 	test_escaping_positions();
 	test_members();
 	test_overflow();
+	test_keys_and_anomalies();
 	return test_done("test_json");
 }
