@@ -45,6 +45,7 @@ struct an_ctx {
 	struct tls_ctx		*tls;		/* TLS/QUIC scratch and slabs */
 	struct frag_pool	*frags;		/* record fragments */
 	struct app_ctx		*app;		/* HTTP/DNS/SSH scratch */
+	struct tcp_ctx		*tcp;		/* rendered handshakes; may be NULL */
 	uint64_t		 n_anomalies;	/* malformed input seen */
 	/* Set by a packet() callback when the flow has nothing more to
 	 * say (a DNS transaction answered): its record is written now. */

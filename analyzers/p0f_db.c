@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,6 +535,8 @@ read_line(FILE *f, char *buf, size_t cap)
 	return 1;
 }
 
+static _Atomic uint64_t p0f_db_serials;
+
 struct p0f_db *
 p0f_db_load(const char *path, char *err, size_t errsz)
 {
@@ -553,6 +556,9 @@ p0f_db_load(const char *path, char *err, size_t errsz)
 		return NULL;
 	}
 	snprintf(ld.db->path, sizeof(ld.db->path), "%s", path);
+	/* What the renders cached from this database are keyed by: a
+	 * reloaded database may get a freed one's address, not its serial. */
+	ld.db->serial = atomic_fetch_add(&p0f_db_serials, 1) + 1;
 	while (ok) {
 		int rc = read_line(f, line, sizeof(line));
 

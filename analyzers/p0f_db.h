@@ -76,6 +76,7 @@ struct p0f_db {
 	char			(*mtu_labels)[64];
 	size_t			 n_mtu_labels;
 	size_t			 n_http_lines;	/* skipped here */
+	uint64_t		 serial;	/* unique per load in a process */
 };
 
 struct p0f_match {

@@ -2,16 +2,20 @@
 #include "analyzers/tcp.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyzers/p0f_db.h"
 #include "analyzers/tcp_sig.h"
+#include "mix.h"
 #ifdef FP_JA4PLUS
 #include "analyzers/ja4l.h"
 #include "analyzers/ja4t.h"
 #endif
 
 #define TCP_OPTS_MAX	40
+#define SIDE_CACHE_SLOTS	64	/* direct-mapped */
+#define SIDE_CACHE_TEXT		640	/* the members of one side */
 
 _Static_assert(EV_SIG_MAX >= TCP_SIG_STR_MAX, "evidence signature room");
 #ifdef FP_JA4PLUS
@@ -39,6 +43,66 @@ struct tcp_state {
 	struct ja4l	 ja4l;		/* TCP or QUIC handshake timing */
 #endif
 };
+
+/* Everything the JSON of a side and its evidence are made of.  Built
+ * zeroed, padding included, so that it compares with memcmp.  Of the TCP
+ * timestamp only whether it is zero counts; of the options, their kinds,
+ * lengths, MSS and window scale (option bodies JA4T does not read are
+ * zeroed). */
+struct side_key {
+	uint64_t	 db_serial;	/* 0: no p0f database */
+	struct tcp_sig	 sig;
+	uint16_t	 syn_mss;
+	uint16_t	 n_repeats;
+	int32_t		 label;
+	uint32_t	 line;
+	uint8_t		 dist;
+	bool		 fuzzy;
+	bool		 bad_ttl;
+	uint8_t		 opts_len;
+	uint8_t		 opts[TCP_OPTS_MAX];
+};
+
+struct side_entry {
+	uint64_t	 hash;
+	bool		 used;
+	uint16_t	 text_len;
+	struct side_key	 key;
+	char		 sig[TCP_SIG_STR_MAX];	/* raw_sig */
+	char		 text[SIDE_CACHE_TEXT];	/* members, no braces */
+#ifdef FP_JA4PLUS
+	char		 ja4t[JA4T_STR_MAX];
+#endif
+};
+
+struct tcp_ctx {
+	uint64_t		 n_hits;
+	uint64_t		 n_misses;
+	struct side_entry	 e[SIDE_CACHE_SLOTS];
+};
+
+struct tcp_ctx *
+tcp_ctx_new(void)
+{
+	return calloc(1, sizeof(struct tcp_ctx));
+}
+
+void
+tcp_ctx_free(struct tcp_ctx *t)
+{
+	free(t);
+}
+
+void
+tcp_ctx_stats(const struct tcp_ctx *t, FILE *fp)
+{
+	if (t == NULL)
+		return;
+	fprintf(fp, "tcp_render_cache_hits=%llu\n",
+	    (unsigned long long)t->n_hits);
+	fprintf(fp, "tcp_render_cache_misses=%llu\n",
+	    (unsigned long long)t->n_misses);
+}
 
 #ifdef FP_JA4PLUS
 /* JA4L from every packet until its timestamps are in: TCP flags, or the
@@ -115,16 +179,15 @@ tcp_has_output(const void *state)
 	return st->side[0].present || st->side[1].present;
 }
 
+/* The members of side s (raw_sig first, JA4T last). */
 static void
-tcp_emit_side(const struct tcp_side *s, const struct an_ctx *ctx,
-    const char *key, struct json *j)
+render_side(const struct tcp_side *s, const struct an_ctx *ctx,
+    const char *sig, struct json *j)
 {
 	char buf[TCP_SIG_STR_MAX];
 	const struct p0f_label *l;
 
-	json_obj_open(j, key);
-	tcp_sig_format(&s->sig, s->syn_mss, buf, sizeof(buf));
-	json_str(j, "raw_sig", buf);
+	json_str(j, "raw_sig", sig);
 	if (ctx->p0f != NULL && s->label >= 0) {
 		l = &ctx->p0f->labels[s->label];
 		p0f_label_str(l, buf, sizeof(buf));
@@ -172,6 +235,106 @@ tcp_emit_side(const struct tcp_side *s, const struct an_ctx *ctx,
 	ja4t_format(s->sig.win, s->opts, s->opts_len, ja4t, sizeof(ja4t));
 	json_str(j, s->sig.is_synack ? "ja4ts" : "ja4t", ja4t);
 #endif
+}
+
+/* s's cache key: the options with the bodies JA4T skips zeroed, walked
+ * as ja4t_format() walks them. */
+static void
+side_key(const struct tcp_side *s, const struct an_ctx *ctx,
+    struct side_key *k)
+{
+	size_t i = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->db_serial = ctx->p0f != NULL ? ctx->p0f->serial : 0;
+	memcpy(&k->sig, &s->sig, sizeof(k->sig));
+	k->sig.ts1 = s->sig.ts1 != 0;
+	k->syn_mss = s->syn_mss;
+	k->n_repeats = s->n_repeats;
+	k->label = s->label;
+	k->line = s->line;
+	k->dist = s->dist;
+	k->fuzzy = s->fuzzy;
+	k->bad_ttl = s->bad_ttl;
+	k->opts_len = s->opts_len;
+	memcpy(k->opts, s->opts, s->opts_len);
+	while (i < k->opts_len) {
+		uint8_t kind = k->opts[i++], olen;
+
+		if (kind == 0 || kind == 1)
+			continue;
+		if (i >= k->opts_len || (olen = k->opts[i++]) < 2)
+			break;
+		if (kind != 2 && kind != 3) {
+			size_t n = olen - 2u;
+
+			if (n > (size_t)(k->opts_len - i))
+				n = (size_t)(k->opts_len - i);
+			memset(k->opts + i, 0, n);
+		}
+		i += olen - 2u;
+	}
+}
+
+/* s's entry in the cache, rendered if it was not there; NULL without a
+ * cache or when the side does not fit an entry. */
+static const struct side_entry *
+side_lookup(const struct tcp_side *s, const struct an_ctx *ctx)
+{
+	struct tcp_ctx *t = ctx->tcp;
+	struct side_key k;
+	struct side_entry *e;
+	struct json ej;
+	uint64_t h;
+
+	if (t == NULL)
+		return NULL;
+	side_key(s, ctx, &k);
+	h = 0;
+	for (size_t i = 0; i + 8 <= sizeof(k); i += 8) {
+		uint64_t w;
+
+		memcpy(&w, (const char *)&k + i, 8);
+		h = mix64(h ^ w);
+	}
+	e = &t->e[h % SIDE_CACHE_SLOTS];
+	if (e->used && e->hash == h && memcmp(&e->key, &k, sizeof(k)) == 0) {
+		t->n_hits++;
+		return e;
+	}
+	t->n_misses++;
+	e->used = false;
+	tcp_sig_format(&s->sig, s->syn_mss, e->sig, sizeof(e->sig));
+	json_init_members(&ej, e->text, sizeof(e->text));
+	render_side(s, ctx, e->sig, &ej);
+	if (ej.overflow)
+		return NULL;
+#ifdef FP_JA4PLUS
+	ja4t_format(s->sig.win, s->opts, s->opts_len, e->ja4t,
+	    sizeof(e->ja4t));
+#endif
+	e->text_len = (uint16_t)ej.len;
+	e->key = k;
+	e->hash = h;
+	e->used = true;
+	return e;
+}
+
+static void
+tcp_emit_side(const struct tcp_side *s, const struct an_ctx *ctx,
+    const char *key, struct json *j)
+{
+	const struct side_entry *e = side_lookup(s, ctx);
+
+	json_obj_open(j, key);
+	if (e != NULL) {
+		json_members(j, e->text, e->text_len);
+	} else {
+		char sig[TCP_SIG_STR_MAX];
+
+		tcp_sig_format(&s->sig, s->syn_mss, sig, sizeof(sig));
+		render_side(s, ctx, sig, j);
+	}
 	json_obj_close(j);
 }
 
@@ -205,11 +368,17 @@ tcp_evidence(const void *state, const struct an_ctx *ctx, struct evidence *ev)
 {
 	const struct tcp_side *s = &((const struct tcp_state *)state)->side[0];
 	const struct p0f_label *l;
+	const struct side_entry *e;
 
 	if (!s->present)
 		return;
 	ev->have |= EV_TCP;
-	tcp_sig_format(&s->sig, s->syn_mss, ev->tcp_sig, sizeof(ev->tcp_sig));
+	e = side_lookup(s, ctx);
+	if (e != NULL)
+		memcpy(ev->tcp_sig, e->sig, sizeof(e->sig));
+	else
+		tcp_sig_format(&s->sig, s->syn_mss, ev->tcp_sig,
+		    sizeof(ev->tcp_sig));
 	ev->tcp_p0f[0] = ev->tcp_p0f_class[0] = '\0';
 	if (ctx->p0f != NULL && s->label >= 0) {
 		l = &ctx->p0f->labels[s->label];
@@ -219,8 +388,11 @@ tcp_evidence(const void *state, const struct an_ctx *ctx, struct evidence *ev)
 	}
 	ev->ja4t[0] = '\0';
 #ifdef FP_JA4PLUS
-	ja4t_format(s->sig.win, s->opts, s->opts_len, ev->ja4t,
-	    sizeof(ev->ja4t));
+	if (e != NULL)
+		memcpy(ev->ja4t, e->ja4t, sizeof(e->ja4t));
+	else
+		ja4t_format(s->sig.win, s->opts, s->opts_len, ev->ja4t,
+		    sizeof(ev->ja4t));
 #endif
 }
 

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "analyzers/app.h"
 #include "analyzers/frag.h"
+#include "analyzers/tcp.h"
 #include "analyzers/tls.h"
 #include "fmt.h"
 #include "json.h"
@@ -81,6 +82,7 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 	if (slab_init(&p->frags.slab, cfg->frag_slots, FRAG_BYTES) != 0 ||
 	    (p->an.tls = tls_ctx_new(&p->frags, cfg->quic_slots)) == NULL ||
 	    (p->an.app = app_ctx_new(cfg->p0f_http)) == NULL ||
+	    (p->an.tcp = tcp_ctx_new()) == NULL ||
 	    (cfg->keylog != NULL && tls_ctx_set_keylog(p->an.tls, cfg->keylog,
 	    TLS_DEC_SLOTS) != 0) ||
 	    verdict_ctx_init(&p->verdict, cfg->max_clients,
@@ -118,6 +120,8 @@ pipeline_free(struct pipeline *p)
 	p->an.tls = NULL;
 	app_ctx_free(p->an.app);
 	p->an.app = NULL;
+	tcp_ctx_free(p->an.tcp);
+	p->an.tcp = NULL;
 	slab_free(&p->frags.slab);
 	verdict_ctx_free(&p->verdict);
 	free(p->pend);

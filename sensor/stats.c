@@ -6,6 +6,7 @@
 #include "analyzers/ndpi.h"
 #include "sensor/enrich.h"
 #include "analyzers/app.h"
+#include "analyzers/tcp.h"
 #include "analyzers/tls.h"
 #include "sensor/pipeline.h"
 
@@ -85,6 +86,7 @@ stats_print(FILE *fp, const struct pipeline *p)
 		tls_ctx_stats(p->an.tls, fp);
 	if (p->an.app != NULL)
 		app_ctx_stats(p->an.app, fp);
+	tcp_ctx_stats(p->an.tcp, fp);
 	enrich_stats_print(fp, p->an.enrich);
 	fp_ndpi_stats_print(fp, p->an.ndpi);
 	if (p->verdict.rules != NULL)
