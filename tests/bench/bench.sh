@@ -3,8 +3,10 @@
 #
 # usage: bench.sh [TOP_SRCDIR [TOP_BUILDDIR]]     (normally: make bench)
 #
-# Grows a corpus from $top_srcdir/pcaps (once; kept in the build directory),
-# then times on that same file: the read-only floors, fpsensor, and the peers
+# Takes the shared benchmark corpus (/tmp/fp-corpus/big_2g.pcap, made by
+# ../shared/tools/corpus/make_corpus.sh) when it is there, else grows one
+# from $top_srcdir/pcaps (once; kept in the build directory), then times on
+# that same file: the read-only floors, fpsensor, and the peers
 # that are installed (p0f 3, ndpiReader, tshark JA3).  Each timed command
 # runs BENCH_RUNS times; the table shows the best wall time, the least CPU
 # time and the largest peak RSS.  User-space instructions per packet come
@@ -15,7 +17,9 @@
 #   top_srcdir, top_builddir  as the arguments (defaults: this script's
 #                 ../.. and the current directory)
 #   FPSENSOR      sensor binary (default $top_builddir/fpsensor)
-#   BENCH_FLOWS   flows in the corpus (default 100000)
+#   BENCH_CORPUS_DIR  where the shared corpus is (default /tmp/fp-corpus)
+#   BENCH_FLOWS   grow a corpus of this many flows (default 100000, when
+#                 the shared corpus is not there)
 #   BENCH_SEED    corpus seed (default 1)
 #   BENCH_INPUTS  captures to grow from (default $top_srcdir/pcaps/*.pcap*)
 #   BENCH_CORPUS  time this existing pcap instead of growing one
@@ -36,6 +40,9 @@ top_srcdir=$(cd "$top_srcdir" && pwd) || exit 99
 top_builddir=$(cd "$top_builddir" && pwd) || exit 99
 FPSENSOR=${FPSENSOR:-$top_builddir/fpsensor}
 PYTHON=${PYTHON:-/usr/bin/python3}
+# The shared benchmark corpus when it has been made, unless a corpus size
+# or file is asked for (tests/bench/corpus.sh).
+[ -z "${BENCH_FLOWS:-}" ] && BENCH_USE_SHARED=${BENCH_USE_SHARED:-1}
 BENCH_FLOWS=${BENCH_FLOWS:-100000}
 BENCH_SEED=${BENCH_SEED:-1}
 BENCH_RUNS=${BENCH_RUNS:-3}

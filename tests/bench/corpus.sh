@@ -2,13 +2,26 @@
 # bench_enrich.sh, bench_models.sh and loadtest.sh.  Sourced, not run.
 # Needs top_srcdir, top_builddir, PYTHON, a die() and a scratch dir $work.
 
-# bench_corpus WHO: set $corpus to BENCH_CORPUS, or to
+# bench_corpus WHO: set $corpus to BENCH_CORPUS; else, when the caller
+# set BENCH_USE_SHARED=1, to the shared benchmark corpus
+# $BENCH_CORPUS_DIR/big_2g.pcap (default /tmp/fp-corpus, made by
+# ../shared/tools/corpus/make_corpus.sh) if it is there; else to
 # $top_builddir/bench-corpus-$BENCH_FLOWS.pcap grown from pcaps/ (or
 # BENCH_INPUTS) by grow_corpus.py with BENCH_SEED, grown again when the
 # inputs, the generator or the parameters change; $corpus_flows to its
 # flow count ("?" for a given file).  WHO names the caller in messages.
 bench_corpus() {
-	local who=$1 inputs f sig
+	local who=$1 inputs f sig shared
+	shared=${BENCH_CORPUS_DIR:-/tmp/fp-corpus}/big_2g.pcap
+	if [ -z "${BENCH_CORPUS:-}" ] && [ "${BENCH_USE_SHARED:-0}" = 1 ] &&
+	    [ -r "$shared" ]; then
+		corpus=$shared
+		corpus_flows=$(sed -n 's/^ *"flows": *\([0-9]*\).*/\1/p' \
+		    "${shared%.pcap}.stats.json" 2>/dev/null)
+		: "${corpus_flows:=?}"
+		echo "$who: the shared benchmark corpus $corpus" >&2
+		return 0
+	fi
 	: "${BENCH_FLOWS:=100000}" "${BENCH_SEED:=1}"
 	if [ -n "${BENCH_CORPUS:-}" ]; then
 		corpus=$BENCH_CORPUS
