@@ -1,7 +1,6 @@
 /* sensor/decode.c: link, network and transport headers -> struct packet. */
 #include "sensor/decode.h"
 
-#include <arpa/inet.h>
 #include <pcap/dlt.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,24 +72,71 @@ decode_tunnel_name(enum decode_tunnel t)
 	return (unsigned)t < DECODE_N_TUN ? decode_tunnel_names[t] : "?";
 }
 
+static void
+fmt_ipv4(struct fmt *f, const uint8_t *addr)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			fmt_char(f, '.');
+		fmt_u64(f, addr[i]);
+	}
+}
+
+/* IPv6 as inet_ntop() writes it (RFC 5952): lower-case hex without
+ * leading zeros, the first longest run of two or more zero groups as "::",
+ * and the last 32 bits dotted for ::a.b.c.d and ::ffff:a.b.c.d. */
+static void
+fmt_ipv6(struct fmt *f, const uint8_t *addr)
+{
+	uint16_t w[8];
+	int best = -1, best_len = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (uint16_t)(addr[2 * i] << 8 | addr[2 * i + 1]);
+	for (int i = 0; i < 8;) {
+		int n = 0;
+
+		while (i + n < 8 && w[i + n] == 0)
+			n++;
+		if (n > best_len) {
+			best = i;
+			best_len = n;
+		}
+		i += n > 0 ? n : 1;
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				fmt_char(f, ':');
+			continue;
+		}
+		if (i != 0)
+			fmt_char(f, ':');
+		if (i == 6 && best == 0 && (best_len == 6 ||
+		    (best_len == 5 && w[5] == 0xffff))) {
+			fmt_ipv4(f, addr + 12);
+			return;
+		}
+		fmt_hex(f, w[i], w[i] >= 0x1000 ? 4 : w[i] >= 0x100 ? 3 :
+		    w[i] >= 0x10 ? 2 : 1);
+	}
+	if (best >= 0 && best + best_len == 8)
+		fmt_char(f, ':');
+}
+
 void
 decode_addr_str(uint8_t ip_version, const uint8_t *addr, char *dst,
     size_t dstsz)
 {
-	if (ip_version == 4) {
-		struct fmt f = fmt_init(dst, dstsz);
+	struct fmt f = fmt_init(dst, dstsz);
 
-		for (int i = 0; i < 4; i++) {
-			if (i)
-				fmt_char(&f, '.');
-			fmt_u64(&f, addr[i]);
-		}
-		fmt_end(&f);
-		return;
-	}
-	if (inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, addr, dst,
-	    (socklen_t)dstsz) == NULL && dstsz > 0)
-		dst[0] = '\0';
+	if (ip_version == 6)
+		fmt_ipv6(&f, addr);
+	else
+		fmt_ipv4(&f, addr);
+	fmt_end(&f);
 }
 
 bool

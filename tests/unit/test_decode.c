@@ -3,8 +3,10 @@
  * pcaps/ at every truncation length and with single-byte flips. */
 #include "sensor/decode.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <pcap/pcap.h>
+#include <stdlib.h>
 
 #include "analyzers/tcp_sig.h"
 #include "tests/test.h"
@@ -151,9 +153,60 @@ test_names(void)
 	CHECK(!decode_linktype_supported(147));
 }
 
+/* decode_addr_str() writes what inet_ntop() writes: every pattern of zero
+ * and non-zero groups (with random values of every width), then the
+ * embedded-IPv4 forms and their near misses. */
+static void
+test_addr_str(void)
+{
+	static const char *const special[] = {
+		"::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0.0.0.0",
+		"::fffe:1.2.3.4", "0:0:0:0:1:ffff:102:304", "::ffff:0:102:304",
+		"1:0:0:2:0:0:0:3", "1:0:0:0:2:0:0:3", "0:1:0:1:0:1:0:1",
+		"2001:db8::", "fe80::1:2", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		"::0.0.0.1", "::0.1.0.0",
+	};
+	uint8_t a[16];
+	char got[64], want[64];
+	int bad = 0;
+
+	srand(5952);
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (int round = 0; round < 40; round++) {
+			for (int i = 0; i < 8; i++) {
+				unsigned v = (unsigned)rand() & 0xffffu;
+
+				v >>= (unsigned)(rand() % 16);	/* any width */
+				if (!(mask >> i & 1))
+					v = 0;
+				else if (v == 0)
+					v = 1;
+				a[2 * i] = (uint8_t)(v >> 8);
+				a[2 * i + 1] = (uint8_t)v;
+			}
+			decode_addr_str(6, a, got, sizeof(got));
+			inet_ntop(AF_INET6, a, want, sizeof(want));
+			if (strcmp(got, want) != 0 && bad++ < 5)
+				CHECK_EQ_S(got, want);
+		}
+	}
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		CHECK(inet_pton(AF_INET6, special[i], a) == 1);
+		decode_addr_str(6, a, got, sizeof(got));
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		CHECK_EQ_S(got, want);
+	}
+	for (int i = 0; i < 4; i++)
+		a[i] = (uint8_t)(i * 85);
+	decode_addr_str(4, a, got, sizeof(got));
+	CHECK_EQ_S(got, "0.85.170.255");
+	CHECK_EQ_U(bad, 0);
+}
+
 int
 main(void)
 {
+	test_addr_str();
 	test_fixtures();
 	test_abuse_all_captures();
 	test_names();
