@@ -421,22 +421,24 @@ json_time_us_k(struct json *j, const char *key, size_t klen, uint64_t us)
 	unsigned sod = (unsigned)(sec % 86400), frac = (unsigned)(us % 1000000);
 	int64_t year;
 	unsigned mon, day;
-	/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
-	char b[28] = "0000-00-00T00:00:00.000000Z";
+	/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", quotes included: digits and
+	 * punctuation only, so written as it is, without the escape scan. */
+	char b[30] = "\"0000-00-00T00:00:00.000000Z\"";
 
 	civil_from_days((int64_t)(sec / 86400), &year, &mon, &day);
 	if (year < 0 || year > 9999)
 		year = 9999;
-	put2(b, (unsigned)(year / 100));
-	put2(b + 2, (unsigned)(year % 100));
-	put2(b + 5, mon);
-	put2(b + 8, day);
-	put2(b + 11, sod / 3600);
-	put2(b + 14, sod / 60 % 60);
-	put2(b + 17, sod % 60);
-	for (int i = 25; i >= 20; i--, frac /= 10)
+	put2(b + 1, (unsigned)(year / 100));
+	put2(b + 3, (unsigned)(year % 100));
+	put2(b + 6, mon);
+	put2(b + 9, day);
+	put2(b + 12, sod / 3600);
+	put2(b + 15, sod / 60 % 60);
+	put2(b + 18, sod % 60);
+	for (int i = 26; i >= 21; i--, frac /= 10)
 		b[i] = (char)('0' + frac % 10);
-	json_strn_k(j, key, klen, b, 27);
+	json_key(j, key, klen);
+	json_put(j, b, 29);
 }
 
 size_t
