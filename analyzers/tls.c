@@ -51,16 +51,23 @@ struct tls_flow {
 #define TLS_D_DECRYPTED		0x04	/* application data read */
 
 #ifdef FP_JA4PLUS
-/* Rendered certificates, by the first 16 bytes of their DER's SHA-256:
- * servers show the same few certificates again and again, and decoding
- * one with OpenSSL costs far more than hashing it.  Direct-mapped. */
+/* Rendered certificates: servers show the same few certificates again and
+ * again, and decoding one with OpenSSL costs far more than finding it.  A
+ * certificate of up to CERT_DER_MAX bytes is found by a fast hash of its
+ * DER and kept whole, compared byte for byte, so no collision can give
+ * one certificate another's text; a longer one by the first 16 bytes of
+ * its DER's SHA-256.  Direct-mapped. */
 #define CERT_CACHE_SLOTS	1024
 #define CERT_CACHE_TEXT		(2 * JA4X_NAME_MAX + 128)
+#define CERT_DER_MAX		4096
 
 struct tls_cert_entry {
-	uint8_t		 digest[16];
+	uint64_t	 hash;			/* of der, or 0 */
 	uint16_t	 len;			/* 0: empty */
+	uint16_t	 der_len;		/* 0: keyed by digest */
+	uint8_t		 digest[16];
 	char		 text[CERT_CACHE_TEXT];	/* {"ja4x":...} */
+	uint8_t		 der[CERT_DER_MAX];
 };
 
 struct tls_cert_cache {
@@ -468,6 +475,28 @@ tls_render_server(struct tls_ctx *t, struct tls_frags *fr,
 }
 
 #ifdef FP_JA4PLUS
+/* A fast hash of a certificate's DER, words at a time. */
+static uint64_t
+cert_hash(const uint8_t *der, size_t len)
+{
+	uint64_t h = len;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, der + i, 8);
+		h = mix64(h ^ w);
+	}
+	if (i < len) {
+		uint64_t w = 0;
+
+		memcpy(&w, der + i, len - i);
+		h = mix64(h ^ w);
+	}
+	return h;
+}
+
 /* The cache entry of one certificate, rendered if it was not there. */
 static const struct tls_cert_entry *
 cert_lookup(struct tls_ctx *t, const uint8_t *der, size_t len)
@@ -475,16 +504,27 @@ cert_lookup(struct tls_ctx *t, const uint8_t *der, size_t len)
 	struct tls_cert_entry *e;
 	struct ja4x *x = t->x509;
 	uint8_t d[32];
+	uint64_t h = 0;
 	struct json j;
-	uint32_t i;
 
-	if (!tls_fp_sha256(der, len, d))
-		return NULL;
-	i = ((uint32_t)d[0] << 8 | d[1]) % CERT_CACHE_SLOTS;
-	e = &t->certs->e[i];
-	if (e->len != 0 && memcmp(e->digest, d, sizeof(e->digest)) == 0) {
-		t->n_cert_cache_hits++;
-		return e;
+	if (len > 0 && len <= CERT_DER_MAX) {
+		h = cert_hash(der, len);
+		e = &t->certs->e[h % CERT_CACHE_SLOTS];
+		if (e->len != 0 && e->der_len == len && e->hash == h &&
+		    memcmp(e->der, der, len) == 0) {
+			t->n_cert_cache_hits++;
+			return e;
+		}
+	} else {
+		if (!tls_fp_sha256(der, len, d))
+			return NULL;
+		e = &t->certs->e[((uint32_t)d[0] << 8 | d[1]) %
+		    CERT_CACHE_SLOTS];
+		if (e->len != 0 && e->der_len == 0 &&
+		    memcmp(e->digest, d, sizeof(e->digest)) == 0) {
+			t->n_cert_cache_hits++;
+			return e;
+		}
 	}
 	t->n_cert_cache_misses++;
 	json_init(&j, e->text, sizeof(e->text));
@@ -501,7 +541,15 @@ cert_lookup(struct tls_ctx *t, const uint8_t *der, size_t len)
 		e->len = 0;
 		return NULL;
 	}
-	memcpy(e->digest, d, sizeof(e->digest));
+	if (len > 0 && len <= CERT_DER_MAX) {
+		e->hash = h;
+		e->der_len = (uint16_t)len;
+		memcpy(e->der, der, len);
+	} else {
+		e->hash = 0;
+		e->der_len = 0;
+		memcpy(e->digest, d, sizeof(e->digest));
+	}
 	e->len = (uint16_t)j.len;
 	return e;
 }

@@ -1,5 +1,6 @@
 /* tests/unit/test_tls_render.c: the ClientHello members of a record, and
- * the cache that renders them once per distinct hello.
+ * the cache that renders them once per distinct hello; with JA4+, the
+ * certificate cache.
  *
  * Every rendering is checked against the fingerprint functions called
  * directly (themselves checked against tshark and the JA4 specification in
@@ -13,6 +14,13 @@
 
 #include "analyzers/tls_fp.h"
 #include "analyzers/tls_hello.h"
+#ifdef FP_JA4PLUS
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "analyzers/ja4x.h"
+#endif
 #include "tests/fixtures/tls/fixtures.h"
 #include "tests/test.h"
 
@@ -127,6 +135,137 @@ replace_grease(uint16_t *v, size_t n, uint16_t with)
 			v[i] = with;
 }
 
+#ifdef FP_JA4PLUS
+/* A self-signed certificate for cn whose subjectAltName names n_names
+ * hosts (to make it long), DER into *der (OPENSSL_free it). */
+static int
+make_cert(EVP_PKEY *key, const char *cn, int n_names, uint8_t **der)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	char *san = NULL;
+	size_t cap = (size_t)n_names * 40 + 32, len = 0;
+	int n = -1;
+
+	if (x == NULL || name == NULL || (san = malloc(cap)) == NULL)
+		goto out;
+	len += (size_t)snprintf(san, cap, "DNS:%s", cn);
+	for (int i = 0; i < n_names; i++)
+		len += (size_t)snprintf(san + len, cap - len,
+		    ",DNS:host%04d.example.test", i);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, name);
+	X509_set_issuer_name(x, name);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+	    san)) == NULL)
+		goto out;
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (X509_sign(x, key, EVP_sha256()) <= 0)
+		goto out;
+	*der = NULL;
+	n = i2d_X509(x, der);
+out:
+	free(san);
+	X509_NAME_free(name);
+	X509_free(x);
+	return n;
+}
+
+/* certs[0..n) rendered through a fresh fragment, into text. */
+static void
+render_certs(const uint8_t *body, const struct tls_certificate *c,
+    char *text, size_t textsz)
+{
+	struct tls_frags fr;
+	size_t n;
+
+	memset(&fr, 0, sizeof(fr));
+	tls_render_certs(ctx, &fr, body, c);
+	n = fr.side[1].len < textsz ? fr.side[1].len : textsz - 1;
+	memcpy(text, slab_ptr(&pool.slab, fr.side[1].slot), n);
+	text[n] = '\0';
+	tls_release_frags(ctx, &fr);
+}
+
+/* The certificate cache: a short certificate (kept whole) and a long one
+ * (kept by digest) each rendered once, then found; the text is what
+ * ja4x_from_der() makes of them; a certificate one byte away from a
+ * cached one is not taken for it. */
+static void
+test_cert_cache(void)
+{
+	static uint8_t body[3 * 16384];
+	static char got[4096], want[4096];
+	static struct ja4x x;
+	struct tls_certificate c;
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	uint8_t *der[2] = { NULL, NULL };
+	int len[2];
+	uint64_t h0, m0;
+
+	if (!CHECK(key != NULL))
+		return;
+	len[0] = make_cert(key, "short.example.test", 2, &der[0]);
+	len[1] = make_cert(key, "long.example.test", 200, &der[1]);
+	if (!CHECK(len[0] > 0 && len[0] < 4096) ||
+	    !CHECK(len[1] > 4096 && len[1] < 16384))
+		goto out;
+	for (int k = 0; k < 2; k++) {
+		memset(&c, 0, sizeof(c));
+		memcpy(body, der[k], (size_t)len[k]);
+		c.n_certs = c.n_certs_wire = 1;
+		c.certs[0].len = (uint32_t)len[k];
+		if (!CHECK(ja4x_from_der(der[k], (size_t)len[k], &x) ==
+		    TLS_OK))
+			continue;
+		snprintf(want, sizeof(want), "\"certificates\":[{\"ja4x\":"
+		    "\"%s\",\"issuer\":\"%s\",\"subject\":\"%s\"}]", x.ja4x,
+		    x.issuer, x.subject);
+		h0 = ctx->n_cert_cache_hits;
+		m0 = ctx->n_cert_cache_misses;
+		render_certs(body, &c, got, sizeof(got));
+		CHECK_EQ_S(got, want);
+		render_certs(body, &c, got, sizeof(got));
+		CHECK_EQ_S(got, want);
+		CHECK_EQ_U(ctx->n_cert_cache_misses - m0, 1);
+		CHECK_EQ_U(ctx->n_cert_cache_hits - h0, 1);
+		/* One byte of the signature changed: the same names and
+		 * JA4X, but another certificate, so not a hit. */
+		body[len[k] - 1] ^= 0x01;
+		render_certs(body, &c, got, sizeof(got));
+		CHECK_EQ_U(ctx->n_cert_cache_misses - m0, 2);
+		CHECK_EQ_U(ctx->n_cert_cache_hits - h0, 1);
+	}
+	/* Both in one message, as a chain: both found again. */
+	memcpy(body, der[0], (size_t)len[0]);
+	memcpy(body + len[0], der[1], (size_t)len[1]);
+	memset(&c, 0, sizeof(c));
+	c.n_certs = c.n_certs_wire = 2;
+	c.certs[0].len = (uint32_t)len[0];
+	c.certs[1].off = (uint32_t)len[0];
+	c.certs[1].len = (uint32_t)len[1];
+	h0 = ctx->n_cert_cache_hits;
+	render_certs(body, &c, got, sizeof(got));
+	CHECK(strstr(got, "short.example.test") != NULL &&
+	    strstr(got, "long.example.test") != NULL);
+	CHECK_EQ_U(ctx->n_cert_cache_hits - h0, 2);
+out:
+	OPENSSL_free(der[0]);
+	OPENSSL_free(der[1]);
+	EVP_PKEY_free(key);
+}
+#endif
+
 int
 main(void)
 {
@@ -238,6 +377,9 @@ main(void)
 		CHECK_EQ_U(hits + misses, 0);
 		tls_release_frags(ctx, &fr);
 	}
+#ifdef FP_JA4PLUS
+	test_cert_cache();
+#endif
 	tls_ctx_free(ctx);
 	slab_free(&pool.slab);
 	return test_done("test_tls_render");
