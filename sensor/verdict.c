@@ -33,13 +33,16 @@ verdict_ctx_init(struct verdict_ctx *v, uint32_t n_clients,
 {
 	memset(v, 0, sizeof(*v));
 	if ((v->ua_cache = calloc(VERDICT_UA_CACHE,
-	    sizeof(*v->ua_cache))) == NULL)
-		return -1;
-	if (clients_init(&v->clients, n_clients, window_us, seed) != 0) {
+	    sizeof(*v->ua_cache))) == NULL ||
+	    (v->tcp_cache = calloc(VERDICT_TCP_CACHE,
+	    sizeof(*v->tcp_cache))) == NULL ||
+	    clients_init(&v->clients, n_clients, window_us, seed) != 0) {
 		int e = errno;
 
 		free(v->ua_cache);
+		free(v->tcp_cache);
 		v->ua_cache = NULL;
+		v->tcp_cache = NULL;
 		errno = e;
 		return -1;
 	}
@@ -51,7 +54,9 @@ verdict_ctx_free(struct verdict_ctx *v)
 {
 	clients_free(&v->clients);
 	free(v->ua_cache);
+	free(v->tcp_cache);
 	v->ua_cache = NULL;
+	v->tcp_cache = NULL;
 }
 
 const char *
@@ -91,6 +96,34 @@ ua_claim(struct verdict_ctx *v, const struct ev_str *ua)
 	s->hash = h;
 	s->generation = v->rules->generation;
 	return &s->claim;
+}
+
+/* The TCP rule of a raw signature, through the cache: a handful of
+ * stacks make most SYNs, and the cache saves normalizing the signature
+ * and looking it up (twice when the exact one is not there). */
+static const struct rules_tcp *
+tcp_rule(struct verdict_ctx *v, const char *sig)
+{
+	size_t len = strlen(sig);
+	uint64_t h = rules_hash(sig, len);
+	struct verdict_tcp_slot *s =
+	    &v->tcp_cache[h & (VERDICT_TCP_CACHE - 1)];
+
+	v->n_tcp_lookups++;
+	if (s->generation == v->rules->generation && s->len == len &&
+	    memcmp(s->sig, sig, len) == 0) {
+		v->n_tcp_hits++;
+		return s->rule;
+	}
+	s->rule = rules_tcp_find(v->rules, sig);
+	if (len < sizeof(s->sig)) {
+		memcpy(s->sig, sig, len);
+		s->len = (uint16_t)len;
+		s->generation = v->rules->generation;
+	} else {
+		s->generation = 0;
+	}
+	return s->rule;
 }
 
 static void
@@ -143,7 +176,7 @@ eval_own(struct verdict_ctx *v, const struct evidence *ev, struct verdict *vd)
 	    ev->header_order.s, ev->header_order.len)) != NULL)
 		part_client(&vd->http, c, "http");
 	if (ev->have & EV_TCP) {
-		if ((t = rules_tcp_find(r, ev->tcp_sig)) != NULL) {
+		if ((t = tcp_rule(v, ev->tcp_sig)) != NULL) {
 			vd->os.family = t->os;
 			vd->os.rule = t->id;
 			vd->os.json = &t->json;
@@ -723,6 +756,9 @@ verdict_stats(const struct verdict_ctx *v, FILE *fp)
 	fprintf(fp, "verdicts_unknown=%" PRIu64 "\n", v->n_unknown);
 	fprintf(fp, "verdict_ua_cache_lookups=%" PRIu64 "\n", v->n_ua_lookups);
 	fprintf(fp, "verdict_ua_cache_hits=%" PRIu64 "\n", v->n_ua_hits);
+	fprintf(fp, "verdict_tcp_cache_lookups=%" PRIu64 "\n",
+	    v->n_tcp_lookups);
+	fprintf(fp, "verdict_tcp_cache_hits=%" PRIu64 "\n", v->n_tcp_hits);
 	fprintf(fp, "clients_lookups=%" PRIu64 "\n", v->clients.n_lookups);
 	fprintf(fp, "clients_facts_used=%" PRIu64 "\n", v->clients.n_hits);
 	fprintf(fp, "clients_evicted=%" PRIu64 "\n", v->clients.n_evicted);

@@ -33,6 +33,7 @@
 #include "sensor/rules.h"
 
 #define VERDICT_UA_CACHE	256	/* parsed User-Agents, direct-mapped */
+#define VERDICT_TCP_CACHE	256	/* TCP rule lookups, direct-mapped */
 #define VERDICT_REASON_MAX	112
 #define VERDICT_SPOOF_MILLI	500	/* spoof when the score reaches it */
 #define MODEL_CHECK_MIN		0.6	/* model family used by the checks */
@@ -57,11 +58,21 @@ struct verdict_ua_slot {
 	struct rules_ua_claim	 claim;
 };
 
+/* A TCP signature and the rule it found (NULL: none), for one set of
+ * rules; the signature is compared whole. */
+struct verdict_tcp_slot {
+	uint64_t		 generation;	/* of the rules; 0: empty */
+	const struct rules_tcp	*rule;
+	uint16_t		 len;
+	char			 sig[EV_SIG_MAX];
+};
+
 struct verdict_ctx {
 	const struct rules	*rules;		/* borrowed; NULL: no verdicts */
 	struct model_set	*models;	/* borrowed; NULL: rules only */
 	struct clients		 clients;
 	struct verdict_ua_slot	*ua_cache;	/* VERDICT_UA_CACHE */
+	struct verdict_tcp_slot	*tcp_cache;	/* VERDICT_TCP_CACHE */
 	uint64_t		 versions_generation;	/* of versions_json */
 	char			 versions_json[1024];
 	size_t			 versions_len;
@@ -73,6 +84,8 @@ struct verdict_ctx {
 	uint64_t		 n_unknown;
 	uint64_t		 n_ua_lookups;
 	uint64_t		 n_ua_hits;
+	uint64_t		 n_tcp_lookups;
+	uint64_t		 n_tcp_hits;
 };
 
 /* n_clients client entries (0: no cross-flow evidence), facts kept

@@ -286,6 +286,10 @@ test_verdict_checks(const struct rules *r)
 	    "mss,sok,ts,nop,ws:df,id+:0");
 	set(&ev.ja4, "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6");
 	CHECK(verdict_eval(&v, &ev, &f, &vd));
+	/* The same SYN signature as flow 1: its rule from the cache. */
+	CHECK_EQ_U(v.n_tcp_lookups, 2);
+	CHECK_EQ_U(v.n_tcp_hits, 1);
+	CHECK_EQ_S(vd.os.rule, "tcp-linux-eth");
 	CHECK_EQ_U(vd.claim.from_flow, 1);
 	CHECK_EQ_U(vd.check[VERDICT_UA_VS_TLS], VERDICT_INCONSISTENT);
 	CHECK(vd.is_spoof);
@@ -323,6 +327,52 @@ test_verdict_checks(const struct rules *r)
 	CHECK_EQ_S(verdict_p0f_family("Linux 3.11 and newer"), "linux");
 	CHECK(verdict_p0f_family("Nintendo 3DS") == NULL);
 	verdict_ctx_free(&v);
+}
+
+/* The TCP rule cache: the rule a signature finds is the rule
+ * rules_tcp_find() gives, found again for the same signature, looked up
+ * again for another set of rules (a reload). */
+static void
+test_tcp_cache(const struct rules *r)
+{
+	static const char *const sigs[] = {
+		"4:64+0:0:1460:mss*44,10:mss,sok,ts,nop,ws:df,id+:0",
+		"4:128+0:0:1460:mss*44,10:mss,sok,ts,nop,ws:df,id+:0",
+		"6:64+0:0:1440:mss*45,7:mss,sok,ts,nop,ws::0",
+		"4:64+0:0:1460:65535,6:mss,nop,ws,nop,nop,ts,sok,eol+1:df:0",
+		"not a signature",
+	};
+	struct rules *r2 = load_project();
+	struct verdict_ctx v;
+	struct evidence ev;
+	struct verdict vd;
+	struct flow f;
+
+	CHECK(verdict_ctx_init(&v, 0, 0, 1) == 0);
+	memset(&f, 0, sizeof(f));
+	f.key.ip_version = 4;
+	for (int round = 0; round < 3; round++) {
+		/* Rounds 0 and 1 with r (misses, then hits), 2 with r2. */
+		v.rules = round < 2 ? r : r2;
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			const struct rules_tcp *t = rules_tcp_find(v.rules,
+			    sigs[i]);
+			uint64_t hits = v.n_tcp_hits;
+
+			memset(&ev, 0, sizeof(ev));
+			ev.have = EV_TCP;
+			snprintf(ev.tcp_sig, sizeof(ev.tcp_sig), "%s",
+			    sigs[i]);
+			(void)verdict_eval(&v, &ev, &f, &vd);
+			if (t != NULL)
+				CHECK_EQ_S(vd.os.rule, t->id);
+			else
+				CHECK(!vd.os.is_set);
+			CHECK_EQ_U(v.n_tcp_hits - hits, round == 1);
+		}
+	}
+	verdict_ctx_free(&v);
+	rules_free(r2);
 }
 
 /* Evidence borrowed from a rendered fragment: only strings written as
@@ -454,6 +504,7 @@ main(void)
 	test_project_rules(r);
 	test_useragents(r);
 	test_verdict_checks(r);
+	test_tcp_cache(r);
 	rules_free(r);
 	return test_done("test_rules");
 }
