@@ -36,8 +36,10 @@ static const char *const p0f_builtin[] = {
 static bool
 in_list(const char *const *list, const char *name)
 {
+	/* The first byte first: most names differ there, and a call to
+	 * strcmp costs more than the test. */
 	for (; *list != NULL; list++)
-		if (strcmp(*list, name) == 0)
+		if ((*list)[0] == name[0] && strcmp(*list, name) == 0)
 			return true;
 	return false;
 }
@@ -49,7 +51,8 @@ is_known(const struct p0f_http_db *db, const char *name)
 	    in_list(req_common, name) || in_list(p0f_builtin, name))
 		return true;
 	for (size_t i = 0; db != NULL && i < db->n_hdr_names; i++)
-		if (strcmp(db->hdr_names[i], name) == 0)
+		if (db->hdr_names[i][0] == name[0] &&
+		    strcmp(db->hdr_names[i], name) == 0)
 			return true;
 	return false;
 }
@@ -153,7 +156,8 @@ static bool
 has_header(const struct http_request *req, const char *name)
 {
 	for (size_t i = 0; i < req->hdrs.n; i++)
-		if (strcmp(req->hdrs.h[i].name, name) == 0)
+		if (req->hdrs.h[i].name[0] == name[0] &&
+		    strcmp(req->hdrs.h[i].name, name) == 0)
 			return true;
 	return false;
 }
@@ -229,7 +233,8 @@ sig_matches(const struct p0f_http_sig *s, const struct http_request *req)
 		const struct p0f_http_hdr *rh = &s->hdrs[ri];
 		size_t orig = ti;
 
-		while (ti < hd->n && strcmp(hd->h[ti].name, rh->name) != 0)
+		while (ti < hd->n && (hd->h[ti].name[0] != rh->name[0] ||
+		    strcmp(hd->h[ti].name, rh->name) != 0))
 			ti++;
 		if (ti == hd->n) {
 			/* Optional: may be missing, but not out of order. */
