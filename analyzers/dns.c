@@ -30,13 +30,49 @@ text_putc(struct text *t, char c)
 		t->is_cut = true;
 }
 
+/* Printable bytes dig escapes with a backslash: " . ; \\ ( ) @ $ */
+static inline bool
+dns_special(uint8_t c)
+{
+	static const uint64_t lo = 1ull << '"' | 1ull << '$' | 1ull << '(' |
+	    1ull << ')' | 1ull << '.' | 1ull << ';';
+	static const uint64_t hi = 1ull << ('@' - 64) | 1ull << ('\\' - 64);
+
+	return c < 64 ? (lo >> c & 1) != 0 : c < 128 ?
+	    (hi >> (c - 64) & 1) != 0 : false;
+}
+
 /* One label, escaped the way dig prints it. */
 static void
 text_label(struct text *t, const uint8_t *l, size_t n)
 {
-	static const char special[] = "\".;\\()@$";
 	static const char digits[] = "0123456789";
 
+	/* Room for the dot and every byte escaped as \DDD: no bound to
+	 * check per byte, one NUL at the end. */
+	if (t->len + 1 + 4 * n < DNS_NAME_TEXT) {
+		char *o = t->p + t->len;
+
+		if (t->len > 0)
+			*o++ = '.';
+		for (size_t i = 0; i < n; i++) {
+			uint8_t c = l[i];
+
+			if (c <= 0x20 || c >= 0x7f) {
+				*o++ = '\\';
+				*o++ = digits[c / 100];
+				*o++ = digits[c / 10 % 10];
+				*o++ = digits[c % 10];
+				continue;
+			}
+			if (dns_special(c))
+				*o++ = '\\';
+			*o++ = (char)c;
+		}
+		*o = '\0';
+		t->len = (size_t)(o - t->p);
+		return;
+	}
 	if (t->len > 0)
 		text_putc(t, '.');
 	for (size_t i = 0; i < n; i++) {
@@ -48,7 +84,7 @@ text_label(struct text *t, const uint8_t *l, size_t n)
 			text_putc(t, digits[c / 10 % 10]);
 			text_putc(t, digits[c % 10]);
 		} else {
-			if (strchr(special, c) != NULL)
+			if (dns_special(c))
 				text_putc(t, '\\');
 			text_putc(t, (char)c);
 		}

@@ -353,6 +353,88 @@ test_names(void)
 	    0);
 }
 
+/* A byte by byte reference for the text of a name: dig's escapes, cut at
+ * DNS_NAME_TEXT - 1 characters. */
+static bool
+ref_text(const uint8_t *wire, char *out)
+{
+	size_t len = 0, pos = 0;
+	bool cut = false;
+
+#define REF_PUT(ch)	do { if (len + 1 < DNS_NAME_TEXT) out[len++] = (ch); \
+			    else cut = true; } while (0)
+	while (wire[pos] != 0) {
+		uint8_t n = wire[pos++];
+
+		if (len > 0)
+			REF_PUT('.');
+		for (uint8_t i = 0; i < n; i++) {
+			uint8_t c = wire[pos++];
+
+			if (c <= 0x20 || c >= 0x7f) {
+				REF_PUT('\\');
+				REF_PUT((char)('0' + c / 100));
+				REF_PUT((char)('0' + c / 10 % 10));
+				REF_PUT((char)('0' + c % 10));
+			} else {
+				if (strchr("\".;\\()@$", c) != NULL)
+					REF_PUT('\\');
+				REF_PUT((char)c);
+			}
+		}
+	}
+#undef REF_PUT
+	if (len == 0)
+		out[len++] = '.';
+	out[len] = '\0';
+	return cut;
+}
+
+/* Names of random labels (every byte value, every length) against the
+ * reference, many of them long enough to be cut mid-label. */
+static void
+test_name_text(void)
+{
+	static uint8_t wire[300];
+	char got[DNS_NAME_TEXT], want[DNS_NAME_TEXT];
+	unsigned seed = 1;
+	int bad = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		size_t wl = 0;
+		uint32_t an = 0;
+		bool cut;
+
+		while (wl < 250) {
+			size_t n;
+
+			seed = seed * 1103515245u + 12345u;
+			n = 1 + (seed >> 16) % 63;
+			if (wl + 1 + n + 1 > 255)
+				break;
+			wire[wl++] = (uint8_t)n;
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				/* Mostly plain letters, some of anything. */
+				wire[wl++] = (seed >> 16) % 4 ? (uint8_t)('a' +
+				    (seed >> 20) % 26) : (uint8_t)(seed >> 8);
+			}
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 5 == 0)
+				break;
+		}
+		wire[wl++] = 0;
+		cut = ref_text(wire, want);
+		if (dns_read_name(wire, wl, 0, got, &an) != wl ||
+		    strcmp(got, want) != 0 ||
+		    ((an & DNS_ANOM_NAME_TEXT_CUT) != 0) != cut) {
+			if (bad++ < 3)
+				CHECK_EQ_S(got, want);
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+}
+
 /* OPT with options: ECS family/prefix/address, cookie, oddities. */
 static void
 put_opt(const char *owner, const uint8_t *rdata, size_t len)
@@ -484,6 +566,7 @@ main(void)
 	}
 	test_compression();
 	test_names();
+	test_name_text();
 	test_edns();
 	test_caps_and_oddities();
 	return test_done("test_dns");
