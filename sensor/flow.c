@@ -1,6 +1,7 @@
 /* sensor/flow.c: fixed-capacity bidirectional flow table. */
 #include "sensor/flow.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,14 +112,36 @@ flow_table_free(struct flow_table *t)
 	free(t);
 }
 
+/* memcmp(a, b, 16), then the ports: big-endian words compare as the
+ * bytes do. */
 static int
 addr_port_cmp(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
-	int c = memcmp(a, b, 16);
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t x, y;
 
-	if (c != 0)
-		return c;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y) {
+			x = be64toh(x);
+			y = be64toh(y);
+			return x < y ? -1 : 1;
+		}
+	}
 	return (ap > bp) - (ap < bp);
+}
+
+/* Two keys are the same flow: six words compared. */
+static inline bool
+key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	uint64_t x[6], y[6], d = 0;
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	for (int i = 0; i < 6; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
 }
 
 void
@@ -148,7 +171,7 @@ flow_find(struct flow_table *t, const struct flow_key *key)
 	    i = t->flows[i - 1].next) {
 		struct flow *f = &t->flows[i - 1];
 
-		if (f->hash == h && memcmp(&f->key, key, sizeof(*key)) == 0)
+		if (f->hash == h && key_eq(&f->key, key))
 			return f;
 	}
 	return NULL;
