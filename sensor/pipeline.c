@@ -65,6 +65,10 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 	for (size_t i = 0; i < p->n_an; i++) {
 		p->an_type[i] = stats_rec_type_of(p->an_list[i]->name);
 		p->an_offset[i] = total;
+		if (p->an_list[i]->packet != NULL) {
+			p->pkt_an[p->n_pkt_an].packet = p->an_list[i]->packet;
+			p->pkt_an[p->n_pkt_an++].offset = total;
+		}
 		total += (p->an_list[i]->state_size + 7) & ~(size_t)7;
 	}
 	p->flows = flow_table_new(&cfg->flow, total, cfg->hash_seed,
@@ -323,6 +327,7 @@ pipeline_decoded(struct pipeline *p, struct packet *pkt,
 {
 	enum flow_list list;
 	struct flow *f;
+	uint8_t *state;
 	uint64_t ts_us = pkt->ts_us;
 	int dir;
 
@@ -356,10 +361,10 @@ pipeline_decoded(struct pipeline *p, struct packet *pkt,
 	if (pkt->l4_proto == 6)
 		tcp_track(f, pkt, dir);
 	p->an.flow_done = false;
-	for (size_t i = 0; i < p->n_an; i++)
-		if (p->an_list[i]->packet != NULL)
-			p->an_list[i]->packet(an_state(p, f, i), &p->an, f,
-			    pkt, dir);
+	state = flow_state(p->flows, f);
+	for (size_t k = 0; k < p->n_pkt_an; k++)
+		p->pkt_an[k].packet(state + p->pkt_an[k].offset, &p->an, f,
+		    pkt, dir);
 	if (pkt->l4_proto == 6 && pkt->payload_len > 0)
 		stream_feed(p, f, pkt, dir);
 

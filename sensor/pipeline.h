@@ -68,6 +68,15 @@ struct pipeline {
 	const struct analyzer	*an_list[PIPELINE_MAX_ANALYZERS];
 	size_t			 n_an;		/* analyzers running */
 	size_t			 an_offset[PIPELINE_MAX_ANALYZERS];
+	/* The running analyzers that take packets, in order: their
+	 * callbacks and state offsets, walked for every packet. */
+	size_t			 n_pkt_an;
+	struct {
+		void		(*packet)(void *state, struct an_ctx *ctx,
+				    const struct flow *f,
+				    const struct packet *pkt, int dir);
+		size_t		 offset;
+	} pkt_an[PIPELINE_MAX_ANALYZERS];
 	uint8_t			 an_type[PIPELINE_MAX_ANALYZERS]; /* rec type */
 	uint64_t		 an_anomalies[PIPELINE_MAX_ANALYZERS]; /* named */
 	struct output		*out;		/* borrowed */
