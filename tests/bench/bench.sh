@@ -84,16 +84,29 @@ now_ns() {
 # run_best NAME OUT CMD...: run CMD BENCH_RUNS times, stdout to OUT (a
 # file, or /dev/null), stderr to $work/NAME.err.  Sets best_s (best wall
 # seconds), cpu_s (least user + system seconds, or -), rss_kb (largest peak
-# RSS, or -) and run_rc (exit status of the last run).
+# RSS, or -) and run_rc (exit status of the last run).  With paired=1 set
+# by the caller (reset here), each run comes right after a run of the
+# floor, and pair_s is the floor's best wall of those runs: a neighbour's
+# busy spell then slows a tool and the floor it is divided by alike.
 run_best() {
-	local name=$1 out=$2 i=0 t0 t1 ns kb
+	local name=$1 out=$2 i=0 t0 t1 ns kb pair_ns=
 	shift 2
 	best_ns=
 	rss_kb=-
 	cpu_s=-
 	run_rc=0
+	pair_s=
 	while [ "$i" -lt "$BENCH_RUNS" ]; do
 		i=$((i + 1))
+		if [ "${paired:-0}" = 1 ]; then
+			t0=$(now_ns)
+			"$benchdir/pcap_read" "$corpus" >/dev/null 2>&1
+			t1=$(now_ns)
+			ns=$((t1 - t0))
+			if [ -z "$pair_ns" ] || [ "$ns" -lt "$pair_ns" ]; then
+				pair_ns=$ns
+			fi
+		fi
 		t0=$(now_ns)
 		if [ -x /usr/bin/time ]; then
 			/usr/bin/time -o "$work/$name.time" -f '%M %U %S' "$@" \
@@ -120,13 +133,20 @@ run_best() {
 		fi
 	done
 	best_s=$(awk -v ns="${best_ns:-0}" 'BEGIN { printf "%.3f", ns / 1e9 }')
+	[ -n "$pair_ns" ] &&
+	    pair_s=$(awk -v ns="$pair_ns" 'BEGIN { printf "%.3f", ns / 1e9 }')
+	paired=0
 }
 
 # add_row NAME WALL_S CPU_S RSS_KB IR_PER_PACKET NOTE: one table row
-# (packets/s and the ratio to the floor come from $packets and $floor_s).
+# (packets/s from $packets; the ratio to the floor from $row_floor_s, the
+# floor paired with this row, else $floor_s; row_floor_s is reset here).
 add_row() {
+	local f=${row_floor_s:-$floor_s}
+
+	row_floor_s=
 	awk -v name="$1" -v s="$2" -v cpu="$3" -v kb="$4" -v ir="$5" \
-	    -v note="$6" -v n="$packets" -v f="$floor_s" 'BEGIN {
+	    -v note="$6" -v n="$packets" -v f="$f" 'BEGIN {
 		pps = s > 0 ? sprintf("%.0f", n / s) : "-"
 		mib = kb == "-" ? "-" : sprintf("%.1f", kb / 1024)
 		ratio = f > 0 ? sprintf("%.2f", s / f) : "-"
@@ -239,8 +259,10 @@ bench_fpsensor() {
 	echo "bench: $name" >&2
 	set -- -o /dev/null --stats "$@"
 	[ -r "$P0F_DB" ] && set -- "$@" --p0f-db "$P0F_DB"
+	paired=1
 	run_best fpsensor "$work/fpsensor.out" "$FPSENSOR" -r "$corpus" "$@"
 	if [ "$run_rc" -eq 0 ]; then
+		row_floor_s=$pair_s
 		add_row "$name" "$best_s" "$cpu_s" "$rss_kb" \
 		    "$(callgrind_ir fpsensor "$FPSENSOR" -r @PCAP@ "$@")" \
 		    "$(fpsensor_stats flows_created "flows %s" \
@@ -281,8 +303,10 @@ for peer in $BENCH_PEERS; do
 		# that to /dev/null: p0f flushes every line, and a real file
 		# would cost it more than half again.
 		set -- -r "$corpus" -m 100000,500000
+		paired=1
 		run_best p0f /dev/null p0f "$@"
 		if [ "$run_rc" -eq 0 ]; then
+			row_floor_s=$pair_s
 			add_row "p0f 3" "$best_s" "$cpu_s" "$rss_kb" "$(callgrind_ir p0f \
 			    p0f -r @PCAP@ -m 100000,500000)" ""
 		else
@@ -293,8 +317,10 @@ for peer in $BENCH_PEERS; do
 		have ndpiReader ||
 		    { fail_row ndpiReader "not installed"; continue; }
 		echo "bench: ndpiReader" >&2
+		paired=1
 		run_best ndpi "$work/ndpi.out" ndpiReader -i "$corpus" -v 2 -C /dev/null
 		if [ "$run_rc" -eq 0 ]; then
+			row_floor_s=$pair_s
 			nflows=$(sed -n 's/^[[:space:]]*Unique flows:[[:space:]]*\([0-9]*\).*/\1/p' \
 			    "$work/ndpi.out" | head -n 1)
 			add_row ndpiReader "$best_s" "$cpu_s" "$rss_kb" "$(callgrind_ir \
@@ -345,7 +371,9 @@ done
 	echo "wall s: best of $BENCH_RUNS runs, page cache warm." \
 	    "cpu s: least user+system of those runs."
 	echo "RSS MiB: largest peak of those runs." \
-	    "x floor: wall / libpcap read wall."
+	    "x floor: wall / libpcap read wall; for fpsensor,"
+	echo "  p0f and ndpiReader, each run follows a run of the floor and" \
+	    "the ratio is to the best of those."
 	echo "instr/pkt: callgrind Ir (user space, libraries included) on the" \
 	    "first $cg_packets packets,"
 	echo "  minus a run on a packet-less file, per packet."
