@@ -290,13 +290,7 @@ side_lookup(const struct tcp_side *s, const struct an_ctx *ctx)
 	if (t == NULL)
 		return NULL;
 	side_key(s, ctx, &k);
-	h = 0;
-	for (size_t i = 0; i + 8 <= sizeof(k); i += 8) {
-		uint64_t w;
-
-		memcpy(&w, (const char *)&k + i, 8);
-		h = mix64(h ^ w);
-	}
+	h = mix64_bytes(&k, sizeof(k));
 	e = &t->e[h % SIDE_CACHE_SLOTS];
 	if (e->used && e->hash == h && memcmp(&e->key, &k, sizeof(k)) == 0) {
 		t->n_hits++;

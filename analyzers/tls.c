@@ -309,22 +309,6 @@ hello_key(const struct tls_client_hello *ch, char proto, uint16_t *key)
 	return len;
 }
 
-static uint64_t
-hello_key_hash(const uint16_t *key, size_t n)
-{
-	uint64_t h = n;
-	size_t i = 0;
-
-	for (; i + 4 <= n; i += 4) {
-		uint64_t w;
-
-		memcpy(&w, key + i, 8);
-		h = mix64(h ^ w);
-	}
-	for (; i < n; i++)
-		h = mix64(h ^ key[i]);
-	return h;
-}
 
 /* Render the fingerprint members of ch with j; where the values that the
  * verdict reads back lie goes to ref[]. */
@@ -375,7 +359,7 @@ add_fingerprints(struct tls_ctx *t, struct json *j,
 		render_fingerprints(j, ch, proto, ref);
 		return;
 	}
-	h = hello_key_hash(key, klen);
+	h = mix64_bytes(key, klen * sizeof(key[0]));
 	e = &t->hellos->e[h % HELLO_CACHE_SLOTS];
 	if (e->key_len == klen && e->hash == h &&
 	    memcmp(e->key, key, klen * sizeof(key[0])) == 0) {
@@ -475,28 +459,6 @@ tls_render_server(struct tls_ctx *t, struct tls_frags *fr,
 }
 
 #ifdef FP_JA4PLUS
-/* A fast hash of a certificate's DER, words at a time. */
-static uint64_t
-cert_hash(const uint8_t *der, size_t len)
-{
-	uint64_t h = len;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, der + i, 8);
-		h = mix64(h ^ w);
-	}
-	if (i < len) {
-		uint64_t w = 0;
-
-		memcpy(&w, der + i, len - i);
-		h = mix64(h ^ w);
-	}
-	return h;
-}
-
 /* The cache entry of one certificate, rendered if it was not there. */
 static const struct tls_cert_entry *
 cert_lookup(struct tls_ctx *t, const uint8_t *der, size_t len)
@@ -508,7 +470,7 @@ cert_lookup(struct tls_ctx *t, const uint8_t *der, size_t len)
 	struct json j;
 
 	if (len > 0 && len <= CERT_DER_MAX) {
-		h = cert_hash(der, len);
+		h = mix64_bytes(der, len);
 		e = &t->certs->e[h % CERT_CACHE_SLOTS];
 		if (e->len != 0 && e->der_len == len && e->hash == h &&
 		    memcmp(e->der, der, len) == 0) {
