@@ -42,53 +42,56 @@ dns_special(uint8_t c)
 	    (hi >> (c - 64) & 1) != 0 : false;
 }
 
-/* One label, escaped the way dig prints it. */
-static void
-text_label(struct text *t, const uint8_t *l, size_t n)
+/* Label l[0..n) escaped the way dig prints it, into o (room for 4 * n
+ * bytes); returns the bytes written. */
+static size_t
+escape_label(const uint8_t *l, size_t n, char *o)
 {
 	static const char digits[] = "0123456789";
+	char *start = o;
 
-	/* Room for the dot and every byte escaped as \DDD: no bound to
-	 * check per byte, one NUL at the end. */
-	if (t->len + 1 + 4 * n < DNS_NAME_TEXT) {
-		char *o = t->p + t->len;
-
-		if (t->len > 0)
-			*o++ = '.';
-		for (size_t i = 0; i < n; i++) {
-			uint8_t c = l[i];
-
-			if (c <= 0x20 || c >= 0x7f) {
-				*o++ = '\\';
-				*o++ = digits[c / 100];
-				*o++ = digits[c / 10 % 10];
-				*o++ = digits[c % 10];
-				continue;
-			}
-			if (dns_special(c))
-				*o++ = '\\';
-			*o++ = (char)c;
-		}
-		*o = '\0';
-		t->len = (size_t)(o - t->p);
-		return;
-	}
-	if (t->len > 0)
-		text_putc(t, '.');
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = l[i];
 
 		if (c <= 0x20 || c >= 0x7f) {
-			text_putc(t, '\\');
-			text_putc(t, digits[c / 100]);
-			text_putc(t, digits[c / 10 % 10]);
-			text_putc(t, digits[c % 10]);
-		} else {
-			if (dns_special(c))
-				text_putc(t, '\\');
-			text_putc(t, (char)c);
+			*o++ = '\\';
+			*o++ = digits[c / 100];
+			*o++ = digits[c / 10 % 10];
+			*o++ = digits[c % 10];
+			continue;
 		}
+		if (dns_special(c))
+			*o++ = '\\';
+		*o++ = (char)c;
 	}
+	return (size_t)(o - start);
+}
+
+/* One label (at most 63 bytes, as the wire format allows), after a dot
+ * unless it is the first.  Escaped in place when the text has room for
+ * every byte as \DDD; else escaped aside and added a byte at a time up to
+ * the cut. */
+static void
+text_label(struct text *t, const uint8_t *l, size_t n)
+{
+	char aside[1 + 4 * 63], *o;
+	size_t m = 0;
+	bool room;
+
+	if (n > 63)
+		n = 63;
+	room = t->len + 1 + 4 * n < DNS_NAME_TEXT;
+	o = room ? t->p + t->len : aside;
+	if (t->len > 0)
+		o[m++] = '.';
+	m += escape_label(l, n, o + m);
+	if (room) {
+		t->len += m;
+		t->p[t->len] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < m; i++)
+		text_putc(t, aside[i]);
 }
 
 size_t
