@@ -309,7 +309,6 @@ hello_key(const struct tls_client_hello *ch, char proto, uint16_t *key)
 	return len;
 }
 
-
 /* Render the fingerprint members of ch with j; where the values that the
  * verdict reads back lie goes to ref[]. */
 static void
@@ -467,9 +466,10 @@ cert_lookup(struct tls_ctx *t, const uint8_t *der, size_t len)
 	struct ja4x *x = t->x509;
 	uint8_t d[32];
 	uint64_t h = 0;
+	bool whole = len > 0 && len <= CERT_DER_MAX;
 	struct json j;
 
-	if (len > 0 && len <= CERT_DER_MAX) {
+	if (whole) {
 		h = mix64_bytes(der, len);
 		e = &t->certs->e[h % CERT_CACHE_SLOTS];
 		if (e->len != 0 && e->der_len == len && e->hash == h &&
@@ -503,7 +503,7 @@ cert_lookup(struct tls_ctx *t, const uint8_t *der, size_t len)
 		e->len = 0;
 		return NULL;
 	}
-	if (len > 0 && len <= CERT_DER_MAX) {
+	if (whole) {
 		e->hash = h;
 		e->der_len = (uint16_t)len;
 		memcpy(e->der, der, len);

@@ -215,6 +215,15 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 	return 0;
 }
 
+/* A read() of the file failed with errnum: the message, and -1. */
+static ssize_t
+read_failed(struct capture *c, int errnum)
+{
+	snprintf(c->err, sizeof(c->err), "%s: damaged after %llu packets: %s",
+	    c->path, (unsigned long long)c->n_read, strerror(errnum));
+	return -1;
+}
+
 static void *
 readahead_main(void *arg)
 {
@@ -336,13 +345,8 @@ readahead_fill(struct capture *c, size_t want)
 			pthread_cond_wait(&ra->cv, &ra->mu);
 		pthread_mutex_unlock(&ra->mu);
 		i = (unsigned)(k % RA_SLOTS);
-		if (ra->err[i] != 0) {
-			snprintf(c->err, sizeof(c->err), "%s: damaged after "
-			    "%llu packets: %s", c->path,
-			    (unsigned long long)c->n_read,
-			    strerror(ra->err[i]));
-			return -1;
-		}
+		if (ra->err[i] != 0)
+			return read_failed(c, ra->err[i]);
 		/* have < want <= READ_HEAD: the cut record fits in front. */
 		if (have > 0)
 			memcpy(ra->mem[i] + READ_HEAD - have,
@@ -389,12 +393,8 @@ fill(struct capture *c, size_t want)
 		    READ_BLOCK ? READ_BLOCK : READ_BUF - c->buf_len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			snprintf(c->err, sizeof(c->err), "%s: damaged after "
-			    "%llu packets: %s", c->path,
-			    (unsigned long long)c->n_read, strerror(errno));
-			return -1;
-		}
+		if (n < 0)
+			return read_failed(c, errno);
 		if (n == 0)
 			c->eof = true;
 		c->buf_len += (size_t)n;

@@ -66,7 +66,7 @@ pipeline_init(struct pipeline *p, const struct pipeline_config *cfg,
 		p->an_type[i] = stats_rec_type_of(p->an_list[i]->name);
 		p->an_offset[i] = total;
 		if (p->an_list[i]->packet != NULL) {
-			p->pkt_an[p->n_pkt_an].packet = p->an_list[i]->packet;
+			p->pkt_an[p->n_pkt_an].an = p->an_list[i];
 			p->pkt_an[p->n_pkt_an++].offset = total;
 		}
 		total += (p->an_list[i]->state_size + 7) & ~(size_t)7;
@@ -363,8 +363,8 @@ pipeline_decoded(struct pipeline *p, struct packet *pkt,
 	p->an.flow_done = false;
 	state = flow_state(p->flows, f);
 	for (size_t k = 0; k < p->n_pkt_an; k++)
-		p->pkt_an[k].packet(state + p->pkt_an[k].offset, &p->an, f,
-		    pkt, dir);
+		p->pkt_an[k].an->packet(state + p->pkt_an[k].offset, &p->an,
+		    f, pkt, dir);
 	if (pkt->l4_proto == 6 && pkt->payload_len > 0)
 		stream_feed(p, f, pkt, dir);
 

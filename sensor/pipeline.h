@@ -72,10 +72,8 @@ struct pipeline {
 	 * callbacks and state offsets, walked for every packet. */
 	size_t			 n_pkt_an;
 	struct {
-		void		(*packet)(void *state, struct an_ctx *ctx,
-				    const struct flow *f,
-				    const struct packet *pkt, int dir);
-		size_t		 offset;
+		const struct analyzer	*an;
+		size_t			 offset;
 	} pkt_an[PIPELINE_MAX_ANALYZERS];
 	uint8_t			 an_type[PIPELINE_MAX_ANALYZERS]; /* rec type */
 	uint64_t		 an_anomalies[PIPELINE_MAX_ANALYZERS]; /* named */

@@ -100,11 +100,12 @@ ua_claim(struct verdict_ctx *v, const struct ev_str *ua)
 
 /* The TCP rule of a raw signature, through the cache: a handful of
  * stacks make most SYNs, and the cache saves normalizing the signature
- * and looking it up (twice when the exact one is not there). */
+ * and looking it up (twice when the exact one is not there).  sig is an
+ * evidence's tcp_sig, so it fits a slot. */
 static const struct rules_tcp *
-tcp_rule(struct verdict_ctx *v, const char *sig)
+tcp_rule(struct verdict_ctx *v, const char sig[EV_SIG_MAX])
 {
-	size_t len = strlen(sig);
+	size_t len = strnlen(sig, EV_SIG_MAX - 1);
 	uint64_t h = rules_hash(sig, len);
 	struct verdict_tcp_slot *s =
 	    &v->tcp_cache[h & (VERDICT_TCP_CACHE - 1)];
@@ -116,13 +117,9 @@ tcp_rule(struct verdict_ctx *v, const char *sig)
 		return s->rule;
 	}
 	s->rule = rules_tcp_find(v->rules, sig);
-	if (len < sizeof(s->sig)) {
-		memcpy(s->sig, sig, len);
-		s->len = (uint16_t)len;
-		s->generation = v->rules->generation;
-	} else {
-		s->generation = 0;
-	}
+	memcpy(s->sig, sig, len);
+	s->len = (uint16_t)len;
+	s->generation = v->rules->generation;
 	return s->rule;
 }
 
