@@ -2,9 +2,9 @@
  *
  * Classic pcap in a regular file is read in large blocks and walked here;
  * pcapng, stdin and anything else go through libpcap.  Both paths give the
- * same packets, the same damage checks and the same messages.  The direct
- * reader may hand its read() calls to a thread of their own
- * (capture_readahead()), which fills a ring of blocks ahead of the walk. */
+ * same packets, the same damage checks and the same messages.  With a
+ * CPU to spare, the direct reader maps the file instead and a thread of
+ * its own populates the pages ahead of the walk (capture_readahead()). */
 #include "sensor/capture.h"
 
 #include <errno.h>
@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,27 +30,34 @@
 /* Room for a block and the unread part of the record before it. */
 #define READ_HEAD		(16 + PCAP_RECORD_MAX)
 #define READ_BUF		(READ_HEAD + READ_BLOCK)
-/* Read-ahead: blocks a thread fills while the caller walks the one before.
- * Smaller than READ_BLOCK so the blocks in flight stay in the caches. */
-#define RA_SLOTS		4
-#define RA_BLOCK		(256u << 10)
+/* Read-ahead: the file is mapped, and a thread populates the page tables
+ * (MADV_POPULATE_READ) a chunk at a time ahead of the walk, so the walk
+ * neither copies nor faults; chunks the walk has left are unmapped again
+ * (MADV_DONTNEED), so at most RA_WINDOW of the file is resident for us. */
+#define RA_CHUNK		(1u << 20)
+#define RA_WINDOW		(8u << 20)
 
-/* Each slot is READ_HEAD bytes of room for the part of a record that the
- * block before it cut, then a block read from the file.  Slots are used in
- * turn: the reader fills slot k once the caller has moved past it. */
 struct readahead {
 	pthread_t	 thread;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
-	int		 fd;
-	uint8_t		*mem[RA_SLOTS];
-	size_t		 len[RA_SLOTS];	/* bytes read after READ_HEAD */
-	int		 err[RA_SLOTS];	/* errno of a failed read() */
-	bool		 last[RA_SLOTS];	/* end of file or error */
-	uint64_t	 filled;	/* slots filled so far */
-	uint64_t	 next;		/* the slot the caller takes next */
+	uint8_t		*map;
+	size_t		 map_len;	/* the file's size when mapped */
+	size_t		 ready;		/* [0, ready) populated */
+	size_t		 taken;		/* the walk is past [0, taken) */
+	size_t		 dropped;	/* [0, dropped) unmapped again */
+	int		 err;		/* errno when populating failed */
+	bool		 done;		/* ready is final */
 	bool		 quit;
 };
+
+/* The mapping the SIGBUS handler may patch: a file cut while mapped
+ * faults on the pages it lost; they become zero pages and the walk stops
+ * at the next record with "shrank while read". */
+static uint8_t *volatile bus_map;
+static volatile size_t bus_len;
+static volatile sig_atomic_t bus_hit;
+static struct sigaction bus_prev;
 
 /* LINKTYPE_* values in files that differ from this system's DLT_* ones. */
 static int
@@ -224,49 +234,88 @@ read_failed(struct capture *c, int errnum)
 	return -1;
 }
 
+static void
+on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	uint8_t *a = si->si_addr, *m = bus_map;
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (m != NULL && a >= m && a < m + bus_len && pg > 0) {
+		uintptr_t page = (uintptr_t)a & ~((uintptr_t)pg - 1);
+
+		bus_hit = 1;
+		if (mmap((void *)page, (size_t)pg, PROT_READ, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
+			return;
+	}
+	/* Not ours: as before, and the access faults again. */
+	sigaction(SIGBUS, &bus_prev, NULL);
+	(void)sig;
+	(void)uc;
+}
+
+/* Populate [off, end) of the map; false when the file no longer covers
+ * it (it was cut after it was mapped). */
+static bool
+populate(struct readahead *ra, size_t off, size_t end, int *err)
+{
+#ifdef MADV_POPULATE_READ
+	if (madvise(ra->map + off, end - off, MADV_POPULATE_READ) == 0)
+		return true;
+	if (errno != EINVAL) {
+		*err = errno;
+		return false;
+	}
+#endif
+	/* Older kernels: touch a byte a page (a cut file: SIGBUS, patched). */
+	for (size_t i = off; i < end; i += 4096)
+		(void)*(volatile uint8_t *)(ra->map + i);
+	*err = 0;
+	return !bus_hit;
+}
+
 static void *
 readahead_main(void *arg)
 {
 	struct readahead *ra = arg;
+	size_t off = 0;
 
-	for (uint64_t k = 0;; k++) {
-		unsigned i = (unsigned)(k % RA_SLOTS);
-		uint8_t *dst = ra->mem[i] + READ_HEAD;
-		size_t len = 0;
+	for (;;) {
+		size_t end = off + RA_CHUNK < ra->map_len ? off + RA_CHUNK :
+		    ra->map_len, drop = 0;
 		int err = 0;
-		bool last = false;
+		bool ok;
 
 		pthread_mutex_lock(&ra->mu);
-		/* Slot k reuses the memory of slot k - RA_SLOTS; the caller
-		 * holds slot next - 1 and is done with those before it. */
-		while (!ra->quit && k + 1 >= ra->next + RA_SLOTS)
+		while (!ra->quit && off >= ra->taken + RA_WINDOW)
 			pthread_cond_wait(&ra->cv, &ra->mu);
 		if (ra->quit) {
 			pthread_mutex_unlock(&ra->mu);
 			return NULL;
 		}
+		/* Whole chunks the walk has left, one kept behind it. */
+		if (ra->taken >= ra->dropped + 2 * RA_CHUNK)
+			drop = (ra->taken - RA_CHUNK) / RA_CHUNK * RA_CHUNK;
 		pthread_mutex_unlock(&ra->mu);
-		while (len < RA_BLOCK) {
-			ssize_t n = read(ra->fd, dst + len, RA_BLOCK - len);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				err = n < 0 ? errno : 0;
-				last = true;
-				break;
-			}
-			len += (size_t)n;
+		if (drop > ra->dropped) {
+			(void)madvise(ra->map + ra->dropped, drop -
+			    ra->dropped, MADV_DONTNEED);
+			ra->dropped = drop;
 		}
+		ok = populate(ra, off, end, &err);
+
 		pthread_mutex_lock(&ra->mu);
-		ra->len[i] = len;
-		ra->err[i] = err;
-		ra->last[i] = last;
-		ra->filled = k + 1;
+		if (ok) {
+			ra->ready = end;
+		} else {
+			ra->err = err != 0 ? err : EIO;
+		}
+		ra->done = !ok || end == ra->map_len;
 		pthread_cond_broadcast(&ra->cv);
 		pthread_mutex_unlock(&ra->mu);
-		if (last)
+		if (!ok || end == ra->map_len)
 			return NULL;
+		off = end;
 	}
 }
 
@@ -284,8 +333,9 @@ readahead_stop(struct capture *c)
 	pthread_join(ra->thread, NULL);
 	pthread_mutex_destroy(&ra->mu);
 	pthread_cond_destroy(&ra->cv);
-	for (unsigned i = 0; i < RA_SLOTS; i++)
-		free(ra->mem[i]);
+	bus_map = NULL;
+	sigaction(SIGBUS, &bus_prev, NULL);
+	munmap(ra->map, ra->map_len);
 	free(ra);
 	c->ra = NULL;
 	c->buf = NULL;
@@ -295,74 +345,76 @@ bool
 capture_readahead(struct capture *c)
 {
 	struct readahead *ra;
+	struct stat st;
+	struct sigaction sa;
+	void *map;
 
 	if (c->fd < 0 || c->ra != NULL || c->n_read > 0 ||
-	    c->buf_len != c->buf_off || c->eof)
+	    c->buf_len != c->buf_off || c->eof || bus_map != NULL ||
+	    fstat(c->fd, &st) != 0 || (uint64_t)st.st_size <= 24 ||
+	    (uint64_t)st.st_size > SIZE_MAX)
 		return false;
-	if ((ra = calloc(1, sizeof(*ra))) == NULL)
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, c->fd, 0);
+	if (map == MAP_FAILED)
 		return false;
-	for (unsigned i = 0; i < RA_SLOTS; i++) {
-		if ((ra->mem[i] = malloc(READ_HEAD + RA_BLOCK)) == NULL) {
-			while (i-- > 0)
-				free(ra->mem[i]);
-			free(ra);
-			return false;
-		}
+	if ((ra = calloc(1, sizeof(*ra))) == NULL) {
+		munmap(map, (size_t)st.st_size);
+		return false;
 	}
-	ra->fd = c->fd;
+	ra->map = map;
+	ra->map_len = (size_t)st.st_size;
+	(void)madvise(map, ra->map_len, MADV_SEQUENTIAL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	bus_hit = 0;
+	bus_len = ra->map_len;
+	bus_map = ra->map;
+	sigaction(SIGBUS, &sa, &bus_prev);
 	pthread_mutex_init(&ra->mu, NULL);
 	pthread_cond_init(&ra->cv, NULL);
 	if (pthread_create(&ra->thread, NULL, readahead_main, ra) != 0) {
 		pthread_mutex_destroy(&ra->mu);
 		pthread_cond_destroy(&ra->cv);
-		for (unsigned i = 0; i < RA_SLOTS; i++)
-			free(ra->mem[i]);
+		bus_map = NULL;
+		sigaction(SIGBUS, &bus_prev, NULL);
+		munmap(map, ra->map_len);
 		free(ra);
 		return false;
 	}
 	free(c->buf);
-	c->buf = NULL;
-	c->buf_off = c->buf_len = 0;
+	/* The walk goes on from the record after the file header. */
+	c->buf = ra->map;
+	c->buf_off = c->buf_len = 24;
 	c->ra = ra;
 	return true;
 }
 
-/* fill() from the read-ahead slots: take the next block, with the cut
- * record of the one before copied in front of it. */
+/* fill() from the map: the next chunk the thread has populated. */
 static ssize_t
 readahead_fill(struct capture *c, size_t want)
 {
 	struct readahead *ra = c->ra;
-	size_t have = c->buf_len - c->buf_off;
+	size_t need = c->buf_off + want;
 
-	while (have < want && !c->eof) {
-		uint64_t k;
-		unsigned i;
-
-		pthread_mutex_lock(&ra->mu);
-		k = ra->next;
-		while (ra->filled <= k)
-			pthread_cond_wait(&ra->cv, &ra->mu);
+	pthread_mutex_lock(&ra->mu);
+	ra->taken = c->buf_off;
+	pthread_cond_broadcast(&ra->cv);
+	while (ra->ready < need && !ra->done)
+		pthread_cond_wait(&ra->cv, &ra->mu);
+	/* Hand out a chunk at a time, so the thread hears where we are. */
+	c->buf_len = ra->ready < need + RA_CHUNK ? ra->ready : need + RA_CHUNK;
+	c->eof = ra->done && c->buf_len == ra->ready;
+	if (c->eof && ra->err != 0) {
 		pthread_mutex_unlock(&ra->mu);
-		i = (unsigned)(k % RA_SLOTS);
-		if (ra->err[i] != 0)
-			return read_failed(c, ra->err[i]);
-		/* have < want <= READ_HEAD: the cut record fits in front. */
-		if (have > 0)
-			memcpy(ra->mem[i] + READ_HEAD - have,
-			    c->buf + c->buf_off, have);
-		c->buf = ra->mem[i];
-		c->buf_off = READ_HEAD - have;
-		c->buf_len = READ_HEAD + ra->len[i];
-		c->eof = ra->last[i];
-		/* The slot before is free now. */
-		pthread_mutex_lock(&ra->mu);
-		ra->next = k + 1;
-		pthread_cond_broadcast(&ra->cv);
-		pthread_mutex_unlock(&ra->mu);
-		have = c->buf_len - c->buf_off;
+		snprintf(c->err, sizeof(c->err), "%s: damaged after %llu "
+		    "packets: the file shrank while it was read", c->path,
+		    (unsigned long long)c->n_read);
+		return -1;
 	}
-	return (ssize_t)have;
+	pthread_mutex_unlock(&ra->mu);
+	return (ssize_t)(c->buf_len - c->buf_off);
 }
 
 static enum capture_result
@@ -423,6 +475,9 @@ direct_run(struct capture *c, capture_fn *fn, void *arg,
 			return direct_damaged(c, what);
 		}
 		h = c->buf + c->buf_off;
+		if (c->ra != NULL && bus_hit)
+			return direct_damaged(c, "the file shrank while it "
+			    "was read");
 		caplen = rd32(h + 8, c->swapped);
 		if (caplen > PCAP_RECORD_MAX) {
 			snprintf(what, sizeof(what), "invalid packet capture "

@@ -27,7 +27,7 @@ struct capture {
 	size_t		 buf_off;	/* next record header */
 	size_t		 buf_len;
 	bool		 eof;		/* read() returned 0 */
-	struct readahead *ra;		/* reader thread, or NULL */
+	struct readahead *ra;		/* mapped, populating thread; or NULL */
 	bool		 swapped;	/* other byte order than ours */
 	bool		 nsec;		/* nanosecond timestamps */
 	uint32_t	 snaplen;
@@ -50,10 +50,11 @@ typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
 int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
 
-/* Read the file's blocks on a thread of their own while the caller walks
- * them, so the copies out of the page cache run on another core.  Only for
- * the direct reader, before the first packet; false when not started (the
- * reads then stay in capture_run()). */
+/* Map the file and have a thread of its own populate the pages ahead of
+ * the walk, so the walk neither copies nor faults; a file cut while mapped
+ * ends the walk as damaged (SIGBUS is caught for the mapping).  Only for
+ * the direct reader, before the first packet, one capture at a time;
+ * false when not started (read() then stays in capture_run()). */
 bool			 capture_readahead(struct capture *c);
 
 /* Read every packet into fn until the end, damage, or *stop. */

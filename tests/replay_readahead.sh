@@ -1,7 +1,7 @@
 #!/bin/bash
-# tests/replay_readahead.sh: with more than one CPU, -r reads the file's
-# blocks on a thread of its own (sensor/capture.c); on one CPU it reads them
-# itself.  Both must give the same records, counters and exit status:
+# tests/replay_readahead.sh: with more than one CPU, -r maps the file and
+# a thread of its own populates the pages ahead (sensor/capture.c); on one
+# CPU it reads blocks itself.  Both must give the same records, counters and exit status:
 # records cut by block boundaries, records larger than a block, a file cut
 # short in the middle of a record, and stdin (libpcap's path, which must not
 # start the thread).
@@ -57,6 +57,36 @@ for at in $((n / 3)) $((n - 2)); do
 	same "cut mid-record after $at packets" "$TMP/cut.pcap"
 	check "cut after $at: message names file and place" \
 	    contains "$TMP/all.err" "cut.pcap: damaged after $at packets"
+done
+
+# A file cut while a replay has it mapped: the replay is held by its
+# output (a FIFO nobody reads yet), the file is cut behind and ahead of
+# where it stands, then the output is read.  It must end as damaged, with
+# the message, not die of SIGBUS.
+pcaptool repeat "$PCAPS/demo.pcap" "$TMP/flows.pcap" 300
+for size in 1000000 $(($(stat -c %s "$TMP/flows.pcap") * 2 / 3)); do
+	cp "$TMP/flows.pcap" "$TMP/shrink.pcap"
+	rm -f "$TMP/out.fifo"
+	mkfifo "$TMP/out.fifo"
+	exec 3<>"$TMP/out.fifo"
+	timeout 60 "$FPSENSOR" -r "$TMP/shrink.pcap" --no-model \
+	    -o "$TMP/out.fifo" 2>"$TMP/shrink.err" &
+	pid=$!
+	sleep 1
+	truncate -s "$size" "$TMP/shrink.pcap"
+	timeout 60 cat "$TMP/out.fifo" >"$TMP/shrink.jsonl" &
+	reader=$!
+	sleep 0.2
+	exec 3>&-
+	wait $pid
+	rc=$?
+	wait $reader
+	check "cut to $size under a replay: exit 1 (damaged), not a signal" \
+	    test "$rc" = 1
+	check "cut to $size under a replay: the message says so" \
+	    contains "$TMP/shrink.err" "shrink.pcap: damaged after"
+	check "cut to $size under a replay: records up to the cut" \
+	    test "$(wc -l <"$TMP/shrink.jsonl")" -gt 0
 done
 
 finish
