@@ -4,7 +4,7 @@
  * pcapng, stdin and anything else go through libpcap.  Both paths give the
  * same packets, the same damage checks and the same messages.  With a
  * CPU to spare, the direct reader maps the file instead and a thread of
- * its own populates the pages ahead of the walk (capture_readahead()). */
+ * its own populates the pages ahead of the walk (capture_map()). */
 #include "sensor/capture.h"
 
 #include <errno.h>
@@ -30,19 +30,22 @@
 /* Room for a block and the unread part of the record before it. */
 #define READ_HEAD		(16 + PCAP_RECORD_MAX)
 #define READ_BUF		(READ_HEAD + READ_BLOCK)
-/* Read-ahead: the file is mapped, and a thread populates the page tables
- * (MADV_POPULATE_READ) a chunk at a time ahead of the walk, so the walk
- * neither copies nor faults; chunks the walk has left are unmapped again
- * (MADV_DONTNEED), so at most RA_WINDOW of the file is resident for us. */
-#define RA_CHUNK		(1u << 20)
-#define RA_WINDOW		(8u << 20)
+/* The mapped reader (capture_map()): the walk reads the file's pages where
+ * they are, with their page tables populated (MADV_POPULATE_READ) a chunk
+ * at a time ahead of it, by a thread of its own or by the walk itself; the
+ * chunks it has left are unmapped again (MADV_DONTNEED), so little of the
+ * file is resident for us at once. */
+#define MAP_CHUNK		(1u << 20)
+#define MAP_WINDOW		(8u << 20)	/* the thread's lead */
 
-struct readahead {
+struct mapped {
+	uint8_t		*base;
+	size_t		 len;		/* the file's size when mapped */
+	int		 bus;		/* slot in bus[] */
+	bool		 threaded;
 	pthread_t	 thread;
-	pthread_mutex_t	 mu;
+	pthread_mutex_t	 mu;		/* the rest, when threaded */
 	pthread_cond_t	 cv;
-	uint8_t		*map;
-	size_t		 map_len;	/* the file's size when mapped */
 	size_t		 ready;		/* [0, ready) populated */
 	size_t		 taken;		/* the walk is past [0, taken) */
 	size_t		 dropped;	/* [0, dropped) unmapped again */
@@ -51,12 +54,17 @@ struct readahead {
 	bool		 quit;
 };
 
-/* The mapping the SIGBUS handler may patch: a file cut while mapped
- * faults on the pages it lost; they become zero pages and the walk stops
- * at the next record with "shrank while read". */
-static uint8_t *volatile bus_map;
-static volatile size_t bus_len;
-static volatile sig_atomic_t bus_hit;
+/* The mappings the SIGBUS handler may patch: a file cut while mapped
+ * faults on the pages it lost; they become zero pages, and the walk stops
+ * at the next record with "the file shrank while it was read". */
+#define BUS_SLOTS		64
+static struct {
+	uint8_t *volatile	base;
+	volatile size_t		len;
+	volatile sig_atomic_t	hit;
+} bus[BUS_SLOTS];
+static pthread_mutex_t bus_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned bus_users;
 static struct sigaction bus_prev;
 
 /* LINKTYPE_* values in files that differ from this system's DLT_* ones. */
@@ -237,16 +245,20 @@ read_failed(struct capture *c, int errnum)
 static void
 on_sigbus(int sig, siginfo_t *si, void *uc)
 {
-	uint8_t *a = si->si_addr, *m = bus_map;
+	uint8_t *a = si->si_addr;
 	long pg = sysconf(_SC_PAGESIZE);
 
-	if (m != NULL && a >= m && a < m + bus_len && pg > 0) {
+	for (int i = 0; i < BUS_SLOTS && pg > 0; i++) {
+		uint8_t *m = bus[i].base;
 		uintptr_t page = (uintptr_t)a & ~((uintptr_t)pg - 1);
 
-		bus_hit = 1;
+		if (m == NULL || a < m || a >= m + bus[i].len)
+			continue;
+		bus[i].hit = 1;
 		if (mmap((void *)page, (size_t)pg, PROT_READ, MAP_PRIVATE |
 		    MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
 			return;
+		break;
 	}
 	/* Not ours: as before, and the access faults again. */
 	sigaction(SIGBUS, &bus_prev, NULL);
@@ -254,166 +266,223 @@ on_sigbus(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 }
 
-/* Populate [off, end) of the map; false when the file no longer covers
- * it (it was cut after it was mapped). */
-static bool
-populate(struct readahead *ra, size_t off, size_t end, int *err)
+/* A slot for [base, base + len), the handler installed with the first;
+ * -1 when all are taken. */
+static int
+bus_add(uint8_t *base, size_t len)
 {
-#ifdef MADV_POPULATE_READ
-	if (madvise(ra->map + off, end - off, MADV_POPULATE_READ) == 0)
-		return true;
-	if (errno != EINVAL) {
-		*err = errno;
-		return false;
+	int slot = -1;
+
+	pthread_mutex_lock(&bus_mu);
+	for (int i = 0; i < BUS_SLOTS && slot < 0; i++) {
+		if (bus[i].base != NULL)
+			continue;
+		slot = i;
+		bus[i].hit = 0;
+		bus[i].len = len;
+		bus[i].base = base;
 	}
-#endif
-	/* Older kernels: touch a byte a page (a cut file: SIGBUS, patched). */
-	for (size_t i = off; i < end; i += 4096)
-		(void)*(volatile uint8_t *)(ra->map + i);
-	*err = 0;
-	return !bus_hit;
-}
+	if (slot >= 0 && bus_users++ == 0) {
+		struct sigaction sa;
 
-static void *
-readahead_main(void *arg)
-{
-	struct readahead *ra = arg;
-	size_t off = 0;
-
-	for (;;) {
-		size_t end = off + RA_CHUNK < ra->map_len ? off + RA_CHUNK :
-		    ra->map_len, drop = 0;
-		int err = 0;
-		bool ok;
-
-		pthread_mutex_lock(&ra->mu);
-		while (!ra->quit && off >= ra->taken + RA_WINDOW)
-			pthread_cond_wait(&ra->cv, &ra->mu);
-		if (ra->quit) {
-			pthread_mutex_unlock(&ra->mu);
-			return NULL;
-		}
-		/* Whole chunks the walk has left, one kept behind it. */
-		if (ra->taken >= ra->dropped + 2 * RA_CHUNK)
-			drop = (ra->taken - RA_CHUNK) / RA_CHUNK * RA_CHUNK;
-		pthread_mutex_unlock(&ra->mu);
-		if (drop > ra->dropped) {
-			(void)madvise(ra->map + ra->dropped, drop -
-			    ra->dropped, MADV_DONTNEED);
-			ra->dropped = drop;
-		}
-		ok = populate(ra, off, end, &err);
-
-		pthread_mutex_lock(&ra->mu);
-		if (ok) {
-			ra->ready = end;
-		} else {
-			ra->err = err != 0 ? err : EIO;
-		}
-		ra->done = !ok || end == ra->map_len;
-		pthread_cond_broadcast(&ra->cv);
-		pthread_mutex_unlock(&ra->mu);
-		if (!ok || end == ra->map_len)
-			return NULL;
-		off = end;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigbus;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, &bus_prev);
 	}
+	pthread_mutex_unlock(&bus_mu);
+	return slot;
 }
 
 static void
-readahead_stop(struct capture *c)
+bus_del(int slot)
 {
-	struct readahead *ra = c->ra;
+	pthread_mutex_lock(&bus_mu);
+	bus[slot].base = NULL;
+	if (--bus_users == 0)
+		sigaction(SIGBUS, &bus_prev, NULL);
+	pthread_mutex_unlock(&bus_mu);
+}
 
-	if (ra == NULL)
+/* Populate [from, end) of the map: 0, or an errno when the file no
+ * longer covers it (it was cut after it was mapped). */
+static int
+populate(const struct mapped *mp, size_t from, size_t end)
+{
+#ifdef MADV_POPULATE_READ
+	if (madvise(mp->base + from, end - from, MADV_POPULATE_READ) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return errno != 0 ? errno : EIO;
+#endif
+	/* Older kernels: touch a byte a page (a cut file: SIGBUS, patched). */
+	for (size_t i = from; i < end; i += 4096)
+		(void)*(volatile uint8_t *)(mp->base + i);
+	return bus[mp->bus].hit ? EIO : 0;
+}
+
+/* The next chunk populated: ready, err and done moved on. */
+static void
+advance(struct mapped *mp, size_t ready, int err)
+{
+	if (err == 0)
+		mp->ready = ready;
+	mp->err = err;
+	mp->done = err != 0 || mp->ready == mp->len;
+}
+
+/* Unmap the whole chunks before the one the walk is in. */
+static void
+drop_behind(struct mapped *mp, size_t taken)
+{
+	size_t to = taken >= MAP_CHUNK ? (taken - MAP_CHUNK) / MAP_CHUNK *
+	    MAP_CHUNK : 0;
+
+	if (to >= mp->dropped + MAP_CHUNK) {
+		(void)madvise(mp->base + mp->dropped, to - mp->dropped,
+		    MADV_DONTNEED);
+		mp->dropped = to;
+	}
+}
+
+static size_t
+chunk_end(const struct mapped *mp, size_t from)
+{
+	return mp->len - from > MAP_CHUNK ? from + MAP_CHUNK : mp->len;
+}
+
+static void *
+populate_main(void *arg)
+{
+	struct mapped *mp = arg;
+
+	pthread_mutex_lock(&mp->mu);
+	while (!mp->done) {
+		size_t from = mp->ready, end = chunk_end(mp, from);
+		size_t taken = mp->taken;
+		int err;
+
+		if (mp->quit)
+			break;
+		if (from >= taken + MAP_WINDOW) {
+			pthread_cond_wait(&mp->cv, &mp->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&mp->mu);
+		drop_behind(mp, taken);		/* dropped is ours alone */
+		err = populate(mp, from, end);
+		pthread_mutex_lock(&mp->mu);
+		advance(mp, end, err);
+		pthread_cond_broadcast(&mp->cv);
+	}
+	pthread_mutex_unlock(&mp->mu);
+	return NULL;
+}
+
+static void
+unmap(struct capture *c)
+{
+	struct mapped *mp = c->mp;
+
+	if (mp == NULL)
 		return;
-	pthread_mutex_lock(&ra->mu);
-	ra->quit = true;
-	pthread_cond_broadcast(&ra->cv);
-	pthread_mutex_unlock(&ra->mu);
-	pthread_join(ra->thread, NULL);
-	pthread_mutex_destroy(&ra->mu);
-	pthread_cond_destroy(&ra->cv);
-	bus_map = NULL;
-	sigaction(SIGBUS, &bus_prev, NULL);
-	munmap(ra->map, ra->map_len);
-	free(ra);
-	c->ra = NULL;
+	if (mp->threaded) {
+		pthread_mutex_lock(&mp->mu);
+		mp->quit = true;
+		pthread_cond_broadcast(&mp->cv);
+		pthread_mutex_unlock(&mp->mu);
+		pthread_join(mp->thread, NULL);
+		pthread_mutex_destroy(&mp->mu);
+		pthread_cond_destroy(&mp->cv);
+	}
+	bus_del(mp->bus);
+	munmap(mp->base, mp->len);
+	free(mp);
+	c->mp = NULL;
 	c->buf = NULL;
 }
 
 bool
-capture_readahead(struct capture *c)
+capture_map(struct capture *c, bool threaded)
 {
-	struct readahead *ra;
+	struct mapped *mp;
 	struct stat st;
-	struct sigaction sa;
-	void *map;
+	void *base;
 
-	if (c->fd < 0 || c->ra != NULL || c->n_read > 0 ||
-	    c->buf_len != c->buf_off || c->eof || bus_map != NULL ||
+	if (c->fd < 0 || c->mp != NULL || c->n_read > 0 ||
+	    c->buf_len != c->buf_off || c->eof ||
 	    fstat(c->fd, &st) != 0 || (uint64_t)st.st_size <= 24 ||
 	    (uint64_t)st.st_size > SIZE_MAX)
 		return false;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, c->fd, 0);
-	if (map == MAP_FAILED)
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, c->fd,
+	    0);
+	if (base == MAP_FAILED)
 		return false;
-	if ((ra = calloc(1, sizeof(*ra))) == NULL) {
-		munmap(map, (size_t)st.st_size);
+	if ((mp = calloc(1, sizeof(*mp))) == NULL) {
+		munmap(base, (size_t)st.st_size);
 		return false;
 	}
-	ra->map = map;
-	ra->map_len = (size_t)st.st_size;
-	(void)madvise(map, ra->map_len, MADV_SEQUENTIAL);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	bus_hit = 0;
-	bus_len = ra->map_len;
-	bus_map = ra->map;
-	sigaction(SIGBUS, &sa, &bus_prev);
-	pthread_mutex_init(&ra->mu, NULL);
-	pthread_cond_init(&ra->cv, NULL);
-	if (pthread_create(&ra->thread, NULL, readahead_main, ra) != 0) {
-		pthread_mutex_destroy(&ra->mu);
-		pthread_cond_destroy(&ra->cv);
-		bus_map = NULL;
-		sigaction(SIGBUS, &bus_prev, NULL);
-		munmap(map, ra->map_len);
-		free(ra);
+	mp->base = base;
+	mp->len = (size_t)st.st_size;
+	(void)madvise(base, mp->len, MADV_SEQUENTIAL);
+	if ((mp->bus = bus_add(mp->base, mp->len)) < 0) {
+		munmap(base, mp->len);
+		free(mp);
 		return false;
+	}
+	if (threaded) {
+		pthread_mutex_init(&mp->mu, NULL);
+		pthread_cond_init(&mp->cv, NULL);
+		mp->threaded = pthread_create(&mp->thread, NULL,
+		    populate_main, mp) == 0;
+		if (!mp->threaded) {
+			pthread_mutex_destroy(&mp->mu);
+			pthread_cond_destroy(&mp->cv);
+		}
 	}
 	free(c->buf);
 	/* The walk goes on from the record after the file header. */
-	c->buf = ra->map;
+	c->buf = mp->base;
 	c->buf_off = c->buf_len = 24;
-	c->ra = ra;
+	c->mp = mp;
 	return true;
 }
 
-/* fill() from the map: the next chunk the thread has populated. */
+/* fill() from the map: up to a chunk past what is wanted, populated by
+ * the thread (waiting for it) or here. */
 static ssize_t
-readahead_fill(struct capture *c, size_t want)
+mapped_fill(struct capture *c, size_t want)
 {
-	struct readahead *ra = c->ra;
+	struct mapped *mp = c->mp;
 	size_t need = c->buf_off + want;
 
-	pthread_mutex_lock(&ra->mu);
-	ra->taken = c->buf_off;
-	pthread_cond_broadcast(&ra->cv);
-	while (ra->ready < need && !ra->done)
-		pthread_cond_wait(&ra->cv, &ra->mu);
-	/* Hand out a chunk at a time, so the thread hears where we are. */
-	c->buf_len = ra->ready < need + RA_CHUNK ? ra->ready : need + RA_CHUNK;
-	c->eof = ra->done && c->buf_len == ra->ready;
-	if (c->eof && ra->err != 0) {
-		pthread_mutex_unlock(&ra->mu);
+	if (mp->threaded) {
+		pthread_mutex_lock(&mp->mu);
+		mp->taken = c->buf_off;
+		pthread_cond_broadcast(&mp->cv);
+		while (mp->ready < need && !mp->done)
+			pthread_cond_wait(&mp->cv, &mp->mu);
+	} else {
+		drop_behind(mp, c->buf_off);
+		while (mp->ready < need && !mp->done) {
+			size_t end = chunk_end(mp, mp->ready);
+
+			advance(mp, end, populate(mp, mp->ready, end));
+		}
+	}
+	/* A chunk at a time, so the thread hears where the walk is. */
+	c->buf_len = mp->ready < need + MAP_CHUNK ? mp->ready :
+	    need + MAP_CHUNK;
+	c->eof = mp->done && c->buf_len == mp->ready;
+	if (mp->threaded)
+		pthread_mutex_unlock(&mp->mu);
+	if (c->eof && mp->err != 0) {
 		snprintf(c->err, sizeof(c->err), "%s: damaged after %llu "
 		    "packets: the file shrank while it was read", c->path,
 		    (unsigned long long)c->n_read);
 		return -1;
 	}
-	pthread_mutex_unlock(&ra->mu);
 	return (ssize_t)(c->buf_len - c->buf_off);
 }
 
@@ -435,8 +504,8 @@ fill(struct capture *c, size_t want)
 
 	if (have >= want || c->eof)
 		return (ssize_t)have;
-	if (c->ra != NULL)
-		return readahead_fill(c, want);
+	if (c->mp != NULL)
+		return mapped_fill(c, want);
 	memmove(c->buf, c->buf + c->buf_off, have);
 	c->buf_off = 0;
 	c->buf_len = have;
@@ -475,7 +544,7 @@ direct_run(struct capture *c, capture_fn *fn, void *arg,
 			return direct_damaged(c, what);
 		}
 		h = c->buf + c->buf_off;
-		if (c->ra != NULL && bus_hit)
+		if (c->mp != NULL && bus[c->mp->bus].hit)
 			return direct_damaged(c, "the file shrank while it "
 			    "was read");
 		caplen = rd32(h + 8, c->swapped);
@@ -502,6 +571,13 @@ direct_run(struct capture *c, capture_fn *fn, void *arg,
 		if (caplen > c->snaplen)
 			c->n_over_snaplen++;
 		c->buf_off += 16 + (size_t)caplen;
+		/* The next record's header and first bytes, read from memory
+		 * while this one is analysed (mapped, they are cold). */
+		if (c->buf_len - c->buf_off >= 192) {
+			__builtin_prefetch(c->buf + c->buf_off);
+			__builtin_prefetch(c->buf + c->buf_off + 64);
+			__builtin_prefetch(c->buf + c->buf_off + 128);
+		}
 		if (c->has_filter) {
 			struct pcap_pkthdr ph = { .caplen = caplen,
 			    .len = wire };
@@ -552,7 +628,7 @@ capture_run(struct capture *c, capture_fn *fn, void *arg,
 void
 capture_close(struct capture *c)
 {
-	readahead_stop(c);
+	unmap(c);
 	if (c->pcap != NULL)
 		pcap_close(c->pcap);
 	if (c->fd >= 0)

@@ -27,7 +27,7 @@ struct capture {
 	size_t		 buf_off;	/* next record header */
 	size_t		 buf_len;
 	bool		 eof;		/* read() returned 0 */
-	struct readahead *ra;		/* mapped, populating thread; or NULL */
+	struct mapped	*mp;		/* capture_map(), or NULL */
 	bool		 swapped;	/* other byte order than ours */
 	bool		 nsec;		/* nanosecond timestamps */
 	uint32_t	 snaplen;
@@ -42,20 +42,20 @@ typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
 		    const uint8_t *data, uint32_t caplen, uint32_t wire_len);
 
 /* Open path and apply the BPF filter (may be NULL).  A regular file in the
- * classic pcap format is read in 1 MiB blocks without libpcap (the same
- * checks, messages and results, one read() per block instead of stdio
- * per record, and no page fault per page as a memory map takes); pcapng,
- * stdin and anything else go through libpcap.  Returns 0, or -1 with a message
+ * classic pcap format is walked without libpcap (the same checks, messages
+ * and results): in 1 MiB blocks of read(), or in place after
+ * capture_map(); pcapng, stdin and anything else go through libpcap.  Returns 0, or -1 with a message
  * naming the file in c->err. */
 int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
 
-/* Map the file and have a thread of its own populate the pages ahead of
- * the walk, so the walk neither copies nor faults; a file cut while mapped
- * ends the walk as damaged (SIGBUS is caught for the mapping).  Only for
- * the direct reader, before the first packet, one capture at a time;
- * false when not started (read() then stays in capture_run()). */
-bool			 capture_readahead(struct capture *c);
+/* Walk the file in place instead of reading it: map it, and populate the
+ * page tables a chunk ahead of the walk, on a thread of its own when
+ * threaded (so the walk neither copies nor faults) or from the walk.  A
+ * file cut while mapped ends the walk as damaged (SIGBUS is caught for the
+ * mapping).  Only for the direct reader, before the first packet; false
+ * when not done (the walk then reads with read()). */
+bool			 capture_map(struct capture *c, bool threaded);
 
 /* Read every packet into fn until the end, damage, or *stop. */
 enum capture_result	 capture_run(struct capture *c, capture_fn *fn,

@@ -116,6 +116,8 @@ open_worker(struct live *l, struct live_worker *w,
 			snprintf(err, errsz, "%s", w->rcap.err);
 			return -1;
 		}
+		/* In place, no copy; no thread: the workers have the CPUs. */
+		(void)capture_map(&w->rcap, false);
 		w->has_rcap = true;
 	} else if (cfg->replay != NULL &&
 	    recq_init(&w->in, LIVE_FEED_BYTES) != 0) {

@@ -1295,7 +1295,7 @@ free_loaded(struct options *o, struct p0f_db *db, struct p0f_http_db *http,
 	cfg_free(&o->cfg);
 }
 
-/* CPUs this process may run on: the read-ahead thread only pays off when
+/* CPUs this process may run on: the populating thread only pays off when
  * it gets a core of its own. */
 static int
 cpus_allowed(void)
@@ -1404,8 +1404,7 @@ main(int argc, char **argv)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
 	watch = start_watch(&o, &rp);
-	if (cpus_allowed() > 1)
-		(void)capture_readahead(&cap);
+	(void)capture_map(&cap, cpus_allowed() > 1);
 	res = capture_run(&cap, on_packet, &rp, &stop_requested);
 	watch_stop(watch);
 	metrics_http_set_ready(mh, false);

@@ -9,7 +9,7 @@
 
 [ -x "$FPSENSOR" ] || skip "no fpsensor at $FPSENSOR"
 command -v taskset >/dev/null || skip "no taskset"
-[ "$(nproc)" -ge 2 ] || skip "one CPU: the read-ahead thread is not started"
+[ "$(nproc)" -ge 2 ] || skip "one CPU: the populating thread is not started"
 cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')
 
 # same NAME FILE [ARGS...]: one CPU and all CPUs agree on FILE.
