@@ -249,9 +249,9 @@ fpsensor_stats() {
 # every analyzer on but nDPI (make bench-enrich measures nDPI and GeoIP);
 # TCP and TLS over TCP and QUIC alone; flow tracking + TCP analysis + JSON
 # alone (--analyzers tcp).  Verdicts from the rules are on in all three.
-# Then the first two again with --workers (a reader thread feeding that
-# many workers, sensor/live.h): wall time on several cores, cpu s the sum
-# over the threads, instr/pkt too.
+# Then the first two again with --workers (each worker walks the file in
+# place and keeps the flows that hash to it, sensor/live.h): wall time on
+# several cores, cpu s the sum over the threads, instr/pkt too.
 # Each row shows the flows, records and evictions --stats reports.
 bench_fpsensor() {
 	local name=$1
@@ -380,6 +380,9 @@ done
 	echo
 	awk -v HEAD="tool|wall s|cpu s|packets/s|RSS MiB|x floor|instr/pkt|notes" \
 	    -f "$top_srcdir/tests/bench/table.awk" "$rows"
+	echo
+	echo "targets, this run (x floor as above; faster: the peer's wall / ours):"
+	awk -F '\t' -f "$top_srcdir/tests/bench/targets.awk" "$rows"
 } >"$work/table"
 
 cp "$work/table" "$results"
