@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -449,6 +450,9 @@ replay_worker_main(void *arg)
 }
 
 static unsigned pick(const struct live *, const struct packet *);
+static unsigned pick_early(const struct live *, int, const uint8_t *,
+    uint32_t);
+#define PICK_UNKNOWN	UINT_MAX
 
 /* Replay, each worker reading: a packet of the file, analysed if it
  * hashes to this worker (decoded once); the others only move time on. */
@@ -458,12 +462,18 @@ own_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 {
 	struct live_worker *w = arg;
 	struct packet pkt;
-	enum decode_status st;
+	enum decode_status st = DECODE_OK;
+	unsigned who = pick_early(w->live, dlt, data, caplen);
 
 	pkt.ts_us = ts_us;
 	pkt.wire_len = wire_len;
-	st = decode_packet(dlt, data, caplen, &pkt);
-	if (pick(w->live, &pkt) == w->index) {
+	if (who == PICK_UNKNOWN) {
+		st = decode_packet(dlt, data, caplen, &pkt);
+		who = pick(w->live, &pkt);
+	} else if (who == w->index) {
+		st = decode_packet(dlt, data, caplen, &pkt);
+	}
+	if (who == w->index) {
 		pipeline_decoded(&w->p, &pkt, st);
 		check_held(w);
 	}
@@ -499,16 +509,38 @@ each_worker_main(void *arg)
 /* Replay: the worker a decoded packet goes to, by a symmetric hash of
  * its innermost IP addresses (worker 0 for what has none). */
 static unsigned
-pick(const struct live *l, const struct packet *pkt)
+pick_addrs(const struct live *l, const uint8_t src[16],
+    const uint8_t dst[16])
 {
 	uint64_t a[2], b[2], h;
 
-	if (pkt->ip_version == 0)
-		return 0;
-	memcpy(a, pkt->src, sizeof(a));
-	memcpy(b, pkt->dst, sizeof(b));
+	memcpy(a, src, sizeof(a));
+	memcpy(b, dst, sizeof(b));
 	h = mix64(a[0] ^ mix64(a[1])) + mix64(b[0] ^ mix64(b[1]));
 	return (unsigned)(((h >> 32) * l->n) >> 32);
+}
+
+static unsigned
+pick(const struct live *l, const struct packet *pkt)
+{
+	return pkt->ip_version == 0 ? 0 : pick_addrs(l, pkt->src, pkt->dst);
+}
+
+/* pick() without decoding, for the common case it can settle from fixed
+ * offsets: Ethernet, IPv4, TCP, whose addresses are the innermost ones
+ * (nothing is tunnelled in TCP).  PICK_UNKNOWN for anything else. */
+static unsigned
+pick_early(const struct live *l, int dlt, const uint8_t *d, uint32_t caplen)
+{
+	uint8_t src[16] = { 0 }, dst[16] = { 0 };
+
+	if (dlt != DLT_EN10MB || caplen < 14 + 20 || d[12] != 0x08 ||
+	    d[13] != 0x00 || (d[14] >> 4) != 4 || (d[14] & 0x0f) < 5 ||
+	    caplen < 14 + (uint32_t)(d[14] & 0x0f) * 4 || d[14 + 9] != 6)
+		return PICK_UNKNOWN;
+	memcpy(src, d + 14 + 12, 4);
+	memcpy(dst, d + 14 + 16, 4);
+	return pick_addrs(l, src, dst);
 }
 
 /* The same for a frame not decoded yet. */
