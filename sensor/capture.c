@@ -2,9 +2,9 @@
  *
  * Classic pcap in a regular file is read in large blocks and walked here;
  * pcapng, stdin and anything else go through libpcap.  Both paths give the
- * same packets, the same damage checks and the same messages.  With a
- * CPU to spare, the direct reader maps the file instead and a thread of
- * its own populates the pages ahead of the walk (capture_map()). */
+ * same packets, the same damage checks and the same messages.  The direct
+ * reader reads blocks with read(), or walks the file in place after
+ * capture_map(), with its pages populated ahead of the walk. */
 #include "sensor/capture.h"
 
 #include <errno.h>
@@ -66,6 +66,7 @@ static struct {
 static pthread_mutex_t bus_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned bus_users;
 static struct sigaction bus_prev;
+static uintptr_t bus_page;		/* page size, read before the handler */
 
 /* LINKTYPE_* values in files that differ from this system's DLT_* ones. */
 static int
@@ -246,16 +247,15 @@ static void
 on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	uint8_t *a = si->si_addr;
-	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t page = (uintptr_t)a & ~(bus_page - 1);
 
-	for (int i = 0; i < BUS_SLOTS && pg > 0; i++) {
+	for (int i = 0; i < BUS_SLOTS; i++) {
 		uint8_t *m = bus[i].base;
-		uintptr_t page = (uintptr_t)a & ~((uintptr_t)pg - 1);
 
 		if (m == NULL || a < m || a >= m + bus[i].len)
 			continue;
 		bus[i].hit = 1;
-		if (mmap((void *)page, (size_t)pg, PROT_READ, MAP_PRIVATE |
+		if (mmap((void *)page, bus_page, PROT_READ, MAP_PRIVATE |
 		    MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
 			return;
 		break;
@@ -284,7 +284,9 @@ bus_add(uint8_t *base, size_t len)
 	}
 	if (slot >= 0 && bus_users++ == 0) {
 		struct sigaction sa;
+		long pg = sysconf(_SC_PAGESIZE);
 
+		bus_page = pg > 0 ? (uintptr_t)pg : 4096;
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_sigaction = on_sigbus;
 		sa.sa_flags = SA_SIGINFO;
@@ -317,7 +319,7 @@ populate(const struct mapped *mp, size_t from, size_t end)
 		return errno != 0 ? errno : EIO;
 #endif
 	/* Older kernels: touch a byte a page (a cut file: SIGBUS, patched). */
-	for (size_t i = from; i < end; i += 4096)
+	for (size_t i = from; i < end; i += bus_page)
 		(void)*(volatile uint8_t *)(mp->base + i);
 	return bus[mp->bus].hit ? EIO : 0;
 }

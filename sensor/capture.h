@@ -26,7 +26,7 @@ struct capture {
 	uint8_t		*buf;
 	size_t		 buf_off;	/* next record header */
 	size_t		 buf_len;
-	bool		 eof;		/* read() returned 0 */
+	bool		 eof;		/* nothing after buf_len */
 	struct mapped	*mp;		/* capture_map(), or NULL */
 	bool		 swapped;	/* other byte order than ours */
 	bool		 nsec;		/* nanosecond timestamps */
@@ -44,8 +44,8 @@ typedef void	capture_fn(void *arg, int dlt, uint64_t ts_us,
 /* Open path and apply the BPF filter (may be NULL).  A regular file in the
  * classic pcap format is walked without libpcap (the same checks, messages
  * and results): in 1 MiB blocks of read(), or in place after
- * capture_map(); pcapng, stdin and anything else go through libpcap.  Returns 0, or -1 with a message
- * naming the file in c->err. */
+ * capture_map(); pcapng, stdin and anything else go through libpcap.
+ * Returns 0, or -1 with a message naming the file in c->err. */
 int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
 

@@ -549,7 +549,10 @@ feed_pick(const struct live *l, int dlt, const uint8_t *data,
     uint32_t caplen)
 {
 	struct packet pkt;
+	unsigned who = pick_early(l, dlt, data, caplen);
 
+	if (who != PICK_UNKNOWN)
+		return who;
 	pkt.ts_us = 0;
 	pkt.wire_len = 0;
 	(void)decode_packet(dlt, data, caplen, &pkt);
