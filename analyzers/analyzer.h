@@ -4,7 +4,8 @@
  * tests and fuzzers call) and this glue, a const descriptor listed once in
  * registry.c.  The pipeline gives each flow state_size bytes of zeroed state
  * per analyzer, preallocated with the flow table, and calls:
- *   packet() for each packet of the flow, if set;
+ *   packet() for each packet of the flow, if set, while it returns true
+ *            (false: nothing in this flow's later packets concerns it);
  *   stream() with the reassembled bytes of one TCP direction from its first
  *            byte, each time that prefix grows, while it returns true;
  *   emit()   when the flow ends, to write the analyzer's part of the record;
@@ -59,7 +60,7 @@ struct an_ctx {
 struct analyzer {
 	const char	*name;		/* config key and JSON member */
 	size_t		 state_size;
-	void		(*packet)(void *state, struct an_ctx *ctx,
+	bool		(*packet)(void *state, struct an_ctx *ctx,
 			    const struct flow *f, const struct packet *pkt,
 			    int dir);
 	bool		(*stream)(void *state, struct an_ctx *ctx, int dir,

@@ -144,7 +144,7 @@ dns_message_seen(struct an_ctx *ctx, struct dns_flow *st,
 	}
 }
 
-static void
+static bool
 dns_packet(void *state, struct an_ctx *ctx, const struct flow *f,
     const struct packet *pkt, int dir)
 {
@@ -154,16 +154,17 @@ dns_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 
 	(void)f;
 	if (a == NULL || st->not_dns)
-		return;
+		return false;
 	/* DNS over TCP is taken on port 53 only: a stream's first two bytes
-	 * read as a length prefix fit anything. */
+	 * read as a length prefix fit anything.  Its messages come through
+	 * dns_stream(). */
 	if (pkt->l4_proto == 6) {
 		if (pkt->sport != DNS_PORT && pkt->dport != DNS_PORT)
 			st->not_dns = true;
-		return;
+		return false;
 	}
 	if (pkt->payload_len == 0 || pkt->payload_len < pkt->payload_wire_len)
-		return;
+		return true;
 	rc = dns_parse(pkt->payload, pkt->payload_len, &a->dns);
 	/* By content: a first client datagram that is a well-formed query
 	 * with one question, or anything to or from port 53. */
@@ -174,12 +175,12 @@ dns_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 		    (rc != DNS_OK || a->dns.is_response ||
 		    a->dns.n_questions != 1))) {
 			st->not_dns = true;
-			return;
+			return false;
 		}
 		st->is_dns = true;
 	}
 	if (rc == DNS_NOT_DNS)
-		return;
+		return true;
 	if (rc == DNS_MALFORMED)
 		a->n_malformed++;
 	dns_message_seen(ctx, st, &a->dns, dir, pkt->ts_us);
@@ -187,6 +188,7 @@ dns_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 	 * its record need not wait for the UDP idle timeout. */
 	if (st->n_queries > 0 && st->n_responses >= st->n_queries)
 		ctx->flow_done = true;
+	return true;
 }
 
 /* DNS over TCP: the first message of each direction (length-prefixed). */

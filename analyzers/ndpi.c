@@ -181,7 +181,7 @@ conclude(struct fp_ndpi *w, struct ndpi_flow_struct *fl,
 		w->n_unknown++;
 }
 
-static void
+static bool
 ndpi_an_packet(void *state, struct an_ctx *ctx, const struct flow *f,
     const struct packet *pkt, int dir)
 {
@@ -189,13 +189,15 @@ ndpi_an_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 	struct fp_ndpi *w = ctx->ndpi;
 	struct ndpi_flow_struct *fl;
 
-	if (w == NULL || st->is_done || pkt->l3 == NULL || pkt->l3_len == 0)
-		return;
+	if (w == NULL || st->is_done)
+		return false;
+	if (pkt->l3 == NULL || pkt->l3_len == 0)
+		return true;
 	if (st->slot == 0) {
 		if (!slot_get(w, st)) {
 			w->n_pool_exhausted++;
 			st->is_done = true;	/* and nothing to say */
-			return;
+			return false;
 		}
 		w->n_flows++;
 	}
@@ -213,6 +215,7 @@ ndpi_an_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 		slot_put(w, st);
 		st->is_done = true;
 	}
+	return !st->is_done;
 }
 
 static bool

@@ -48,7 +48,7 @@ ssh_looks_ssh(const struct packet *pkt)
 	return pkt->sport == SSH_PORT || pkt->dport == SSH_PORT;
 }
 
-static void
+static bool
 ssh_packet(void *state, struct an_ctx *ctx, const struct flow *f,
     const struct packet *pkt, int dir)
 {
@@ -58,18 +58,18 @@ ssh_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 
 	(void)f;
 	if (a == NULL || pkt->l4_proto != 6 || st->ja4ssh_state == JA4SSH_OFF)
-		return;
+		return false;
 	if (st->ja4ssh_state == JA4SSH_UNKNOWN) {
 		if (pkt->payload_wire_len == 0) {
 			if (pkt->tcp_flags == TCP_ACK &&
 			    st->pre_acks[dir] < UINT16_MAX)
 				st->pre_acks[dir]++;
-			return;
+			return true;
 		}
 		if (!ssh_looks_ssh(pkt) ||
 		    (st->ja4ssh_slot = slab_alloc(&a->ja4ssh)) == 0) {
 			st->ja4ssh_state = JA4SSH_OFF;
-			return;
+			return false;
 		}
 		ja4ssh_init(slab_ptr(&a->ja4ssh, st->ja4ssh_slot),
 		    st->pre_acks[0], st->pre_acks[1]);
@@ -78,6 +78,7 @@ ssh_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 	s = slab_ptr(&a->ja4ssh, st->ja4ssh_slot);
 	ja4ssh_segment(s, dir == AN_DIR_SERVER, pkt->tcp_flags, pkt->payload,
 	    pkt->payload_len, pkt->payload_wire_len);
+	return true;
 }
 
 static void

@@ -35,6 +35,7 @@ struct tcp_side {
 	uint16_t	 n_repeats;	/* retransmissions */
 	uint8_t		 opts[TCP_OPTS_MAX];
 	uint8_t		 opts_len;
+	bool		 sent_data;	/* this side (client, server) has */
 };
 
 struct tcp_state {
@@ -140,31 +141,45 @@ tcp_fingerprint(struct tcp_side *s, const struct an_ctx *ctx,
 	s->present = true;
 }
 
-static void
+/* Packets matter until the handshake is over: once both sides have sent
+ * data, each has seen the other's SYN, so a SYN or SYN+ACK after that is
+ * a stray duplicate, not a retransmission worth counting.  JA4L, when
+ * built, wants its packets too. */
+static bool
 tcp_packet(void *state, struct an_ctx *ctx, const struct flow *f,
     const struct packet *pkt, int dir)
 {
 	struct tcp_state *st = state;
 	struct tcp_side *s;
-	bool is_synack;
+	bool is_synack, more;
 
+	(void)f;
 #ifdef FP_JA4PLUS
 	tcp_latency(st, pkt);
+	more = !ja4l_done(&st->ja4l);
+#else
+	more = false;
 #endif
+	if (pkt->l4_proto != 6)
+		return more;
+	if (pkt->payload_len > 0)
+		st->side[dir].sent_data = true;
+	more = more || !st->side[0].sent_data || !st->side[1].sent_data;
 	if (!tcp_sig_eligible(pkt, &is_synack))
-		return;
+		return more;
 	/* A SYN comes from the client, a SYN+ACK from the server; the
 	 * other way round is a simultaneous open, not fingerprinted. */
 	if (dir != (is_synack ? AN_DIR_SERVER : AN_DIR_CLIENT))
-		return;
+		return more;
 	s = &st->side[is_synack];
 	if (s->present) {
 		if (s->n_repeats < UINT16_MAX)
 			s->n_repeats++;
-		return;
+		return more;
 	}
 	tcp_fingerprint(s, ctx, pkt,
 	    is_synack && st->side[0].present ? st->side[0].sig.mss : 0);
+	return more;
 }
 
 static bool

@@ -205,7 +205,7 @@ dtls_datagram(struct tls_ctx *t, struct tls_udp_flow *st,
 	}
 }
 
-static void
+static bool
 udp_packet(void *state, struct an_ctx *ctx, const struct flow *f,
     const struct packet *pkt, int dir)
 {
@@ -213,22 +213,24 @@ udp_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 	struct tls_ctx *t = ctx->tls;
 
 	(void)f;
-	if (t == NULL || pkt->l4_proto != 17 || pkt->payload_len == 0 ||
-	    st->kind == KIND_NONE || (st->client_done && st->server_done))
-		return;
+	if (t == NULL || pkt->l4_proto != 17 || st->kind == KIND_NONE ||
+	    (st->client_done && st->server_done))
+		return false;
+	if (pkt->payload_len == 0)
+		return true;
 	if (dir == AN_DIR_CLIENT && ++st->n_datagrams > UDP_TLS_MAX_DATAGRAMS) {
 		/* Enough looking: what was not seen by now will not be. */
 		if (st->kind == KIND_UNKNOWN)
 			st->kind = KIND_NONE;
 		st->client_done = st->server_done = true;
 		slab_release(&t->quic, &st->quic_slot);
-		return;
+		return false;
 	}
 	if (st->kind == KIND_UNKNOWN) {
 		/* Decided by the client's datagrams; other protocols (STUN,
 		 * say) may come first on the same flow. */
 		if (dir != AN_DIR_CLIENT)
-			return;
+			return true;
 		if (quic_is_initial_candidate(pkt->payload, pkt->payload_len))
 			st->kind = KIND_QUIC;
 		else if (pkt->payload_len >= 13 && pkt->payload[0] ==
@@ -236,7 +238,7 @@ udp_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 		    (pkt->payload[1] == 0x01 && pkt->payload[2] == 0x00)))
 			st->kind = KIND_DTLS;
 		else
-			return;
+			return true;
 	}
 	if (st->kind == KIND_QUIC) {
 		if (!(dir == AN_DIR_CLIENT ? st->client_done :
@@ -246,6 +248,7 @@ udp_packet(void *state, struct an_ctx *ctx, const struct flow *f,
 	} else if (st->kind == KIND_DTLS) {
 		dtls_datagram(t, st, pkt, dir);
 	}
+	return !(st->client_done && st->server_done);
 }
 
 static bool

@@ -206,6 +206,8 @@ lru_push_head(struct flow_table *t, struct flow *f, enum flow_list list)
 	t->head[list] = idx;
 	if (t->tail[list] == 0)
 		t->tail[list] = idx;
+	if (f->last_us + t->timeout_us[list] < t->next_expiry_us)
+		t->next_expiry_us = f->last_us + t->timeout_us[list];
 }
 
 void
@@ -305,8 +307,10 @@ closing_reason(const struct flow *f)
 }
 
 void
-flow_expire(struct flow_table *t, uint64_t now_us)
+flow_expire_due(struct flow_table *t, uint64_t now_us)
 {
+	uint64_t next = UINT64_MAX;
+
 	for (int l = 0; l < FLOW_N_LISTS; l++) {
 		while (t->tail[l] != 0) {
 			struct flow *f = &t->flows[t->tail[l] - 1];
@@ -317,6 +321,15 @@ flow_expire(struct flow_table *t, uint64_t now_us)
 			    closing_reason(f) : FLOW_END_IDLE);
 		}
 	}
+	/* Each list is in last_us order, its tail the first to go. */
+	for (int l = 0; l < FLOW_N_LISTS; l++)
+		if (t->tail[l] != 0) {
+			const struct flow *f = &t->flows[t->tail[l] - 1];
+
+			if (f->last_us + t->timeout_us[l] < next)
+				next = f->last_us + t->timeout_us[l];
+		}
+	t->next_expiry_us = next;
 }
 
 void

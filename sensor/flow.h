@@ -79,6 +79,7 @@ struct flow {
 	uint64_t	 bytes[2];	/* IP bytes */
 	struct stream	 stream[2];
 	uint16_t	 stream_want[2];	/* analyzers wanting bytes, bits */
+	uint16_t	 pkt_want;	/* packet() analyzers still called, bits */
 };
 
 struct flow_config {
@@ -106,6 +107,10 @@ struct flow_table {
 	uint32_t		 head[FLOW_N_LISTS];	/* most recent */
 	uint32_t		 tail[FLOW_N_LISTS];	/* least recent */
 	uint64_t		 timeout_us[FLOW_N_LISTS];
+	/* No flow times out before this: at most the least of every list
+	 * tail's last_us + timeout, so that flow_expire() is one compare
+	 * on most packets. */
+	uint64_t		 next_expiry_us;
 	uint64_t		 hash_key[2];
 	uint64_t		 next_id;	/* the next flow's */
 	uint64_t		 id_step;
@@ -148,7 +153,14 @@ void			 flow_end(struct flow_table *t, struct flow *f,
 			    enum flow_end why);
 
 /* End every flow whose list timeout has passed at now_us. */
-void			 flow_expire(struct flow_table *t, uint64_t now_us);
+void			 flow_expire_due(struct flow_table *t, uint64_t now_us);
+
+static inline void
+flow_expire(struct flow_table *t, uint64_t now_us)
+{
+	if (now_us >= t->next_expiry_us)
+		flow_expire_due(t, now_us);
+}
 
 /* End every flow, least recently used first. */
 void			 flow_flush(struct flow_table *t, enum flow_end why);

@@ -270,6 +270,7 @@ flow_for_packet(struct pipeline *p, const struct packet *pkt, int *dir)
 				if (p->an_list[i]->stream != NULL)
 					want |= (uint16_t)(1u << i);
 		f->stream_want[0] = f->stream_want[1] = want;
+		f->pkt_want = (uint16_t)((1u << p->n_pkt_an) - 1);
 	}
 	*dir = side == f->client ? AN_DIR_CLIENT : AN_DIR_SERVER;
 	return f;
@@ -362,9 +363,13 @@ pipeline_decoded(struct pipeline *p, struct packet *pkt,
 		tcp_track(f, pkt, dir);
 	p->an.flow_done = false;
 	state = flow_state(p->flows, f);
-	for (size_t k = 0; k < p->n_pkt_an; k++)
-		p->pkt_an[k].an->packet(state + p->pkt_an[k].offset, &p->an,
-		    f, pkt, dir);
+	for (unsigned want = f->pkt_want; want != 0; want &= want - 1) {
+		unsigned k = (unsigned)__builtin_ctz(want);
+
+		if (!p->pkt_an[k].an->packet(state + p->pkt_an[k].offset,
+		    &p->an, f, pkt, dir))
+			f->pkt_want &= (uint16_t)~(1u << k);
+	}
 	if (pkt->l4_proto == 6 && pkt->payload_len > 0)
 		stream_feed(p, f, pkt, dir);
 
