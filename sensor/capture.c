@@ -37,14 +37,16 @@
  * file is resident for us at once. */
 #define MAP_CHUNK		(1u << 20)
 #define MAP_WINDOW		(8u << 20)	/* the thread's lead */
+#define MAP_SHARERS		64	/* walks of one shared map */
 
 struct mapped {
 	uint8_t		*base;
 	size_t		 len;		/* the file's size when mapped */
 	int		 bus;		/* slot in bus[] */
 	bool		 threaded;
+	bool		 shared;	/* capture_map_share() */
 	pthread_t	 thread;
-	pthread_mutex_t	 mu;		/* the rest, when threaded */
+	pthread_mutex_t	 mu;		/* the rest, when threaded or shared */
 	pthread_cond_t	 cv;
 	size_t		 ready;		/* [0, ready) populated */
 	size_t		 taken;		/* the walk is past [0, taken) */
@@ -52,6 +54,10 @@ struct mapped {
 	int		 err;		/* errno when populating failed */
 	bool		 done;		/* ready is final */
 	bool		 quit;
+	/* Shared: each walk's taken (SIZE_MAX once it is closed). */
+	unsigned	 n_walks;
+	unsigned	 n_open;
+	size_t		 walk_taken[MAP_SHARERS];
 };
 
 /* The mappings the SIGBUS handler may patch: a file cut while mapped
@@ -389,6 +395,19 @@ unmap(struct capture *c)
 
 	if (mp == NULL)
 		return;
+	c->mp = NULL;
+	c->buf = NULL;
+	if (mp->shared) {
+		bool last;
+
+		pthread_mutex_lock(&mp->mu);
+		mp->walk_taken[c->mp_slot] = SIZE_MAX;
+		last = --mp->n_open == 0;
+		pthread_mutex_unlock(&mp->mu);
+		if (!last)
+			return;
+		pthread_mutex_destroy(&mp->mu);
+	}
 	if (mp->threaded) {
 		pthread_mutex_lock(&mp->mu);
 		mp->quit = true;
@@ -401,8 +420,6 @@ unmap(struct capture *c)
 	bus_del(mp->bus);
 	munmap(mp->base, mp->len);
 	free(mp);
-	c->mp = NULL;
-	c->buf = NULL;
 }
 
 bool
@@ -451,6 +468,66 @@ capture_map(struct capture *c, bool threaded)
 	return true;
 }
 
+bool
+capture_map_share(struct capture *c, struct capture *from)
+{
+	struct mapped *mp = from->mp;
+	struct stat a, b;
+
+	if (mp == NULL || mp->threaded || from->n_read > 0 ||
+	    from->buf_off != 24 || c->fd < 0 || c->mp != NULL ||
+	    c->n_read > 0 || c->buf_len != c->buf_off || c->eof ||
+	    fstat(c->fd, &a) != 0 || fstat(from->fd, &b) != 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino ||
+	    (uint64_t)a.st_size != mp->len || c->swapped != from->swapped ||
+	    c->nsec != from->nsec)
+		return false;
+	if (!mp->shared) {
+		if (pthread_mutex_init(&mp->mu, NULL) != 0)
+			return false;
+		mp->shared = true;
+		mp->n_walks = mp->n_open = 1;
+		from->mp_slot = 0;
+		mp->walk_taken[0] = 24;
+	}
+	if (mp->n_walks == MAP_SHARERS)
+		return false;
+	c->mp_slot = mp->n_walks++;
+	mp->n_open++;
+	mp->walk_taken[c->mp_slot] = 24;
+	free(c->buf);
+	c->buf = mp->base;
+	c->buf_off = c->buf_len = 24;
+	c->mp = mp;
+	return true;
+}
+
+/* fill() from a shared map: record where this walk is, unmap what every
+ * walk has left, and populate up to what is wanted if no walk has yet. */
+static void
+shared_fill(struct capture *c, size_t need)
+{
+	struct mapped *mp = c->mp;
+	size_t least = SIZE_MAX;
+
+	pthread_mutex_lock(&mp->mu);
+	mp->walk_taken[c->mp_slot] = c->buf_off;
+	for (unsigned i = 0; i < mp->n_walks; i++)
+		if (mp->walk_taken[i] < least)
+			least = mp->walk_taken[i];
+	if (least != SIZE_MAX)
+		drop_behind(mp, least);
+	while (mp->ready < need && !mp->done) {
+		size_t end = chunk_end(mp, mp->ready);
+
+		advance(mp, end, populate(mp, mp->ready, end));
+	}
+	c->buf_len = mp->ready < need + MAP_CHUNK ? mp->ready :
+	    need + MAP_CHUNK;
+	c->eof = mp->done && c->buf_len == mp->ready;
+	pthread_mutex_unlock(&mp->mu);
+}
+
 /* fill() from the map: up to a chunk past what is wanted, populated by
  * the thread (waiting for it) or here. */
 static ssize_t
@@ -459,6 +536,10 @@ mapped_fill(struct capture *c, size_t want)
 	struct mapped *mp = c->mp;
 	size_t need = c->buf_off + want;
 
+	if (mp->shared) {
+		shared_fill(c, need);
+		goto out;
+	}
 	if (mp->threaded) {
 		pthread_mutex_lock(&mp->mu);
 		mp->taken = c->buf_off;
@@ -479,6 +560,7 @@ mapped_fill(struct capture *c, size_t want)
 	c->eof = mp->done && c->buf_len == mp->ready;
 	if (mp->threaded)
 		pthread_mutex_unlock(&mp->mu);
+out:
 	if (c->eof && mp->err != 0) {
 		snprintf(c->err, sizeof(c->err), "%s: damaged after %llu "
 		    "packets: the file shrank while it was read", c->path,

@@ -28,6 +28,7 @@ struct capture {
 	size_t		 buf_len;
 	bool		 eof;		/* nothing after buf_len */
 	struct mapped	*mp;		/* capture_map(), or NULL */
+	unsigned	 mp_slot;	/* this walk's place in a shared map */
 	bool		 swapped;	/* other byte order than ours */
 	bool		 nsec;		/* nanosecond timestamps */
 	uint32_t	 snaplen;
@@ -56,6 +57,15 @@ int			 capture_open_offline(struct capture *c,
  * mapping).  Only for the direct reader, before the first packet; false
  * when not done (the walk then reads with read()). */
 bool			 capture_map(struct capture *c, bool threaded);
+
+/* Walk c's file through the map of another capture of the same file
+ * (capture_map(from, false), neither walk started), so that its pages are
+ * populated once for both: whichever walk is ahead populates, and a chunk
+ * is unmapped again once every walk has left it.  For replay workers that
+ * each walk the whole file.  False when not done (c is left as it was;
+ * capture_map(c, false) still works). */
+bool			 capture_map_share(struct capture *c,
+			    struct capture *from);
 
 /* Read every packet into fn until the end, damage, or *stop. */
 enum capture_result	 capture_run(struct capture *c, capture_fn *fn,

@@ -117,8 +117,11 @@ open_worker(struct live *l, struct live_worker *w,
 			snprintf(err, errsz, "%s", w->rcap.err);
 			return -1;
 		}
-		/* In place, no copy; no thread: the workers have the CPUs. */
-		(void)capture_map(&w->rcap, false);
+		/* In place, no copy; no thread: the workers have the CPUs.
+		 * One map for all, its pages populated once. */
+		if (w->index == 0 || !capture_map_share(&w->rcap,
+		    &l->w[0].rcap))
+			(void)capture_map(&w->rcap, false);
 		w->has_rcap = true;
 	} else if (cfg->replay != NULL &&
 	    recq_init(&w->in, LIVE_FEED_BYTES) != 0) {

@@ -1,9 +1,11 @@
-/* tests/unit/test_capture.c: the three ways the direct reader walks a
- * classic pcap file (read() blocks; mapped and populated by the walk;
- * mapped and populated by a thread) give the same packets, the same end
- * and the same message, for the whole file and for copies cut inside a
- * record header, inside a record, past the first 1 MiB chunk and one byte
- * short.  The file is larger than a chunk, so records straddle one. */
+/* tests/unit/test_capture.c: the ways the direct reader walks a classic
+ * pcap file (read() blocks; mapped and populated by the walk; mapped and
+ * populated by a thread; two walks on two threads sharing one map, as
+ * replay workers do) give the same packets, the same end and the same
+ * message, for the whole file and for copies cut inside a record header,
+ * inside a record, past the first 1 MiB chunk and one byte short.  The
+ * file is larger than a chunk, so records straddle one. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +65,49 @@ walk(const char *path, enum mode m)
 	return w;
 }
 
+struct shared_walk {
+	struct capture	 c;
+	struct walk	 w;
+};
+
+static void *
+shared_main(void *arg)
+{
+	static volatile sig_atomic_t no_stop;
+	struct shared_walk *s = arg;
+
+	s->w.res = capture_run(&s->c, take, &s->w, &no_stop);
+	snprintf(s->w.err, sizeof(s->w.err), "%s", s->c.err);
+	return NULL;
+}
+
+/* Two walks of path through one map, each on a thread of its own. */
+static void
+walk_shared(const char *path, struct walk out[2])
+{
+	struct shared_walk s[2];
+	pthread_t th[2];
+
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 2; i++) {
+		s[i].w.hash = 0xcbf29ce484222325ull;
+		if (!CHECK(capture_open_offline(&s[i].c, path, NULL) == 0))
+			return;
+	}
+	CHECK(capture_map(&s[0].c, false));
+	CHECK(capture_map_share(&s[1].c, &s[0].c));
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&th[i], NULL, shared_main, &s[i]) == 0);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		out[i] = s[i].w;
+	}
+	/* Closed in the order they were opened: the map outlives the
+	 * first. */
+	capture_close(&s[0].c);
+	capture_close(&s[1].c);
+}
+
 int
 main(void)
 {
@@ -88,7 +133,7 @@ main(void)
 	const long sizes[] = { size, 24 + 8, 24 + 16 + 30, size / 2,
 	    (1L << 20) + 7, size - 1 };
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
-		struct walk r, m, t;
+		struct walk r, m, t, sh[2];
 
 		f = fopen(cut, "wb");
 		CHECK(f != NULL && fwrite(buf, 1, (size_t)sizes[i], f) ==
@@ -97,6 +142,7 @@ main(void)
 		r = walk(cut, READ);
 		m = walk(cut, MAP_WALK);
 		t = walk(cut, MAP_THREAD);
+		walk_shared(cut, sh);
 		CHECK_EQ_U(r.res, i == 0 ? CAPTURE_EOF : CAPTURE_DAMAGED);
 		CHECK(i == 0 || r.err[0] != '\0');
 		CHECK(i != 0 || r.n > 100);
@@ -108,6 +154,37 @@ main(void)
 		CHECK_EQ_U(t.hash, r.hash);
 		CHECK_EQ_S(m.err, r.err);
 		CHECK_EQ_S(t.err, r.err);
+		for (int k = 0; k < 2; k++) {
+			CHECK_EQ_U(sh[k].res, r.res);
+			CHECK_EQ_U(sh[k].n, r.n);
+			CHECK_EQ_U(sh[k].hash, r.hash);
+			CHECK_EQ_S(sh[k].err, r.err);
+		}
+	}
+	/* Only a map of the same file is shared, and only before the walk. */
+	{
+		struct capture a, b;
+		struct walk w = { 0 };
+		static volatile sig_atomic_t no_stop;
+
+		snprintf(cut, sizeof(cut), "%s/cut.pcap", dir);
+		f = fopen(cut, "wb");
+		CHECK(f != NULL && fwrite(buf, 1, (size_t)size, f) ==
+		    (size_t)size);
+		fclose(f);
+		CHECK(capture_open_offline(&a, src, NULL) == 0);
+		CHECK(capture_open_offline(&b, cut, NULL) == 0);
+		CHECK(capture_map(&a, false));
+		CHECK(!capture_map_share(&b, &a));
+		CHECK(b.mp == NULL);
+		CHECK(capture_map(&b, false));
+		capture_close(&b);
+		CHECK(capture_open_offline(&b, src, NULL) == 0);
+		CHECK(capture_run(&a, take, &w, &no_stop) == CAPTURE_EOF);
+		CHECK(w.n > 100);
+		CHECK(!capture_map_share(&b, &a));
+		capture_close(&b);
+		capture_close(&a);
 	}
 	unlink(cut);
 	rmdir(dir);
