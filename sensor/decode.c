@@ -75,11 +75,22 @@ decode_tunnel_name(enum decode_tunnel t)
 static void
 fmt_ipv4(struct fmt *f, const uint8_t *addr)
 {
+	char b[16], *p = b;
+
 	for (int i = 0; i < 4; i++) {
-		if (i)
-			fmt_char(f, '.');
-		fmt_u64(f, addr[i]);
+		unsigned v = addr[i];
+
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			*p++ = (char)('0' + v / 10);
+		} else if (v >= 10) {
+			*p++ = (char)('0' + v / 10);
+		}
+		*p++ = (char)('0' + v % 10);
+		*p++ = '.';
 	}
+	fmt_mem(f, b, (size_t)(p - b) - 1);
 }
 
 /* IPv6 as inet_ntop() writes it (RFC 5952): lower-case hex without

@@ -200,6 +200,20 @@ test_addr_str(void)
 		a[i] = (uint8_t)(i * 85);
 	decode_addr_str(4, a, got, sizeof(got));
 	CHECK_EQ_S(got, "0.85.170.255");
+	/* IPv4: every octet value in every place, as inet_ntop() has it. */
+	for (unsigned v = 0; v < 256; v++)
+		for (int i = 0; i < 4; i++) {
+			for (int k = 0; k < 4; k++)
+				a[k] = (uint8_t)(k == i ? v : (v * 7 + k) % 256);
+			decode_addr_str(4, a, got, sizeof(got));
+			inet_ntop(AF_INET, a, want, sizeof(want));
+			if (strcmp(got, want) != 0 && bad++ < 5)
+				CHECK_EQ_S(got, want);
+		}
+	/* Cut to the buffer, NUL-terminated. */
+	memcpy(a, (const uint8_t[]){ 198, 51, 100, 7 }, 4);
+	decode_addr_str(4, a, got, 8);
+	CHECK_EQ_S(got, "198.51.");
 	CHECK_EQ_U(bad, 0);
 }
 
