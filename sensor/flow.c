@@ -204,10 +204,12 @@ lru_push_head(struct flow_table *t, struct flow *f, enum flow_list list)
 	if (t->head[list])
 		t->flows[t->head[list] - 1].lru_prev = idx;
 	t->head[list] = idx;
-	if (t->tail[list] == 0)
+	/* A new tail may time out first; behind a tail, f goes after it. */
+	if (t->tail[list] == 0) {
 		t->tail[list] = idx;
-	if (f->last_us + t->timeout_us[list] < t->next_expiry_us)
-		t->next_expiry_us = f->last_us + t->timeout_us[list];
+		if (f->last_us + t->timeout_us[list] < t->next_expiry_us)
+			t->next_expiry_us = f->last_us + t->timeout_us[list];
+	}
 }
 
 void
