@@ -74,11 +74,23 @@ sb_putc(struct sbuf *b, char c)
 	b->len++;
 }
 
+/* n bytes of s, as far as they fit. */
+static void
+sb_putn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + 1 < b->sz) {
+		size_t room = b->sz - 1 - b->len, k = n < room ? n : room;
+
+		memcpy(b->dst + b->len, s, k);
+		b->dst[b->len + k] = '\0';
+	}
+	b->len += n;
+}
+
 static void
 sb_puts(struct sbuf *b, const char *s)
 {
-	while (*s != '\0')
-		sb_putc(b, *s++);
+	sb_putn(b, s, strlen(s));
 }
 
 /* p0f's cleaned-up value: printable ASCII up to P0F_HTTP_MAX_SHOW, ending
@@ -95,9 +107,8 @@ sb_value(struct sbuf *b, const char *v, bool stop_pipe, bool brackets)
 	if (n == 0)
 		return;
 	if (brackets)
-		sb_puts(b, "=[");
-	for (size_t i = 0; i < n; i++)
-		sb_putc(b, v[i]);
+		sb_putn(b, "=[", 2);
+	sb_putn(b, v, n);
 	if (brackets)
 		sb_putc(b, ']');
 }
