@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cursor.h"
@@ -38,6 +39,10 @@
 #define MAP_CHUNK		(1u << 20)
 #define MAP_WINDOW		(8u << 20)	/* the thread's lead */
 #define MAP_SHARERS		64	/* walks of one shared map */
+/* A walk of a shared map waits (a while) when it is this far ahead of the
+ * slowest: what lies between them stays mapped. */
+#define MAP_LEAD		(16u << 20)
+#define MAP_LEAD_WAIT_NS	20000000L
 
 struct mapped {
 	uint8_t		*base;
@@ -403,10 +408,12 @@ unmap(struct capture *c)
 		pthread_mutex_lock(&mp->mu);
 		mp->walk_taken[c->mp_slot] = SIZE_MAX;
 		last = --mp->n_open == 0;
+		pthread_cond_broadcast(&mp->cv);
 		pthread_mutex_unlock(&mp->mu);
 		if (!last)
 			return;
 		pthread_mutex_destroy(&mp->mu);
+		pthread_cond_destroy(&mp->cv);
 	}
 	if (mp->threaded) {
 		pthread_mutex_lock(&mp->mu);
@@ -485,6 +492,10 @@ capture_map_share(struct capture *c, struct capture *from)
 	if (!mp->shared) {
 		if (pthread_mutex_init(&mp->mu, NULL) != 0)
 			return false;
+		if (pthread_cond_init(&mp->cv, NULL) != 0) {
+			pthread_mutex_destroy(&mp->mu);
+			return false;
+		}
 		mp->shared = true;
 		mp->n_walks = mp->n_open = 1;
 		from->mp_slot = 0;
@@ -502,21 +513,48 @@ capture_map_share(struct capture *c, struct capture *from)
 	return true;
 }
 
-/* fill() from a shared map: record where this walk is, unmap what every
- * walk has left, and populate up to what is wanted if no walk has yet. */
+/* The least position of the walks of a shared map (SIZE_MAX: none). */
+static size_t
+least_taken(const struct mapped *mp)
+{
+	size_t least = SIZE_MAX;
+
+	for (unsigned i = 0; i < mp->n_walks; i++)
+		if (mp->walk_taken[i] < least)
+			least = mp->walk_taken[i];
+	return least;
+}
+
+/* fill() from a shared map: record where this walk is, wait a little if it
+ * is far ahead of the slowest, unmap what every walk has left, and
+ * populate up to what is wanted if no walk has yet. */
 static void
 shared_fill(struct capture *c, size_t need)
 {
 	struct mapped *mp = c->mp;
-	size_t least = SIZE_MAX;
+	size_t least;
 
 	pthread_mutex_lock(&mp->mu);
 	mp->walk_taken[c->mp_slot] = c->buf_off;
-	for (unsigned i = 0; i < mp->n_walks; i++)
-		if (mp->walk_taken[i] < least)
-			least = mp->walk_taken[i];
-	if (least != SIZE_MAX)
-		drop_behind(mp, least);
+	pthread_cond_broadcast(&mp->cv);
+	least = least_taken(mp);
+	if (c->buf_off > least + MAP_LEAD) {
+		/* Bounded: a walk held up elsewhere does not stop this one
+		 * for long. */
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += MAP_LEAD_WAIT_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (c->buf_off > (least = least_taken(mp)) + MAP_LEAD &&
+		    pthread_cond_timedwait(&mp->cv, &mp->mu, &until) == 0)
+			;
+		least = least_taken(mp);
+	}
+	drop_behind(mp, least);
 	while (mp->ready < need && !mp->done) {
 		size_t end = chunk_end(mp, mp->ready);
 
@@ -525,6 +563,18 @@ shared_fill(struct capture *c, size_t need)
 	c->buf_len = mp->ready < need + MAP_CHUNK ? mp->ready :
 	    need + MAP_CHUNK;
 	c->eof = mp->done && c->buf_len == mp->ready;
+	pthread_mutex_unlock(&mp->mu);
+}
+
+/* A walk of a shared map is over: the others no longer wait for it. */
+static void
+shared_leave(struct capture *c)
+{
+	struct mapped *mp = c->mp;
+
+	pthread_mutex_lock(&mp->mu);
+	mp->walk_taken[c->mp_slot] = SIZE_MAX;
+	pthread_cond_broadcast(&mp->cv);
 	pthread_mutex_unlock(&mp->mu);
 }
 
@@ -685,8 +735,13 @@ capture_run(struct capture *c, capture_fn *fn, void *arg,
 	const u_char *data;
 	int rc;
 
-	if (c->fd >= 0)
-		return direct_run(c, fn, arg, stop);
+	if (c->fd >= 0) {
+		enum capture_result res = direct_run(c, fn, arg, stop);
+
+		if (c->mp != NULL && c->mp->shared)
+			shared_leave(c);
+		return res;
+	}
 	while (!*stop) {
 		rc = pcap_next_ex(c->pcap, &h, &data);
 		if (rc == 1) {
