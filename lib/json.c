@@ -191,34 +191,9 @@ json_escaped(struct json *j, const char *s, size_t n)
 	json_putc(j, '"');
 }
 
-/* The separator and key of the next value: one bounds check, one copy. */
-static void
-json_key(struct json *j, const char *key, size_t klen)
+void
+json_open_v(struct json *j, char c)
 {
-	bool comma = j->depth > 0 && j->need_comma[j->depth - 1];
-	char *p;
-
-	if (j->depth > 0)
-		j->need_comma[j->depth - 1] = true;
-	if (!json_room(j, klen + 4))
-		return;
-	p = j->buf + j->len;
-	if (comma)
-		*p++ = ',';
-	if (key != NULL) {
-		*p++ = '"';
-		fmt_copy(p, key, klen);
-		p += klen;
-		*p++ = '"';
-		*p++ = ':';
-	}
-	j->len = (size_t)(p - j->buf);
-}
-
-static void
-json_open(struct json *j, const char *key, size_t klen, char c)
-{
-	json_key(j, key, klen);
 	json_putc(j, c);
 	if (j->depth == JSON_MAX_DEPTH) {
 		j->bad_nesting = true;
@@ -239,21 +214,9 @@ json_close(struct json *j, char c)
 }
 
 void
-json_obj_open_k(struct json *j, const char *key, size_t klen)
-{
-	json_open(j, key, klen, '{');
-}
-
-void
 json_obj_close(struct json *j)
 {
 	json_close(j, '}');
-}
-
-void
-json_arr_open_k(struct json *j, const char *key, size_t klen)
-{
-	json_open(j, key, klen, '[');
 }
 
 void
@@ -263,14 +226,12 @@ json_arr_close(struct json *j)
 }
 
 void
-json_strn_k(struct json *j, const char *key, size_t klen, const char *s,
-    size_t n)
+json_strn_v(struct json *j, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	char *p;
 	size_t i = 0;
 
-	json_key(j, key, klen);
 	/* Common case: nothing to escape.  Copy a word at a time, checking
 	 * each as it goes; at the first byte that needs escaping, start
 	 * again the slow way (it writes over what was copied). */
@@ -299,29 +260,26 @@ escape:
 }
 
 void
-json_u64_k(struct json *j, const char *key, size_t klen, uint64_t v)
+json_u64_v(struct json *j, uint64_t v)
 {
 	char tmp[20], *d = fmt_digits(tmp, v);
 
-	json_key(j, key, klen);
 	json_put(j, d, (size_t)(tmp + 20 - d));
 }
 
 void
-json_i64_k(struct json *j, const char *key, size_t klen, int64_t v)
+json_i64_v(struct json *j, int64_t v)
 {
 	uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
 	char tmp[21], *d = fmt_digits(tmp + 1, u);
 
 	if (v < 0)
 		*--d = '-';
-	json_key(j, key, klen);
 	json_put(j, d, (size_t)(tmp + 21 - d));
 }
 
 void
-json_fixed_k(struct json *j, const char *key, size_t klen, int64_t v,
-    unsigned decimals)
+json_fixed_v(struct json *j, int64_t v, unsigned decimals)
 {
 	char tmp[48];
 	struct fmt f = fmt_init(tmp, sizeof(tmp));
@@ -339,7 +297,6 @@ json_fixed_k(struct json *j, const char *key, size_t klen, int64_t v,
 		fmt_char(&f, '.');
 		fmt_u64_pad(&f, u % scale, decimals);
 	}
-	json_key(j, key, klen);
 	json_put(j, tmp, fmt_end(&f));
 }
 
@@ -369,14 +326,13 @@ json_anomalies(struct json *j, const char *key, uint32_t bits,
 void
 json_raw(struct json *j, const char *key, const char *val, size_t len)
 {
-	json_key(j, key, json_klen(key));
+	json_key_k(j, key, json_klen(key));
 	json_put(j, val, len);
 }
 
 void
-json_bool_k(struct json *j, const char *key, size_t klen, bool v)
+json_bool_v(struct json *j, bool v)
 {
-	json_key(j, key, klen);
 	if (v)
 		json_put(j, "true", 4);
 	else
@@ -384,9 +340,8 @@ json_bool_k(struct json *j, const char *key, size_t klen, bool v)
 }
 
 void
-json_null_k(struct json *j, const char *key, size_t klen)
+json_null_v(struct json *j)
 {
-	json_key(j, key, klen);
 	json_put(j, "null", 4);
 }
 
@@ -415,7 +370,7 @@ put2(char *p, unsigned v)
 }
 
 void
-json_time_us_k(struct json *j, const char *key, size_t klen, uint64_t us)
+json_time_us_v(struct json *j, uint64_t us)
 {
 	uint64_t sec = us / 1000000;
 	unsigned sod = (unsigned)(sec % 86400), frac = (unsigned)(us % 1000000);
@@ -437,7 +392,6 @@ json_time_us_k(struct json *j, const char *key, size_t klen, uint64_t us)
 	put2(b + 18, sod % 60);
 	for (int i = 26; i >= 21; i--, frac /= 10)
 		b[i] = (char)('0' + frac % 10);
-	json_key(j, key, klen);
 	json_put(j, b, 29);
 }
 

@@ -53,21 +53,43 @@ void	json_resume_members(struct json *j, char *buf, size_t cap, size_t len);
  * object being written. */
 void	json_members(struct json *j, const char *frag, size_t len);
 
-/* Members take their key's length explicitly; the inline wrappers below
- * compute it, at compile time for the literal keys records use.  Keys are
+/* Each member is its key (json_key_k(), inline, so that a literal key is
+ * copied with a length known at compile time) and then its value (the
+ * json_*_v() writers).  The wrappers below put the two together.  Keys are
  * the program's own: plain ASCII, written without escaping. */
-void	json_obj_open_k(struct json *j, const char *key, size_t klen);
-void	json_arr_open_k(struct json *j, const char *key, size_t klen);
-void	json_strn_k(struct json *j, const char *key, size_t klen,
-	    const char *s, size_t n);
-void	json_u64_k(struct json *j, const char *key, size_t klen, uint64_t v);
-void	json_i64_k(struct json *j, const char *key, size_t klen, int64_t v);
-void	json_bool_k(struct json *j, const char *key, size_t klen, bool v);
-void	json_null_k(struct json *j, const char *key, size_t klen);
-void	json_fixed_k(struct json *j, const char *key, size_t klen, int64_t v,
-	    unsigned decimals);
-void	json_time_us_k(struct json *j, const char *key, size_t klen,
-	    uint64_t us);
+static inline void
+json_key_k(struct json *j, const char *key, size_t klen)
+{
+	bool comma = j->depth > 0 && j->need_comma[j->depth - 1];
+	char *p;
+
+	if (j->depth > 0)
+		j->need_comma[j->depth - 1] = true;
+	if (j->overflow || j->cap - j->len < klen + 4) {
+		j->overflow = true;
+		return;
+	}
+	p = j->buf + j->len;
+	if (comma)
+		*p++ = ',';
+	if (key != NULL) {
+		*p++ = '"';
+		memcpy(p, key, klen);
+		p += klen;
+		*p++ = '"';
+		*p++ = ':';
+	}
+	j->len = (size_t)(p - j->buf);
+}
+
+void	json_open_v(struct json *j, char c);
+void	json_strn_v(struct json *j, const char *s, size_t n);
+void	json_u64_v(struct json *j, uint64_t v);
+void	json_i64_v(struct json *j, int64_t v);
+void	json_bool_v(struct json *j, bool v);
+void	json_null_v(struct json *j);
+void	json_fixed_v(struct json *j, int64_t v, unsigned decimals);
+void	json_time_us_v(struct json *j, uint64_t us);
 void	json_obj_close(struct json *j);
 void	json_arr_close(struct json *j);
 
@@ -80,57 +102,66 @@ json_klen(const char *key)
 static inline void
 json_obj_open(struct json *j, const char *key)
 {
-	json_obj_open_k(j, key, json_klen(key));
+	json_key_k(j, key, json_klen(key));
+	json_open_v(j, '{');
 }
 
 static inline void
 json_arr_open(struct json *j, const char *key)
 {
-	json_arr_open_k(j, key, json_klen(key));
+	json_key_k(j, key, json_klen(key));
+	json_open_v(j, '[');
 }
 
 /* A string of n bytes; escaped, never-valid UTF-8 written as \u00XX. */
 static inline void
 json_strn(struct json *j, const char *key, const char *s, size_t n)
 {
-	json_strn_k(j, key, json_klen(key), s, n);
+	json_key_k(j, key, json_klen(key));
+	json_strn_v(j, s, n);
 }
 
 static inline void
 json_str(struct json *j, const char *key, const char *s)
 {
-	json_strn_k(j, key, json_klen(key), s, strlen(s));
+	json_key_k(j, key, json_klen(key));
+	json_strn_v(j, s, strlen(s));
 }
 
 static inline void
 json_u64(struct json *j, const char *key, uint64_t v)
 {
-	json_u64_k(j, key, json_klen(key), v);
+	json_key_k(j, key, json_klen(key));
+	json_u64_v(j, v);
 }
 
 static inline void
 json_i64(struct json *j, const char *key, int64_t v)
 {
-	json_i64_k(j, key, json_klen(key), v);
+	json_key_k(j, key, json_klen(key));
+	json_i64_v(j, v);
 }
 
 static inline void
 json_bool(struct json *j, const char *key, bool v)
 {
-	json_bool_k(j, key, json_klen(key), v);
+	json_key_k(j, key, json_klen(key));
+	json_bool_v(j, v);
 }
 
 static inline void
 json_null(struct json *j, const char *key)
 {
-	json_null_k(j, key, json_klen(key));
+	json_key_k(j, key, json_klen(key));
+	json_null_v(j);
 }
 
 /* A fixed-point number v / 10^decimals, e.g. (1234, 3) -> 1.234. */
 static inline void
 json_fixed(struct json *j, const char *key, int64_t v, unsigned decimals)
 {
-	json_fixed_k(j, key, json_klen(key), v, decimals);
+	json_key_k(j, key, json_klen(key));
+	json_fixed_v(j, v, decimals);
 }
 
 /* A time as RFC 3339 UTC with microseconds ("2018-01-17T10:59:46.703072Z")
@@ -138,7 +169,8 @@ json_fixed(struct json *j, const char *key, int64_t v, unsigned decimals)
 static inline void
 json_time_us(struct json *j, const char *key, uint64_t us)
 {
-	json_time_us_k(j, key, json_klen(key), us);
+	json_key_k(j, key, json_klen(key));
+	json_time_us_v(j, us);
 }
 
 /* Terminate the top-level value with '\n'.  Returns the length written, or 0
