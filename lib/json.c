@@ -372,24 +372,35 @@ put2(char *p, unsigned v)
 void
 json_time_us_v(struct json *j, uint64_t us)
 {
+	/* The date and time of the last second written by this thread:
+	 * records come in time order, so most times share it. */
+	static _Thread_local uint64_t last_sec = UINT64_MAX;
+	static _Thread_local char last[20];
 	uint64_t sec = us / 1000000;
-	unsigned sod = (unsigned)(sec % 86400), frac = (unsigned)(us % 1000000);
-	int64_t year;
-	unsigned mon, day;
+	unsigned frac = (unsigned)(us % 1000000);
 	/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", quotes included: digits and
 	 * punctuation only, so written as it is, without the escape scan. */
 	char b[30] = "\"0000-00-00T00:00:00.000000Z\"";
 
-	civil_from_days((int64_t)(sec / 86400), &year, &mon, &day);
-	if (year < 0 || year > 9999)
-		year = 9999;
-	put2(b + 1, (unsigned)(year / 100));
-	put2(b + 3, (unsigned)(year % 100));
-	put2(b + 6, mon);
-	put2(b + 9, day);
-	put2(b + 12, sod / 3600);
-	put2(b + 15, sod / 60 % 60);
-	put2(b + 18, sod % 60);
+	if (sec != last_sec) {
+		unsigned sod = (unsigned)(sec % 86400), mon, day;
+		int64_t year;
+
+		civil_from_days((int64_t)(sec / 86400), &year, &mon, &day);
+		if (year < 0 || year > 9999)
+			year = 9999;
+		put2(b + 1, (unsigned)(year / 100));
+		put2(b + 3, (unsigned)(year % 100));
+		put2(b + 6, mon);
+		put2(b + 9, day);
+		put2(b + 12, sod / 3600);
+		put2(b + 15, sod / 60 % 60);
+		put2(b + 18, sod % 60);
+		memcpy(last, b + 1, sizeof(last));
+		last_sec = sec;
+	} else {
+		memcpy(b + 1, last, sizeof(last));
+	}
 	for (int i = 26; i >= 21; i--, frac /= 10)
 		b[i] = (char)('0' + frac % 10);
 	json_put(j, b, 29);

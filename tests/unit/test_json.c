@@ -143,22 +143,35 @@ test_overflow(void)
 	CHECK_EQ_U(json_finish(&j), 0);
 }
 
-/* json_time_us against gmtime_r + strftime over many instants. */
+/* json_time_us against gmtime_r + strftime over many instants: first in
+ * steps of days, then (the writer reuses the last second's text) several
+ * in one second, across day and year ends, and back in time. */
 static void
 test_time(void)
 {
 	uint64_t us = 0;
 	int bad = 0;
 
-	for (int i = 0; i < 200000 && bad < 3; i++) {
+	for (int i = 0; i < 260000 && bad < 3; i++) {
 		char buf[64], want[64];
 		struct json j;
 		struct tm tm;
 		time_t t;
 		size_t n;
 
-		/* Steps of ~1.3 days plus odd microseconds, to year ~2700. */
-		us += 112233445566ull + (uint64_t)i * 7;
+		if (i < 200000) {
+			/* Steps of ~1.3 days plus odd microseconds, to
+			 * year ~2700. */
+			us += 112233445566ull + (uint64_t)i * 7;
+		} else {
+			/* Around 2023-12-31T23:59:59Z: seconds that repeat,
+			 * advance and go back. */
+			uint64_t base = 1704067199ull * 1000000;
+			unsigned k = (unsigned)i * 2654435761u >> 7;
+
+			us = base + (uint64_t)(k % 5) * 1000000 -
+			    2000000 + (k % 999983);
+		}
 		t = (time_t)(us / 1000000);
 		gmtime_r(&t, &tm);
 		n = strftime(want, sizeof(want), "\"%Y-%m-%dT%H:%M:%S", &tm);
