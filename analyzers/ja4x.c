@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "analyzers/tls_fp.h"
+#include "crypto_arena.h"
 
 /* Part buffers: generous, and JA4X_ANOM_RAW_CUT if ever too small. */
 #define PART_MAX	4096
@@ -195,13 +196,18 @@ ja4x_from_der(const uint8_t *der, size_t len, struct ja4x *out)
 {
 	const unsigned char *p = der;
 	X509 *x;
-	bool is_whole;
+	bool is_whole, is_arena;
 
 	memset(out, 0, sizeof(*out));
 	if (len == 0 || len > LONG_MAX)
 		return TLS_MALFORMED;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
+	/* OpenSSL allocates as it decodes: from this thread's arena. */
+	is_arena = crypto_arena_begin();
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		if (is_arena)
+			crypto_arena_end();
 		return TLS_MALFORMED;
+	}
 	if (p != der + len)
 		out->anomalies |= JA4X_ANOM_TRAILING;
 	fingerprint(x, out);
@@ -211,5 +217,7 @@ ja4x_from_der(const uint8_t *der, size_t len, struct ja4x *out)
 	    sizeof(out->subject)) || !is_whole)
 		out->anomalies |= JA4X_ANOM_NAME_CUT;
 	X509_free(x);
+	if (is_arena)
+		crypto_arena_end();
 	return TLS_OK;
 }

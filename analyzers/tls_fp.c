@@ -9,6 +9,8 @@
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 
+#include "crypto_arena.h"
+
 static const char hex_digits[] = "0123456789abcdef";
 
 /* The hashes are libcrypto's SHA256_* and MD5_* on the stack: an EVP
@@ -38,6 +40,7 @@ tls_fp_thread_cleanup(void)
 {
 	free(memo);
 	memo = NULL;
+	crypto_arena_thread_end();
 }
 
 /* Slot of s[0..len): a multiply-xorshift mix of its 8-byte words. */

@@ -80,8 +80,9 @@ size_t		tls_fp_md5_hex(const char *src, size_t len, char *dst,
 /* SHA-256 of data[0..len) into out; always true. */
 bool		tls_fp_sha256(const void *data, size_t len, uint8_t out[32]);
 
-/* Free this thread's digest memo.  Call when a worker thread stops; a
- * later hash makes a new one. */
+/* Free this thread's digest memo and certificate arena (lib/
+ * crypto_arena.h).  Call when a worker thread stops; a later hash or
+ * certificate makes new ones. */
 void		tls_fp_thread_cleanup(void);
 
 /* --- helpers shared with the JA4+ methods ------------------------------ */

@@ -19,6 +19,7 @@
 #include "analyzers/analyzer.h"
 #include "analyzers/p0f_db.h"
 #include "analyzers/p0f_http.h"
+#include "crypto_arena.h"
 #include "lib/config.h"
 #include "log.h"
 #include "opt.h"
@@ -1331,6 +1332,9 @@ main(int argc, char **argv)
 	struct tls_keylog kl;
 	int status = 0;
 
+	/* Before anything uses libcrypto: certificates are decoded in a
+	 * per-thread arena, without malloc. */
+	(void)crypto_arena_install();
 	log_init("fpsensor", LOG_LEVEL_WARN);
 	parse_args(argc, argv, &o);
 	if (o.check_only)
