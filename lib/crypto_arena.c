@@ -2,6 +2,7 @@
  * a scope is open (see crypto_arena.h). */
 #include "crypto_arena.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct arena {
 };
 
 static atomic_bool installed;
+static pthread_once_t warm_once = PTHREAD_ONCE_INIT;
 /* Every arena ever registered, by base address (0: slot freed), so that a
  * block is recognised whichever thread frees it, and whenever. */
 static _Atomic uintptr_t bases[CRYPTO_ARENA_MAX];
@@ -170,13 +172,13 @@ out:
 
 /* OpenSSL fetches a key type's decoders the first time it decodes such a
  * key, and keeps them in caches for the life of the process.  Done in a
- * scope, that would hold the arena, so it is done here, on malloc, for the
- * key types certificates carry. */
+ * scope, that would hold the arena, so it is done before the first scope,
+ * on malloc, for the key types certificates carry (RSA-PSS certificates
+ * mostly carry an RSA key).  About 20 ms, mostly the RSA key. */
 static void
 warm_up(void)
 {
 	warm_up_key(EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)512));
-	warm_up_key(EVP_PKEY_Q_keygen(NULL, NULL, "RSA-PSS", (size_t)512));
 	warm_up_key(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
 	warm_up_key(EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
 	warm_up_key(EVP_PKEY_Q_keygen(NULL, NULL, "ED448"));
@@ -195,7 +197,6 @@ crypto_arena_install(void)
 		atomic_store(&installed, false);
 		return false;
 	}
-	warm_up();
 	return true;
 }
 
@@ -235,7 +236,10 @@ bool
 crypto_arena_begin(void)
 {
 	if (!atomic_load_explicit(&installed, memory_order_relaxed) ||
-	    in_scope || arena_get() == NULL)
+	    in_scope)
+		return false;
+	(void)pthread_once(&warm_once, warm_up);
+	if (arena_get() == NULL)
 		return false;
 	in_scope = true;
 	atomic_fetch_add_explicit(&n_scopes, 1, memory_order_relaxed);
