@@ -36,8 +36,8 @@ struct crypto_arena_stats {
 /* Route libcrypto's allocator here.  Call first thing in main(), before
  * anything has used libcrypto: false (and nothing changed) otherwise, or
  * when called twice; scopes then fall back to malloc silently.  The first
- * scope of the process first decodes a certificate of each common key
- * type outside any scope, so that OpenSSL's lasting caches are made on
+ * scope of the process first decodes a public key of each common type
+ * outside any scope, so that OpenSSL's lasting caches are made on
  * malloc. */
 bool	crypto_arena_install(void);
 
