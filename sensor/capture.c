@@ -525,16 +525,15 @@ least_taken(const struct mapped *mp)
 	return least;
 }
 
-/* fill() from a shared map: record where this walk is, wait a little if it
- * is far ahead of the slowest, unmap what every walk has left, and
- * populate up to what is wanted if no walk has yet. */
-static void
-shared_fill(struct capture *c, size_t need)
+/* A walk of a shared map, its lock held, at its next fill: record where it
+ * is, wait a little if it is far ahead of the slowest, and return where
+ * the slowest is (what every walk has left may be unmapped). */
+static size_t
+shared_least(struct capture *c)
 {
 	struct mapped *mp = c->mp;
 	size_t least;
 
-	pthread_mutex_lock(&mp->mu);
 	mp->walk_taken[c->mp_slot] = c->buf_off;
 	pthread_cond_broadcast(&mp->cv);
 	least = least_taken(mp);
@@ -554,16 +553,7 @@ shared_fill(struct capture *c, size_t need)
 			;
 		least = least_taken(mp);
 	}
-	drop_behind(mp, least);
-	while (mp->ready < need && !mp->done) {
-		size_t end = chunk_end(mp, mp->ready);
-
-		advance(mp, end, populate(mp, mp->ready, end));
-	}
-	c->buf_len = mp->ready < need + MAP_CHUNK ? mp->ready :
-	    need + MAP_CHUNK;
-	c->eof = mp->done && c->buf_len == mp->ready;
-	pthread_mutex_unlock(&mp->mu);
+	return least;
 }
 
 /* A walk of a shared map is over: the others no longer wait for it. */
@@ -579,17 +569,14 @@ shared_leave(struct capture *c)
 }
 
 /* fill() from the map: up to a chunk past what is wanted, populated by
- * the thread (waiting for it) or here. */
+ * the thread (waiting for it) or here (by whichever walk of a shared map
+ * gets there first). */
 static ssize_t
 mapped_fill(struct capture *c, size_t want)
 {
 	struct mapped *mp = c->mp;
 	size_t need = c->buf_off + want;
 
-	if (mp->shared) {
-		shared_fill(c, need);
-		goto out;
-	}
 	if (mp->threaded) {
 		pthread_mutex_lock(&mp->mu);
 		mp->taken = c->buf_off;
@@ -597,7 +584,13 @@ mapped_fill(struct capture *c, size_t want)
 		while (mp->ready < need && !mp->done)
 			pthread_cond_wait(&mp->cv, &mp->mu);
 	} else {
-		drop_behind(mp, c->buf_off);
+		size_t behind = c->buf_off;
+
+		if (mp->shared) {
+			pthread_mutex_lock(&mp->mu);
+			behind = shared_least(c);
+		}
+		drop_behind(mp, behind);
 		while (mp->ready < need && !mp->done) {
 			size_t end = chunk_end(mp, mp->ready);
 
@@ -608,9 +601,8 @@ mapped_fill(struct capture *c, size_t want)
 	c->buf_len = mp->ready < need + MAP_CHUNK ? mp->ready :
 	    need + MAP_CHUNK;
 	c->eof = mp->done && c->buf_len == mp->ready;
-	if (mp->threaded)
+	if (mp->threaded || mp->shared)
 		pthread_mutex_unlock(&mp->mu);
-out:
 	if (c->eof && mp->err != 0) {
 		snprintf(c->err, sizeof(c->err), "%s: damaged after %llu "
 		    "packets: the file shrank while it was read", c->path,
