@@ -946,6 +946,21 @@ reload_stats_print(FILE *fp, struct replay *r)
 	    r->reload_ns[METRICS_RELOAD_MODELS] / 1000);
 }
 
+/* The certificate arena's counters (lib/crypto_arena.h), the process's:
+ * certificates decoded in it, and how often it fell back to malloc. */
+static void
+arena_stats_print(FILE *fp)
+{
+	struct crypto_arena_stats st;
+
+	crypto_arena_stats(&st);
+	fprintf(fp, "tls_cert_arena_decodes=%" PRIu64 "\n"
+	    "tls_cert_arena_spilled=%" PRIu64 "\n"
+	    "tls_cert_arena_set_aside=%" PRIu64 "\n"
+	    "tls_cert_arena_error_texts_moved=%" PRIu64 "\n", st.n_scopes,
+	    st.n_spilled, st.n_set_aside, st.n_texts_moved);
+}
+
 static void
 on_file_change(void *arg, const char *path)
 {
@@ -1225,6 +1240,7 @@ run_live(struct options *o, struct enrich_set *es, struct metrics_http *mh,
 	if (o->stats) {
 		live_stats_print(stderr, &live);
 		reload_stats_print(stderr, &rp);
+		arena_stats_print(stderr);
 		if (rp.mc != NULL)
 			live_models_print(stderr, &live, &mc);
 		if (o->kafka.brokers != NULL)
@@ -1431,8 +1447,10 @@ main(int argc, char **argv)
 		status = kafka_exit_status(&o.kafka, &outs.ks, status);
 	if (o.stats)
 		stats_print(stderr, &p);
-	if (o.stats)
+	if (o.stats) {
 		reload_stats_print(stderr, &rp);
+		arena_stats_print(stderr);
+	}
 	if (o.stats)
 		model_counters_print(&mcount, rp.models, stderr);
 	if (o.stats && o.kafka.brokers != NULL)
