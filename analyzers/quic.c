@@ -71,13 +71,81 @@ struct quic_ctx {
 	uint8_t		 scratch[QUIC_SCRATCH_MAX];
 };
 
+/* Drafts of RFC 9000 still met in captures, and Facebook's mvfst versions
+ * built on drafts 22 and 27: v1's labels and type bits with the salt of
+ * their draft (draft-ietf-quic-tls-22, -23 to -28, -29 to -32).  .version
+ * is the first draft of each. */
+static const struct quic_version_desc quic_drafts[] = {
+	{
+		.version = 22,
+		.salt = {
+			0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9,
+			0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd,
+			0x7a, 0x02, 0x64, 0x4a,
+		},
+		.key_label = "quic key",
+		.iv_label = "quic iv",
+		.hp_label = "quic hp",
+		.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,
+		    QUIC_PKT_RETRY },
+	},
+	{
+		.version = 23,
+		.salt = {
+			0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a,
+			0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65,
+			0xbe, 0xf9, 0xf5, 0x02,
+		},
+		.key_label = "quic key",
+		.iv_label = "quic iv",
+		.hp_label = "quic hp",
+		.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,
+		    QUIC_PKT_RETRY },
+	},
+	{
+		.version = 29,
+		.salt = {
+			0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c,
+			0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0,
+			0x43, 0x90, 0xa8, 0x99,
+		},
+		.key_label = "quic key",
+		.iv_label = "quic iv",
+		.hp_label = "quic hp",
+		.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,
+		    QUIC_PKT_RETRY },
+	},
+};
+
+/* The draft a version is (0xff0000NN: draft NN; mvfst), or 0. */
+static unsigned
+quic_draft_of(uint32_t version)
+{
+	if ((version & 0xffffff00u) == 0xff000000u)
+		return version & 0xffu;
+	if (version == 0xfaceb001u)
+		return 22;
+	if (version == 0xfaceb002u || version == 0xfaceb00eu)
+		return 27;
+	return 0;
+}
+
 static const struct quic_version_desc *
 quic_version_find(uint32_t version)
 {
+	unsigned draft;
+
 	for (size_t i = 0; i < sizeof(quic_versions) / sizeof(quic_versions[0]);
 	    i++)
 		if (quic_versions[i].version == version)
 			return &quic_versions[i];
+	draft = quic_draft_of(version);
+	if (draft >= 29 && draft <= 32)
+		return &quic_drafts[2];
+	if (draft >= 23 && draft <= 28)
+		return &quic_drafts[1];
+	if (draft == 22)
+		return &quic_drafts[0];
 	return NULL;
 }
 
@@ -148,7 +216,8 @@ quic_parse_long_header(const uint8_t *buf, size_t len,
 		return QUIC_NOT_MINE;
 	v = quic_version_find(out->version);
 
-	/* RFC 8999: version-independent part; v1/v2 cap CIDs at 20. */
+	/* RFC 8999: version-independent part; v1, v2 and the drafts cap
+	 * CIDs at 20. */
 	out->dcid_len = cur_u8(&c);
 	if (out->dcid_len > QUIC_CID_MAX)
 		goto bad_cid;

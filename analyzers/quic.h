@@ -4,10 +4,12 @@
  * so that the TLS ClientHello carried in the Initials can be handed to the
  * TLS parser.
  *
- * Only client-to-server Initials of v1 and v2 are decrypted.  Draft versions
- * (0xff0000xx), vendor versions (mvfst 0xfaceb00x, gQUIC Q0xx), version
- * negotiation (version 0) and grease versions (0x?a?a?a?a) are recognised
- * as long-header packets but not decrypted (QUIC_UNSUPPORTED).
+ * Initials of v1, v2, drafts 22 to 32 (0xff000016-0xff000020, v1's layout
+ * with their drafts' salts) and Facebook's mvfst on drafts 22 and 27
+ * (0xfaceb001, 0xfaceb002, 0xfaceb00e) are decrypted.  Other drafts and
+ * vendor versions (gQUIC Q0xx), version negotiation (version 0) and grease
+ * versions (0x?a?a?a?a) are recognised as long-header packets but not
+ * decrypted (QUIC_UNSUPPORTED).
  *
  * Layers, pure unless noted:
  *   quic_is_initial_candidate()  cheap content probe, any UDP port
@@ -41,7 +43,7 @@
 #define QUIC_VERSION_1		0x00000001u
 #define QUIC_VERSION_2		0x6b3343cfu
 
-#define QUIC_CID_MAX		20	/* RFC 9000 17.2, v1 and v2 */
+#define QUIC_CID_MAX		20	/* RFC 9000 17.2; v1, v2, drafts */
 #define QUIC_MIN_INITIAL_DGRAM	1200	/* RFC 9000 14.1 */
 #define QUIC_CRYPTO_MAX		16384	/* ClientHello reassembly cap */
 #define QUIC_CRYPTO_MAX_RANGES	16	/* disjoint received ranges kept */

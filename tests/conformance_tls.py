@@ -35,30 +35,6 @@ EXPLAINED = {
     ("ja3 (nDPI)", "capwap_data.pcapng", "10.1.3.68/47025"):
         "TLS inside a CAPWAP data tunnel (802.11 frames over UDP 5247), an "
         "encapsulation fpsensor does not decode",
-    ("ja3 (nDPI)", "doq.pcapng", "::1/47826"):
-        "QUIC version 0xff000020 (draft-32): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
-    ("ja3 (nDPI)", "doq_adguard.pcapng", "192.168.12.169/41070"):
-        "QUIC version 0xff00001d (draft-29): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
-    ("ja3 (nDPI)", "quic-24.pcap", "10.9.0.1/41436"):
-        "QUIC version 0xff000018 (draft-24): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
-    ("ja3 (nDPI)", "quic-27.pcap", "3ef4:2194:f4a6:3503:40cd:714:57:c4e4/64229"):
-        "QUIC version 0xff00001b (draft-27): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
-    ("ja3 (nDPI)", "quic-29.pcap", "10.9.0.1/36588"):
-        "QUIC version 0xff00001d (draft-29): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
-    ("ja3 (nDPI)", "quic-mvfst-22.pcap", "10.0.2.15/35601"):
-        "QUIC version 0xfaceb001 (mvfst): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
-    ("ja3 (nDPI)", "quic-mvfst-27.pcapng", "10.0.2.15/35957"):
-        "QUIC version 0xfaceb002 (mvfst): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
-    ("ja3 (nDPI)", "quic-mvfst-exp.pcap", "2aac:cdf7:d506:7807:9092:75f:a963:f4ab/57587"):
-        "QUIC version 0xfaceb00e (mvfst): only v1 and v2 Initials are decrypted (the scope "
-        "of the QUIC analyzer); nDPI also knows the draft salts",
 }
 
 JA4PLUS_TYPES = {"ja4s", "ja4x"}

@@ -232,9 +232,41 @@ test_keys(void)
 	CHECK(eq_hex(k.iv, 12, "0ac1493ca1905853b0bba03e"));
 	CHECK(eq_hex(k.hp, 16, "c206b8d9b9f0f37644430b490eeaa314"));
 
-	/* Not derivable: drafts, over-long CIDs.  An empty DCID is. */
-	CHECK(quic_keys_derive(ctx, 0xff00001du, dcid, 8, &k) == -1);
+	/* Draft 29 (draft-ietf-quic-tls-29 A.1), and drafts 30 to 32 with
+	 * the same salt; client and server. */
+	CHECK_EQ_U(quic_keys_derive(ctx, 0xff00001du, dcid, 8, &k), 0);
+	CHECK(eq_hex(k.key, 16, "175257a31eb09dea9366d8bb79ad80ba"));
+	CHECK(eq_hex(k.iv, 12, "6b26114b9cba2b63a9e8dd4f"));
+	CHECK(eq_hex(k.hp, 16, "9ddd12c994c0698b89374a9c077a3077"));
+	CHECK_EQ_U(quic_keys_derive(ctx, 0xff000020u, dcid, 8, &k), 0);
+	CHECK(eq_hex(k.key, 16, "175257a31eb09dea9366d8bb79ad80ba"));
+	CHECK_EQ_U(quic_keys_derive_side(ctx, 0xff00001du, dcid, 8, true,
+	    &k), 0);
+	CHECK(eq_hex(k.key, 16, "149d0b1662ab871fbe63c49b5e655a5d"));
+	CHECK(eq_hex(k.iv, 12, "bab2b12a4c76016ace47856d"));
+	CHECK(eq_hex(k.hp, 16, "c0c499a65a60024a18a250974ea01dfa"));
+	/* Drafts 22 to 28 and mvfst: keys of their own salts. */
+	CHECK_EQ_U(quic_keys_derive(ctx, 0xff000016u, dcid, 8, &k), 0);
+	CHECK(!eq_hex(k.key, 16, "175257a31eb09dea9366d8bb79ad80ba"));
+	CHECK_EQ_U(quic_keys_derive(ctx, 0xff00001bu, dcid, 8, &k), 0);
+	CHECK(!eq_hex(k.key, 16, "175257a31eb09dea9366d8bb79ad80ba"));
+	{
+		struct quic_keys a, b;
+
+		CHECK_EQ_U(quic_keys_derive(ctx, 0xfaceb002u, dcid, 8, &a), 0);
+		CHECK_EQ_U(quic_keys_derive(ctx, 0xff00001bu, dcid, 8, &b), 0);
+		CHECK(memcmp(a.key, b.key, 16) == 0);
+		CHECK_EQ_U(quic_keys_derive(ctx, 0xfaceb001u, dcid, 8, &a), 0);
+		CHECK_EQ_U(quic_keys_derive(ctx, 0xff000016u, dcid, 8, &b), 0);
+		CHECK(memcmp(a.key, b.key, 16) == 0);
+	}
+
+	/* Not derivable: other versions (draft 21, reserved, gQUIC),
+	 * over-long CIDs.  An empty DCID is. */
+	CHECK(quic_keys_derive(ctx, 0xff000015u, dcid, 8, &k) == -1);
 	CHECK(!k.is_valid);
+	CHECK(quic_keys_derive(ctx, 0x0a0a0a0au, dcid, 8, &k) == -1);
+	CHECK(quic_keys_derive(ctx, 0x51303530u, dcid, 8, &k) == -1);
 	CHECK(quic_keys_derive(ctx, QUIC_VERSION_1, dcid, 21, &k) == -1);
 	CHECK_EQ_U(quic_keys_derive(ctx, QUIC_VERSION_1, dcid, 0, &k), 0);
 }
@@ -265,11 +297,20 @@ test_header(void)
 	CHECK_EQ_U(h.type, QUIC_PKT_RETRY);
 	CHECK_EQ_U(h.packet_len, 1200);
 
-	/* Draft-29, version negotiation, grease: recognised, not decrypted. */
+	/* Draft 29 (and mvfst): v1's type bits, an Initial. */
 	pkt[1] = 0xff, pkt[2] = 0x00, pkt[3] = 0x00, pkt[4] = 0x1d;
+	CHECK(quic_is_initial_candidate(pkt, 1200));
+	CHECK_EQ_U(quic_parse_long_header(pkt, 1200, &h), QUIC_OK);
+	CHECK_EQ_U(h.type, QUIC_PKT_INITIAL);
+	pkt[1] = 0xfa, pkt[2] = 0xce, pkt[3] = 0xb0, pkt[4] = 0x02;
+	CHECK(quic_is_initial_candidate(pkt, 1200));
+
+	/* Draft 21, version negotiation, grease: recognised, not
+	 * decrypted. */
+	pkt[1] = 0xff, pkt[2] = 0x00, pkt[3] = 0x00, pkt[4] = 0x15;
 	CHECK(!quic_is_initial_candidate(pkt, 1200));
 	CHECK_EQ_U(quic_parse_long_header(pkt, 1200, &h), QUIC_UNSUPPORTED);
-	CHECK_EQ_U(h.version, 0xff00001du);
+	CHECK_EQ_U(h.version, 0xff000015u);
 	CHECK(eq_hex(h.dcid, h.dcid_len, rfc_dcid));
 	pkt[1] = pkt[2] = pkt[3] = pkt[4] = 0;
 	CHECK_EQ_U(quic_parse_long_header(pkt, 1200, &h), QUIC_UNSUPPORTED);
