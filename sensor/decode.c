@@ -29,6 +29,7 @@
 #define UDP_PORT_GENEVE	6081
 #define UDP_PORT_VXLAN_GPE	4790
 #define UDP_PORT_GTPU	2152
+#define UDP_PORT_CAPWAP_DATA	5247
 
 static enum decode_status decode_ether(struct packet *, struct cursor *);
 static enum decode_status decode_ethertype(struct packet *, struct cursor *,
@@ -58,6 +59,7 @@ static const char *const decode_tunnel_names[DECODE_N_TUN] = {
 	[DECODE_TUN_GENEVE] = "geneve",
 	[DECODE_TUN_IPIP] = "ipip",
 	[DECODE_TUN_GTP] = "gtp",
+	[DECODE_TUN_CAPWAP] = "capwap",
 };
 
 const char *
@@ -305,6 +307,83 @@ decode_gtpu(struct packet *pkt, struct cursor *c)
 	return decode_ip(pkt, c, 0);
 }
 
+/* Frame control byte 0 of a version 0 data frame? */
+static bool
+is_80211_data(uint8_t fc0)
+{
+	return (fc0 & 0x03) == 0 && ((fc0 >> 2) & 0x03) == 2;
+}
+
+/* An IEEE 802.11 data frame as a CAPWAP access point forwards it: the MAC
+ * header (a fourth address between two access points, QoS and HT control
+ * when present), then LLC/SNAP and an EtherType.  Cisco's access points
+ * send the frame control field byte-swapped; a swapped one is taken when
+ * only that reading is a data frame.  The Protected bit may stay set on a
+ * frame the access point has already decrypted, so the LLC/SNAP header
+ * decides. */
+static enum decode_status
+decode_80211(struct packet *pkt, struct cursor *c)
+{
+	const uint8_t *h = c->p;
+	size_t hlen = 24;
+	uint8_t fc0, fc1;
+
+	if (cur_left(c) < hlen)
+		return DECODE_TRUNCATED_L2;
+	fc0 = h[0];
+	fc1 = h[1];
+	if (!is_80211_data(fc0) && is_80211_data(fc1)) {
+		fc0 = h[1];
+		fc1 = h[0];
+	}
+	if (!is_80211_data(fc0))
+		return DECODE_NOT_IP;		/* not a data frame */
+	if (fc0 & 0x40)
+		return DECODE_NOT_IP;		/* null data: no body */
+	if ((fc1 & 0x03) == 0x03)
+		hlen += 6;			/* ToDS and FromDS: addr4 */
+	if (fc0 & 0x80) {
+		hlen += 2;			/* QoS control */
+		if (fc1 & 0x80)
+			hlen += 4;		/* +HTC */
+	}
+	if (cur_left(c) < hlen + 8)
+		return DECODE_TRUNCATED_L2;
+	h += hlen;
+	if (h[0] != 0xaa || h[1] != 0xaa || h[2] != 0x03 || h[3] != 0 ||
+	    h[4] != 0 || h[5] != 0)
+		return DECODE_NOT_IP;		/* encrypted, or not SNAP */
+	c->p = h + 8;
+	return decode_ethertype(pkt, c, get16(h + 6));
+}
+
+/* CAPWAP data channel (RFC 5415 4.3): version 0, not DTLS, not a fragment,
+ * not a keep-alive; an IEEE 802.11 frame (T set, WBID 1) or an Ethernet
+ * frame (T clear).  The header length counts its optional radio MAC and
+ * wireless fields. */
+static enum decode_status
+decode_capwap(struct packet *pkt, struct cursor *c)
+{
+	const uint8_t *h = c->p;
+	size_t hlen;
+	unsigned wbid;
+	bool is_native, is_fragment;
+
+	if (cur_left(c) < 8 || h[0] != 0)
+		return DECODE_BAD_TUNNEL;
+	hlen = (size_t)(h[1] >> 3) * 4;
+	wbid = (unsigned)(h[2] >> 1) & 0x1f;
+	is_native = (h[2] & 0x01) != 0;
+	is_fragment = (h[3] & 0x80) != 0;
+	if (hlen < 8 || cur_left(c) < hlen || is_fragment ||
+	    (h[3] & 0x08) != 0 || (is_native && wbid != 1))
+		return DECODE_BAD_TUNNEL;	/* K: a keep-alive */
+	if (!tunnel_enter(pkt, DECODE_TUN_CAPWAP, 0))
+		return DECODE_TUNNEL_TOO_DEEP;
+	c->p = h + hlen;
+	return is_native ? decode_80211(pkt, c) : decode_ether(pkt, c);
+}
+
 static enum decode_status
 decode_udp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 {
@@ -331,13 +410,18 @@ decode_udp(struct packet *pkt, struct cursor *c, uint32_t l4_wire_len)
 	    pkt->dport == UDP_PORT_VXLAN_GPE || pkt->sport == UDP_PORT_VXLAN;
 	bool is_gtp = pkt->dport == UDP_PORT_GTPU ||
 	    pkt->sport == UDP_PORT_GTPU;
-	if (is_vxlan || is_gtp || pkt->dport == UDP_PORT_GENEVE) {
+	bool is_capwap = pkt->dport == UDP_PORT_CAPWAP_DATA ||
+	    pkt->sport == UDP_PORT_CAPWAP_DATA;
+	if (is_vxlan || is_gtp || is_capwap ||
+	    pkt->dport == UDP_PORT_GENEVE) {
 		/* Try the tunnel; if its header is not valid this is plain
 		 * UDP that happens to use the port. */
 		struct packet outer = *pkt;
 		struct cursor in = cur_init(pkt->payload, pkt->payload_len);
 		enum decode_status st = is_vxlan ? decode_vxlan(pkt, &in) :
-		    is_gtp ? decode_gtpu(pkt, &in) : decode_geneve(pkt, &in);
+		    is_gtp ? decode_gtpu(pkt, &in) :
+		    is_capwap ? decode_capwap(pkt, &in) :
+		    decode_geneve(pkt, &in);
 		if (st != DECODE_BAD_TUNNEL)
 			return st;
 		*pkt = outer;

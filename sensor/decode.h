@@ -28,7 +28,7 @@ enum decode_status {
 	DECODE_TRUNCATED_L4,		/* capture ends inside TCP/UDP header */
 	DECODE_BAD_L4,			/* TCP data offset < 5, ... */
 	DECODE_TUNNEL_TOO_DEEP,
-	DECODE_BAD_TUNNEL,		/* malformed GRE/VXLAN/GENEVE/ERSPAN */
+	DECODE_BAD_TUNNEL,	/* malformed GRE/VXLAN/GENEVE/ERSPAN/CAPWAP */
 	DECODE_UNSUPPORTED_LINKTYPE,
 	DECODE_N_STATUS
 };
@@ -41,6 +41,7 @@ enum decode_tunnel {
 	DECODE_TUN_GENEVE,
 	DECODE_TUN_IPIP,
 	DECODE_TUN_GTP,
+	DECODE_TUN_CAPWAP,
 	DECODE_N_TUN
 };
 

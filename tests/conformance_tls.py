@@ -32,9 +32,6 @@ EXPLAINED = {
         "a TLS 1.3 draft-14 ServerHello that claims 0x0304: Wireshark reads "
         "it with the final layout (cipher 44205, no extensions); we use the "
         "draft layout it really has",
-    ("ja3 (nDPI)", "capwap_data.pcapng", "10.1.3.68/47025"):
-        "TLS inside a CAPWAP data tunnel (802.11 frames over UDP 5247), an "
-        "encapsulation fpsensor does not decode",
 }
 
 JA4PLUS_TYPES = {"ja4s", "ja4x"}

@@ -217,10 +217,131 @@ test_addr_str(void)
 	CHECK_EQ_U(bad, 0);
 }
 
+/* Ethernet, IPv4, UDP to port 5247, then cw[0..cw_len) (a CAPWAP header
+ * and what it carries) into f; the frame's length. */
+static size_t
+capwap_frame(uint8_t *f, const uint8_t *cw, size_t cw_len)
+{
+	static const uint8_t head[] = {
+		0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00,
+		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		172, 16, 0, 1, 172, 16, 0, 2,
+		0xa1, 0x30, 0x14, 0x7f, 0, 0, 0, 0,
+	};
+	size_t ip_len = 20 + 8 + cw_len;
+
+	memcpy(f, head, sizeof(head));
+	f[16] = (uint8_t)(ip_len >> 8), f[17] = (uint8_t)ip_len;
+	f[38] = (uint8_t)((8 + cw_len) >> 8), f[39] = (uint8_t)(8 + cw_len);
+	memcpy(f + sizeof(head), cw, cw_len);
+	return sizeof(head) + cw_len;
+}
+
+/* CAPWAP data (UDP 5247): an 802.11 frame (plain, with its frame control
+ * byte-swapped as Cisco's access points send it, QoS with four addresses)
+ * or an Ethernet frame inside; fragments, keep-alives, DTLS and short
+ * frames are not decapsulated. */
+static void
+test_capwap(void)
+{
+	/* IPv4 10.1.3.68 -> 74.125.130.188, TCP 47025 -> 443, SYN. */
+	static const uint8_t inner[] = {
+		0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
+		10, 1, 3, 68, 74, 125, 130, 188,
+		0xb7, 0xb1, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0,
+		0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+	};
+	static const uint8_t snap[] = { 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0 };
+	/* Version 0, HLEN 2 words, WBID 1 and T (native 802.11). */
+	static const uint8_t hdr_80211[] = { 0, 0x10, 0x03, 0, 0, 0, 0, 0 };
+	/* HLEN 2, WBID 1, T clear: an Ethernet frame. */
+	static const uint8_t hdr_ether[] = { 0, 0x10, 0x02, 0, 0, 0, 0, 0 };
+	static const struct {
+		const char	*name;
+		uint8_t		 fc[2];
+		size_t		 mac_len;	/* 802.11 header */
+	} kinds[] = {
+		{ "data, to DS", { 0x08, 0x01 }, 24 },
+		{ "data, byte-swapped", { 0x01, 0x08 }, 24 },
+		{ "QoS data, four addresses", { 0x88, 0x03 }, 32 },
+	};
+	uint8_t cw[256], f[512];
+	struct packet p;
+	char src[64];
+	size_t n, len;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		memset(cw, 0, sizeof(cw));
+		memcpy(cw, hdr_80211, 8);
+		cw[8] = kinds[k].fc[0], cw[9] = kinds[k].fc[1];
+		n = 8 + kinds[k].mac_len;
+		memcpy(cw + n, snap, 8);
+		memcpy(cw + n + 8, inner, sizeof(inner));
+		len = capwap_frame(f, cw, n + 8 + sizeof(inner));
+		memset(&p, 0, sizeof(p));
+		if (!CHECK_EQ_U(decode_packet(DLT_EN10MB, f, (uint32_t)len,
+		    &p), DECODE_OK))
+			printf("  (%s)\n", kinds[k].name);
+		CHECK_EQ_U(p.tunnel, DECODE_TUN_CAPWAP);
+		CHECK_EQ_U(p.l4_proto, 6);
+		CHECK_EQ_U(p.sport, 47025);
+		CHECK_EQ_U(p.dport, 443);
+		decode_addr_str(p.ip_version, p.src, src, sizeof(src));
+		CHECK_EQ_S(src, "10.1.3.68");
+		/* Cut inside the 802.11 header or the SNAP header. */
+		memset(&p, 0, sizeof(p));
+		CHECK_EQ_U(decode_packet(DLT_EN10MB, f, (uint32_t)(len -
+		    sizeof(inner) - 3), &p), DECODE_TRUNCATED_L2);
+	}
+
+	/* An Ethernet frame inside. */
+	memcpy(cw, hdr_ether, 8);
+	memcpy(cw + 8, (const uint8_t[]){ 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2,
+	    0x08, 0x00 }, 14);
+	memcpy(cw + 22, inner, sizeof(inner));
+	len = capwap_frame(f, cw, 22 + sizeof(inner));
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U(decode_packet(DLT_EN10MB, f, (uint32_t)len, &p), DECODE_OK);
+	CHECK_EQ_U(p.tunnel, DECODE_TUN_CAPWAP);
+	CHECK_EQ_U(p.sport, 47025);
+
+	/* A fragment, a keep-alive, a DTLS-protected packet, a 802.11 frame
+	 * without SNAP (encrypted): the first three are plain UDP on port
+	 * 5247. */
+	cw[3] = 0x80;				/* F */
+	len = capwap_frame(f, cw, 22 + sizeof(inner));
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U(decode_packet(DLT_EN10MB, f, (uint32_t)len, &p), DECODE_OK);
+	CHECK_EQ_U(p.tunnel, DECODE_TUN_NONE);
+	CHECK_EQ_U(p.l4_proto, 17);
+	CHECK_EQ_U(p.dport, 5247);
+	cw[3] = 0x08;				/* K: keep-alive */
+	len = capwap_frame(f, cw, 22 + sizeof(inner));
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U(decode_packet(DLT_EN10MB, f, (uint32_t)len, &p), DECODE_OK);
+	CHECK_EQ_U(p.tunnel, DECODE_TUN_NONE);
+	cw[3] = 0;
+	cw[0] = 0x01;				/* DTLS */
+	len = capwap_frame(f, cw, 22 + sizeof(inner));
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U(decode_packet(DLT_EN10MB, f, (uint32_t)len, &p), DECODE_OK);
+	CHECK_EQ_U(p.tunnel, DECODE_TUN_NONE);
+	memset(cw, 0, sizeof(cw));
+	memcpy(cw, hdr_80211, 8);
+	cw[8] = 0x08, cw[9] = 0x41;		/* to DS, protected */
+	memset(cw + 32, 0x5a, 48);
+	len = capwap_frame(f, cw, 80);
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U(decode_packet(DLT_EN10MB, f, (uint32_t)len, &p),
+	    DECODE_NOT_IP);
+	CHECK_EQ_S(decode_tunnel_name(DECODE_TUN_CAPWAP), "capwap");
+}
+
 int
 main(void)
 {
 	test_addr_str();
+	test_capwap();
 	test_fixtures();
 	test_abuse_all_captures();
 	test_names();
