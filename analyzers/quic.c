@@ -36,6 +36,13 @@ struct quic_version_desc {
 	enum quic_pkt_type	type[4];
 };
 
+/* v1's labels and long-header type bits, which the drafts share. */
+#define QUIC_V1_LAYOUT							\
+	.key_label = "quic key", .iv_label = "quic iv",			\
+	.hp_label = "quic hp",						\
+	.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,	\
+	    QUIC_PKT_RETRY }
+
 static const struct quic_version_desc quic_versions[] = {
 	{
 		.version = QUIC_VERSION_1,
@@ -44,11 +51,7 @@ static const struct quic_version_desc quic_versions[] = {
 			0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad,
 			0xcc, 0xbb, 0x7f, 0x0a,
 		},
-		.key_label = "quic key",
-		.iv_label = "quic iv",
-		.hp_label = "quic hp",
-		.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,
-		    QUIC_PKT_RETRY },
+		QUIC_V1_LAYOUT,
 	},
 	{
 		.version = QUIC_VERSION_2,
@@ -83,11 +86,7 @@ static const struct quic_version_desc quic_drafts[] = {
 			0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd,
 			0x7a, 0x02, 0x64, 0x4a,
 		},
-		.key_label = "quic key",
-		.iv_label = "quic iv",
-		.hp_label = "quic hp",
-		.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,
-		    QUIC_PKT_RETRY },
+		QUIC_V1_LAYOUT,
 	},
 	{
 		.version = 23,
@@ -96,11 +95,7 @@ static const struct quic_version_desc quic_drafts[] = {
 			0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65,
 			0xbe, 0xf9, 0xf5, 0x02,
 		},
-		.key_label = "quic key",
-		.iv_label = "quic iv",
-		.hp_label = "quic hp",
-		.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,
-		    QUIC_PKT_RETRY },
+		QUIC_V1_LAYOUT,
 	},
 	{
 		.version = 29,
@@ -109,11 +104,7 @@ static const struct quic_version_desc quic_drafts[] = {
 			0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0,
 			0x43, 0x90, 0xa8, 0x99,
 		},
-		.key_label = "quic key",
-		.iv_label = "quic iv",
-		.hp_label = "quic hp",
-		.type = { QUIC_PKT_INITIAL, QUIC_PKT_0RTT, QUIC_PKT_HANDSHAKE,
-		    QUIC_PKT_RETRY },
+		QUIC_V1_LAYOUT,
 	},
 };
 
