@@ -66,11 +66,12 @@ check() {	# name value op target
 	fi
 	printf '  %-34s %8s  target %s %s  %s\n' "$1" "$2" "$3" "$4" "$r"
 }
-same=no
-if cmp -s "$out/client.json" "$top_srcdir/models/$version/client.json" &&
-    cmp -s "$out/os.json" "$top_srcdir/models/$version/os.json"; then
-	same=yes
-fi
+same=yes	# the JSON boosters, and their UBJSON copies where shipped (v2 on)
+for f in client.json client.ubj os.json os.ubj; do
+	shipped=$top_srcdir/models/$version/$f
+	case $f in *.ubj) [ -e "$shipped" ] || continue ;; esac
+	cmp -s "$out/$f" "$shipped" || same=no
+done
 echo "eval: models in $out, reports in $work"
 echo "rebuilt boosters identical to models/$version: $same"
 echo "held-out client family (mercury test split): $client"

@@ -414,8 +414,7 @@ train_head(const struct train_opts *o, const struct dataset *ds,
 	if (o->balance)
 		w = balance_weights(y, n, l->n_classes[h], o->balance_power);
 	xp.n_classes = (unsigned)l->n_classes[h];
-	snprintf(path, sizeof(path), "%s/%s.json", o->out,
-	    labels_head_name(h));
+	snprintf(path, sizeof(path), "%s/%s", o->out, labels_head_name(h));
 	fprintf(stderr, "fptrain: %s: %zu training rows\n",
 	    labels_head_name(h), n);
 	if (xgb_train(&xp, X, y, w, n, FEATURES_N, path, err,

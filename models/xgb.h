@@ -20,10 +20,12 @@ struct xgb_train_params {
 
 /* Train a multi:softprob booster on X[n * nf] (row-major, NaN missing),
  * labels y[n] (0..n_classes-1) and weights w[n] (NULL: all 1), and save
- * it as JSON to out_path.  0, or -1 with the reason in err. */
+ * it twice: as JSON to out_base.json (the reviewable form) and as UBJSON
+ * to out_base.ubj (the same booster, loaded several times faster; see
+ * model_load()).  0, or -1 with the reason in err. */
 int	xgb_train(const struct xgb_train_params *p, const float *X,
 	    const float *y, const float *w, size_t n, size_t nf,
-	    const char *out_path, char *err, size_t errsz);
+	    const char *out_base, char *err, size_t errsz);
 
 /* Train as xgb_train, without saving, and write the class probabilities
  * of the nq rows Xq[nq * nf] to prob[nq * n_classes] (cross-validation).

@@ -129,15 +129,19 @@ model_set_default(const char *dir, char *buf, size_t bufsz, char *err,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/client.json", dir,
 		    e->d_name);
-		if (access(path, F_OK) != 0)
-			continue;
+		if (access(path, F_OK) != 0) {
+			snprintf(path, sizeof(path), "%s/%s/client.ubj", dir,
+			    e->d_name);
+			if (access(path, F_OK) != 0)
+				continue;
+		}
 		if (buf[0] == '\0' || strverscmp(e->d_name, buf) > 0)
 			snprintf(buf, bufsz, "%s", e->d_name);
 	}
 	closedir(d);
 	if (buf[0] == '\0') {
 		snprintf(err, errsz, "%s: no model version (no "
-		    "<version>/client.json)", dir);
+		    "<version>/client.json or .ubj)", dir);
 		return -1;
 	}
 	return 0;

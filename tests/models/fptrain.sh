@@ -25,7 +25,7 @@ check "man/fptrain.1 has the same layout table" \
     --out "$TMP/m" --rounds 5 --exact-out "$TMP/exact.tsv" \
     > "$TMP/train.out" 2> "$TMP/train.err"
 check "train: exit 0" test $? = 0
-for f in client.json client.yaml os.json os.yaml card.md; do
+for f in client.json client.ubj client.yaml os.json os.ubj os.yaml card.md; do
 	check "train wrote $f" test -s "$TMP/m/$f"
 done
 check "card records the command" grep -q -- "--rounds 5" "$TMP/m/card.md"
@@ -33,6 +33,8 @@ check "card records the command" grep -q -- "--rounds 5" "$TMP/m/card.md"
     --out "$TMP/m2" --rounds 5 > /dev/null 2>&1
 check "train is reproducible (same seed, same bytes)" \
     cmp -s "$TMP/m/client.json" "$TMP/m2/client.json"
+check "  and so is the UBJSON copy" \
+    cmp -s "$TMP/m/client.ubj" "$TMP/m2/client.ubj"
 
 # training options: recorded in the card; sampling is seeded
 "$FPTRAIN" train --labels "$labels" --input "fpsensor:$TMP/cap.jsonl" \

@@ -1,7 +1,10 @@
 /* tests/unit/test_model.c: the shipped model directory loads; missing,
  * truncated and wrong-shaped models are refused with the file named;
  * a known hello scores as each shipped version's card.md says (v1, and
- * v2, the default); batched and single scoring agree.  Skipped (77) when built without XGBoost. */
+ * v2, the default); batched and single scoring agree; v2's UBJSON
+ * boosters, loaded in preference to the JSON, score exactly as the JSON
+ * does, and a broken one is refused, not passed over.  Skipped (77) when
+ * built without XGBoost. */
 #include "models/model.h"
 
 #include <math.h>
@@ -18,22 +21,23 @@
 #ifdef HAVE_XGBOOST
 #define TMPDIR	"test_model.tmp"
 
-static char v1[1024];
+static char v1[1024], v2[1024];
+static const char *src = v1;
 
-/* Copy v1/<name> to TMPDIR/<name>, keeping keep bytes (all if < 0) and
+/* Copy src/<name> to TMPDIR/<name>, keeping keep bytes (all if < 0) and
  * replacing the first 'from' with 'to' when given. */
 static void
 copy(const char *name, long keep, const char *from, const char *to)
 {
-	char src[1200], dst[1200], *buf, *hit;
+	char from_path[1200], dst[1200], *buf, *hit;
 	FILE *f;
 	long n;
 
-	snprintf(src, sizeof(src), "%s/%s", v1, name);
+	snprintf(from_path, sizeof(from_path), "%s/%s", src, name);
 	snprintf(dst, sizeof(dst), "%s/%s", TMPDIR, name);
-	f = fopen(src, "rb");
+	f = fopen(from_path, "rb");
 	if (f == NULL) {
-		perror(src);
+		perror(from_path);
 		exit(99);
 	}
 	fseek(f, 0, SEEK_END);
@@ -206,14 +210,68 @@ test_score(const char *version)
 	model_free(m);
 }
 
+/* Class probabilities of every fixture's hello under dir's client head
+ * into p[N_FIXTURES * MODEL_MAX_CLASSES]; false when dir does not load. */
+static bool
+score_fixtures(const char *dir, float *p)
+{
+	struct model *m;
+	struct model_scorer *s;
+	char err[1024];
+	float row[FEATURES_N];
+
+	if (!CHECK(model_load(dir, &m, err, sizeof(err)) == 0)) {
+		fprintf(stderr, "%s\n", err);
+		return false;
+	}
+	s = model_scorer_new(m, 1, err, sizeof(err));
+	CHECK(s != NULL);
+	for (size_t i = 0; s != NULL && i < N_FIXTURES; i++) {
+		struct tls_hs_msg msg;
+		struct tls_client_hello ch;
+
+		CHECK(find_msg(fixtures[i].client, fixtures[i].client_len, 1,
+		    &msg));
+		CHECK(tls_parse_client_hello(msg.body, msg.len, &ch) == TLS_OK);
+		features_from_hello(&ch, 't', row, NULL, 0);
+		CHECK(model_score(s, MODEL_CLIENT, row, 1,
+		    p + i * MODEL_MAX_CLASSES) == 0);
+	}
+	model_scorer_free(s);
+	model_free(m);
+	return true;
+}
+
+static void
+test_ubj(void)
+{
+	static float from_ubj[N_FIXTURES * MODEL_MAX_CLASSES],
+	    from_json[N_FIXTURES * MODEL_MAX_CLASSES];
+	struct model *m;
+	char err[1024];
+
+	src = v2;
+	make_copy();			/* JSON and YAML only */
+	CHECK(score_fixtures(v2, from_ubj));	/* the shipped .ubj */
+	CHECK(score_fixtures(TMPDIR, from_json));
+	CHECK(memcmp(from_ubj, from_json, sizeof(from_ubj)) == 0);
+	copy("client.ubj", 3000, NULL, NULL);	/* truncated: no fallback */
+	expect_refused(TMPDIR "/client.ubj", "not a loadable");
+	copy("client.ubj", -1, NULL, NULL);
+	copy("os.ubj", -1, NULL, NULL);
+	CHECK(model_load(TMPDIR, &m, err, sizeof(err)) == 0);
+	model_free(m);
+	src = v1;
+}
+
 static void
 cleanup(void)
 {
 	static const char *const files[] = { "client.json", "client.yaml",
-	    "os.json", "os.yaml" };
+	    "os.json", "os.yaml", "client.ubj", "os.ubj" };
 	char path[256];
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		snprintf(path, sizeof(path), "%s/%s", TMPDIR, files[i]);
 		remove(path);
 	}
@@ -229,7 +287,9 @@ main(void)
 	return 77;
 #else
 	snprintf(v1, sizeof(v1), "%s/models/v1", test_srcdir());
+	snprintf(v2, sizeof(v2), "%s/models/v2", test_srcdir());
 	test_errors();
+	test_ubj();
 	test_score("v1");
 	test_score("v2");
 	cleanup();
