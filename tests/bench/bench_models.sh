@@ -4,7 +4,9 @@
 #
 # usage: bench_models.sh [TOP_SRCDIR [TOP_BUILDDIR]]
 #
-# On the bench corpus (the file make bench grows, or BENCH_CORPUS), times
+# On the corpus bench.sh times (tests/bench/corpus.sh: the shared
+# benchmark corpus when it has been made, else the file make bench grows;
+# BENCH_CORPUS, or BENCH_FLOWS for a grown one, to choose), times
 # the read-only libpcap loop (tests/bench/pcap_read, the floor) and
 # fpsensor as make bench runs it (every analyzer but nDPI) without models,
 # with the shipped model, and with the model and a shadow.  Each runs
@@ -25,6 +27,8 @@ top_builddir=${2:-${top_builddir:-$(pwd)}}
 top_srcdir=$(cd "$top_srcdir" && pwd) || exit 99
 top_builddir=$(cd "$top_builddir" && pwd) || exit 99
 FPSENSOR=${FPSENSOR:-$top_builddir/fpsensor}
+# The same corpus as bench.sh: the shared one unless a size is asked for.
+[ -z "${BENCH_FLOWS:-}" ] && BENCH_USE_SHARED=${BENCH_USE_SHARED:-1}
 BENCH_FLOWS=${BENCH_FLOWS:-100000}
 BENCH_RUNS=${BENCH_RUNS:-5}
 BENCH_TARGET=${BENCH_TARGET:-2.2}
