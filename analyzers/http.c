@@ -46,19 +46,53 @@ is_tchar(uint8_t c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
 		return true;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '-': case '.': case '^': case '_':
+	case '`': case '|': case '~':
+		return true;
+	default:
+		return false;
+	}
 }
 
-/* Does name[0..len) equal the lower-case literal lit, ignoring case? */
+/* Does name[0..len) equal the lower-case lit[0..lit_len), ignoring case? */
 static bool
-name_is(const uint8_t *name, size_t len, const char *lit)
+name_eq(const uint8_t *name, size_t len, const char *lit, size_t lit_len)
 {
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (lit[i] == '\0' || lower(name[i]) != (uint8_t)lit[i])
+	if (len != lit_len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (lower(name[i]) != (uint8_t)lit[i])
 			return false;
-	return lit[i] == '\0';
+	return true;
+}
+
+/* The same against a string literal (only: "" lit does not compile with a
+ * pointer), its length known when compiled. */
+#define name_is(name, len, lit)	name_eq(name, len, "" lit, sizeof(lit) - 1)
+
+/* Does v[0..n) hold a control character other than HTAB?  Eight bytes at
+ * a time while all are printable ASCII (the common case); byte by byte
+ * from the first word that is not. */
+static bool
+has_ctl(const uint8_t *v, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, v + i, 8);
+		if ((((x - ones * 0x20) | (x + ones * 0x01) | x) & high) != 0)
+			break;
+	}
+	for (; i < n; i++)
+		if ((v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+			return true;
+	return false;
 }
 
 /* Copy up to dstsz-1 bytes and NUL-terminate; true if all of src fit. */
@@ -107,7 +141,7 @@ contains_ci(const uint8_t *v, size_t len, const char *lit)
 	size_t n = strlen(lit);
 
 	for (size_t i = 0; i + n <= len; i++)
-		if (name_is(v + i, n, lit))
+		if (name_eq(v + i, n, lit, n))
 			return true;
 	return false;
 }
@@ -132,7 +166,8 @@ store_header(struct http_headers *hd, const uint8_t *name, size_t name_len,
 	}
 	for (size_t i = 0; i < sizeof(http_withheld) / sizeof(http_withheld[0]);
 	    i++)
-		if (name_is(name, name_len, http_withheld[i])) {
+		if (name_eq(name, name_len, http_withheld[i],
+		    strlen(http_withheld[i]))) {
 			h->flags |= HTTP_HDR_WITHHELD;
 			val_len = 0;
 		}
@@ -204,11 +239,8 @@ header_line(const uint8_t *p, size_t n, struct http_headers *hd,
 		flags |= HTTP_HDR_ODD_WS;
 	if (flags & HTTP_HDR_ODD_WS)
 		*anom |= HTTP_ANOM_ODD_WS;
-	for (size_t i = 0; i < val_len; i++)
-		if ((val[i] < 0x20 && val[i] != '\t') || val[i] == 0x7f) {
-			*anom |= HTTP_ANOM_CTL_IN_VALUE;
-			break;
-		}
+	if (has_ctl(val, val_len))
+		*anom |= HTTP_ANOM_CTL_IN_VALUE;
 	if (val_len > HTTP_LONG_VALUE) {
 		flags |= HTTP_HDR_LONG;
 		*anom |= HTTP_ANOM_LONG_VALUE;

@@ -264,6 +264,33 @@ test_detection(void)
 	CHECK_EQ_S(resp.server, "x");
 }
 
+/* A control character in a value is found wherever it lies (values are
+ * scanned eight bytes at a time while printable); HTAB, DEL's neighbours
+ * and bytes above 0x7f are not control characters, DEL is. */
+static void
+test_ctl_positions(void)
+{
+	static const uint8_t odd[] = { 0x01, 0x1f, 0x7f, 0x00 };
+	char buf[128];
+
+	for (size_t len = 1; len <= 24; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < sizeof(odd); k++) {
+				size_t n = (size_t)snprintf(buf, sizeof(buf),
+				    "GET / HTTP/1.1\r\nX-V: ");
+
+				memset(buf + n, 'v', len);
+				buf[n + at] = (char)odd[k];
+				memcpy(buf + n + len, "\r\n\r\n", 5);
+				CHECK_EQ_U(http_parse_request((uint8_t *)buf,
+				    n + len + 4, &req, NULL), HTTP_OK);
+				CHECK(req.anomalies & HTTP_ANOM_CTL_IN_VALUE);
+			}
+	CHECK_EQ_U(parse_str("GET / HTTP/1.1\r\nX-V: a\tb\x7e\x20" "c\xc3\xa9"
+	    "\xff\x80 0123456789abcdef\t\r\n\r\n"), HTTP_OK);
+	CHECK(!(req.anomalies & HTTP_ANOM_CTL_IN_VALUE));
+}
+
 static void
 test_anomalies(void)
 {
@@ -442,6 +469,7 @@ main(void)
 	test_cookie_split();
 	test_detection();
 	test_anomalies();
+	test_ctl_positions();
 	test_caps();
 	test_pipeline();
 	test_order_hash();
