@@ -24,6 +24,7 @@
 #include "log.h"
 #include "opt.h"
 #include "sensor/capture.h"
+#include "sensor/stage.h"
 #include "sensor/enrich.h"
 #include "sensor/live.h"
 #include "sensor/metrics.h"
@@ -1076,8 +1077,7 @@ check_config(struct options *o)
 }
 
 static void
-on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
-    uint32_t caplen, uint32_t wire_len)
+on_decoded(void *arg, struct packet *pkt, enum decode_status st)
 {
 	struct replay *r = arg;
 
@@ -1086,12 +1086,25 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 		pipeline_flush(r->p);	/* judged by the sets in use */
 		reload_all(r);
 	}
-	pipeline_packet(r->p, dlt, ts_us, data, caplen, wire_len);
+	pipeline_decoded(r->p, pkt, st);
 	if (r->in_fd >= 0 && pipeline_holds(r->p) &&
 	    poll(&(struct pollfd){ .fd = r->in_fd, .events = POLLIN }, 1,
 	    0) == 0)
 		pipeline_flush(r->p);	/* the end of what was written */
 	metrics_feed_leave(r->feed);
+}
+
+static void
+on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
+    uint32_t caplen, uint32_t wire_len)
+{
+	struct packet pkt;
+	enum decode_status st;
+
+	pkt.ts_us = ts_us;
+	pkt.wire_len = wire_len;
+	st = decode_packet(dlt, data, caplen, &pkt);
+	on_decoded(arg, &pkt, st);
 }
 
 /* Switch user (--user) and give up every capability: the sockets are
@@ -1336,6 +1349,7 @@ main(int argc, char **argv)
 	struct p0f_http_db p0f_http;
 	struct enrich_set es;
 	enum capture_result res;
+	bool staged;
 	struct sigaction sa;
 	struct replay rp;
 	struct metrics_feed feed;
@@ -1424,8 +1438,15 @@ main(int argc, char **argv)
 		fatalx(EXIT_USAGE, "metrics: too many collectors");
 	metrics_http_set_ready(mh, true);
 	watch = start_watch(&o, &rp);
-	(void)capture_map(&cap, cpus_allowed() > 1);
-	res = capture_run(&cap, on_packet, &rp, &stop_requested);
+	/* With a second CPU, a mapped file is read and decoded on a thread
+	 * of its own (sensor/stage.h). */
+	staged = cpus_allowed() > 1 && capture_map(&cap, false);
+	if (staged)
+		res = stage_run(&cap, on_decoded, &rp, &stop_requested);
+	else {
+		(void)capture_map(&cap, false);
+		res = capture_run(&cap, on_packet, &rp, &stop_requested);
+	}
 	watch_stop(watch);
 	metrics_http_set_ready(mh, false);
 	if (res == CAPTURE_DAMAGED) {
@@ -1448,6 +1469,7 @@ main(int argc, char **argv)
 	if (o.stats)
 		stats_print(stderr, &p);
 	if (o.stats) {
+		fprintf(stderr, "replay_decode_thread=%d\n", staged);
 		reload_stats_print(stderr, &rp);
 		arena_stats_print(stderr);
 	}

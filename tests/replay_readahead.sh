@@ -1,10 +1,12 @@
 #!/bin/bash
 # tests/replay_readahead.sh: with more than one CPU, -r maps the file and
-# a thread of its own populates the pages ahead (sensor/capture.c); on one
-# CPU it reads blocks itself.  Both must give the same records, counters and exit status:
-# records cut by block boundaries, records larger than a block, a file cut
-# short in the middle of a record, and stdin (libpcap's path, which must not
-# start the thread).
+# a thread of its own walks it and decodes the packets for the thread that
+# analyses them (sensor/stage.c); on one CPU one thread does it all.  Both
+# must give the same records, counters and exit status: records cut by
+# block boundaries, records larger than a block, a file cut short in the
+# middle of a record, and stdin (libpcap's path, which must not start the
+# thread).  SIGINT stops a replay whose reader is held up by a full ring
+# behind a stalled output: the records of the packets read are written.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$FPSENSOR" ] || skip "no fpsensor at $FPSENSOR"
@@ -31,10 +33,18 @@ same() {
 		fail "$name: records differ ($(wc -l <"$TMP/one.jsonl") vs $(wc -l <"$TMP/all.jsonl"))"
 		return
 	fi
-	if ! diff <(grep -v '_seconds\|_bytes_resident\|^rss' "$TMP/one.err") \
-	    <(grep -v '_seconds\|_bytes_resident\|^rss' "$TMP/all.err") >"$TMP/d"; then
+	if ! diff <(grep -v '_seconds\|_bytes_resident\|^rss\|^replay_decode_thread=' "$TMP/one.err") \
+	    <(grep -v '_seconds\|_bytes_resident\|^rss\|^replay_decode_thread=' "$TMP/all.err") >"$TMP/d"; then
 		fail "$name: counters or messages differ"
 		sed 's/^/    /' "$TMP/d" | head -10
+		return
+	fi
+	if [ "$(stat_of "$TMP/one.err" replay_decode_thread)" != 0 ] ||
+	    [ "$(stat_of "$TMP/all.err" replay_decode_thread)" != \
+	    "$([ "$f" = - ] && echo 0 || echo 1)" ]; then
+		fail "$name: replay_decode_thread $(stat_of "$TMP/one.err" \
+		    replay_decode_thread) on one CPU, $(stat_of "$TMP/all.err" \
+		    replay_decode_thread) on all"
 		return
 	fi
 	pass "$name: $(wc -l <"$TMP/one.jsonl") records, exit $rc1"
@@ -70,11 +80,11 @@ for size in 1000000 $(($(stat -c %s "$TMP/flows.pcap") * 2 / 3)); do
 	mkfifo "$TMP/out.fifo"
 	exec 3<>"$TMP/out.fifo"
 	timeout 60 "$FPSENSOR" -r "$TMP/shrink.pcap" --no-model \
-	    -o "$TMP/out.fifo" 2>"$TMP/shrink.err" &
+	    -o "$TMP/out.fifo" 2>"$TMP/shrink.err" 3>&- &
 	pid=$!
 	sleep 1
 	truncate -s "$size" "$TMP/shrink.pcap"
-	timeout 60 cat "$TMP/out.fifo" >"$TMP/shrink.jsonl" &
+	timeout 60 cat "$TMP/out.fifo" >"$TMP/shrink.jsonl" 3>&- &
 	reader=$!
 	sleep 0.2
 	exec 3>&-
@@ -88,5 +98,37 @@ for size in 1000000 $(($(stat -c %s "$TMP/flows.pcap") * 2 / 3)); do
 	check "cut to $size under a replay: records up to the cut" \
 	    test "$(wc -l <"$TMP/shrink.jsonl")" -gt 0
 done
+
+# SIGINT while the output is stalled: the analysing thread blocks on the
+# FIFO, the ring fills, the reader waits for room.  Once the output is
+# read again both stop: exit 0, every line a whole record, fewer packets
+# than the file has, and --stats still printed.
+rm -f "$TMP/out.fifo"
+mkfifo "$TMP/out.fifo"
+exec 3<>"$TMP/out.fifo"
+timeout 60 "$FPSENSOR" -r "$TMP/flows.pcap" --no-model --stats \
+    -o "$TMP/out.fifo" 2>"$TMP/int.err" 3>&- &
+pid=$!
+sleep 1
+kill -INT "$pid"
+timeout 60 cat "$TMP/out.fifo" >"$TMP/int.jsonl" 3>&- &
+reader=$!
+sleep 0.2
+exec 3>&-
+wait $pid
+rc=$?
+wait $reader
+check "SIGINT with the output stalled: exit 0" test "$rc" = 0
+check "  the packets read were fewer than the file's" test \
+    "$(stat_of "$TMP/int.err" packets)" -lt "$(pcaptool count \
+    "$TMP/flows.pcap" -)"
+check "  on two threads" test "$(stat_of "$TMP/int.err" \
+    replay_decode_thread)" = 1
+check "  every line a whole record" "$PYTHON" -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    json.loads(l); n += 1
+assert n > 0' "$TMP/int.jsonl"
 
 finish

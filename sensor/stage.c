@@ -1,0 +1,150 @@
+/* sensor/stage.c: the replay's reader and decoder on a thread of its own
+ * (sensor/stage.h). */
+#include "sensor/stage.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 16 batches of 128: the reader may run up to 2,048 packets ahead, well
+ * within the mapped megabyte a walk keeps behind it (capture.c). */
+#define STAGE_BATCH	128
+#define STAGE_BATCHES	16
+
+struct stage_item {
+	struct packet		pkt;
+	uint8_t			st;	/* enum decode_status */
+};
+
+struct stage_batch {
+	unsigned		n;
+	struct stage_item	item[STAGE_BATCH];
+};
+
+struct stage {
+	struct capture		*c;
+	volatile sig_atomic_t	*stop;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 ready;		/* a batch published, or done */
+	pthread_cond_t		 room;		/* half the ring free again */
+	/* Under mu.  Batches head - tail (mod 2^32) are published and not
+	 * yet taken back; the reader fills batch[head % STAGE_BATCHES]. */
+	unsigned		 head, tail;
+	bool			 done;		/* the reader is over */
+	bool			 reader_waits;
+	bool			 analyser_waits;
+	enum capture_result	 res;
+	struct stage_batch	 batch[STAGE_BATCHES];
+};
+
+/* The reader's batch is full (or the last): hand it over, and wait while
+ * the ring is full until half of it is free (fewer wake-ups). */
+static void
+publish(struct stage *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->head++;
+	if (s->analyser_waits)
+		pthread_cond_signal(&s->ready);
+	if (s->head - s->tail == STAGE_BATCHES) {
+		s->reader_waits = true;
+		while (s->head - s->tail > STAGE_BATCHES / 2)
+			pthread_cond_wait(&s->room, &s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	s->batch[s->head % STAGE_BATCHES].n = 0;
+}
+
+static void
+push(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
+    uint32_t caplen, uint32_t wire_len)
+{
+	struct stage *s = arg;
+	struct stage_batch *b = &s->batch[s->head % STAGE_BATCHES];
+	struct stage_item *it = &b->item[b->n];
+
+	it->pkt.ts_us = ts_us;
+	it->pkt.wire_len = wire_len;
+	it->st = (uint8_t)decode_packet(dlt, data, caplen, &it->pkt);
+	if (++b->n == STAGE_BATCH)
+		publish(s);
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct stage *s = arg;
+	enum capture_result res = capture_run(s->c, push, s, s->stop);
+
+	pthread_mutex_lock(&s->mu);
+	if (s->batch[s->head % STAGE_BATCHES].n > 0)
+		s->head++;		/* the last, partly filled */
+	s->res = res;
+	s->done = true;
+	pthread_cond_signal(&s->ready);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+enum capture_result
+stage_run(struct capture *c, stage_fn *fn, void *arg,
+    volatile sig_atomic_t *stop)
+{
+	struct stage *s;
+	pthread_t reader;
+	enum capture_result res;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    pthread_mutex_init(&s->mu, NULL) != 0) {
+		free(s);
+		snprintf(c->err, sizeof(c->err), "%s: out of memory", c->path);
+		return CAPTURE_DAMAGED;
+	}
+	pthread_cond_init(&s->ready, NULL);
+	pthread_cond_init(&s->room, NULL);
+	s->c = c;
+	s->stop = stop;
+	if (pthread_create(&reader, NULL, reader_main, s) != 0) {
+		snprintf(c->err, sizeof(c->err), "%s: cannot start the reader "
+		    "thread", c->path);
+		res = CAPTURE_DAMAGED;
+		goto out;
+	}
+	for (;;) {
+		struct stage_batch *b;
+
+		pthread_mutex_lock(&s->mu);
+		while (s->head == s->tail && !s->done) {
+			s->analyser_waits = true;
+			pthread_cond_wait(&s->ready, &s->mu);
+		}
+		s->analyser_waits = false;
+		if (s->head == s->tail) {	/* done, and all taken */
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		b = &s->batch[s->tail % STAGE_BATCHES];
+		pthread_mutex_unlock(&s->mu);
+		for (unsigned i = 0; i < b->n; i++)
+			fn(arg, &b->item[i].pkt,
+			    (enum decode_status)b->item[i].st);
+		pthread_mutex_lock(&s->mu);
+		s->tail++;
+		if (s->reader_waits &&
+		    s->head - s->tail <= STAGE_BATCHES / 2) {
+			s->reader_waits = false;
+			pthread_cond_signal(&s->room);
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_join(reader, NULL);
+	res = s->res;
+out:
+	pthread_cond_destroy(&s->ready);
+	pthread_cond_destroy(&s->room);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	return res;
+}

@@ -1,0 +1,35 @@
+/* sensor/stage.h: a replay in two stages, each on its own thread.
+ *
+ * The reader walks the capture and decodes each frame (decode_packet());
+ * the caller's thread takes the decoded packets in order and analyses
+ * them.  Decoding is a sixth of the work of a replay with every analyzer
+ * on, and reading a memory-mapped file faults its pages in: both leave the
+ * analysing thread.  The packets pass in batches through a ring of a few
+ * hundred; their pointers (struct packet's l3, payload, ...) point into
+ * the capture's buffer, which stays valid for them only where the capture
+ * keeps what it has read: a memory-mapped classic pcap (capture_map()).
+ * So stage_run() is for that case alone; others replay with capture_run().
+ *
+ * Order, output and counters are those of capture_run() with a callback
+ * that decodes and analyses; only which thread does what differs. */
+#ifndef FP_SENSOR_STAGE_H
+#define FP_SENSOR_STAGE_H
+
+#include <signal.h>
+
+#include "sensor/capture.h"
+#include "sensor/decode.h"
+
+/* One decoded packet to analyse: pkt as decode_packet() left it (ts_us
+ * and wire_len set), st its status. */
+typedef void	stage_fn(void *arg, struct packet *pkt,
+		    enum decode_status st);
+
+/* Replay c, mapped, to its end or until *stop: the reader decodes on a
+ * thread of its own, fn(arg, ...) runs here for each packet in order.
+ * What capture_run() would return; CAPTURE_DAMAGED with c->err also when
+ * the reader thread cannot be started. */
+enum capture_result	stage_run(struct capture *c, stage_fn *fn, void *arg,
+			    volatile sig_atomic_t *stop);
+
+#endif
