@@ -33,11 +33,11 @@
 #define READ_BUF		(READ_HEAD + READ_BLOCK)
 /* The mapped reader (capture_map()): the walk reads the file's pages where
  * they are, with their page tables populated (MADV_POPULATE_READ) a chunk
- * at a time ahead of it, by a thread of its own or by the walk itself; the
- * chunks it has left are unmapped again (MADV_DONTNEED), so little of the
- * file is resident for us at once. */
+ * at a time ahead of it; the chunks it has left are unmapped again
+ * (MADV_DONTNEED), so little of the file is resident for us at once.  (A
+ * replay with a second CPU runs the walk on a thread of its own, ahead of
+ * the analysis: sensor/stage.h.) */
 #define MAP_CHUNK		(1u << 20)
-#define MAP_WINDOW		(8u << 20)	/* the thread's lead */
 #define MAP_SHARERS		64	/* walks of one shared map */
 /* A walk of a shared map waits (a while) when it is this far ahead of the
  * slowest: what lies between them stays mapped. */
@@ -48,17 +48,13 @@ struct mapped {
 	uint8_t		*base;
 	size_t		 len;		/* the file's size when mapped */
 	int		 bus;		/* slot in bus[] */
-	bool		 threaded;
 	bool		 shared;	/* capture_map_share() */
-	pthread_t	 thread;
-	pthread_mutex_t	 mu;		/* the rest, when threaded or shared */
+	pthread_mutex_t	 mu;		/* the rest, when shared */
 	pthread_cond_t	 cv;
 	size_t		 ready;		/* [0, ready) populated */
-	size_t		 taken;		/* the walk is past [0, taken) */
 	size_t		 dropped;	/* [0, dropped) unmapped again */
 	int		 err;		/* errno when populating failed */
 	bool		 done;		/* ready is final */
-	bool		 quit;
 	/* Shared: each walk's taken (SIZE_MAX once it is closed). */
 	unsigned	 n_walks;
 	unsigned	 n_open;
@@ -365,34 +361,6 @@ chunk_end(const struct mapped *mp, size_t from)
 	return mp->len - from > MAP_CHUNK ? from + MAP_CHUNK : mp->len;
 }
 
-static void *
-populate_main(void *arg)
-{
-	struct mapped *mp = arg;
-
-	pthread_mutex_lock(&mp->mu);
-	while (!mp->done) {
-		size_t from = mp->ready, end = chunk_end(mp, from);
-		size_t taken = mp->taken;
-		int err;
-
-		if (mp->quit)
-			break;
-		if (from >= taken + MAP_WINDOW) {
-			pthread_cond_wait(&mp->cv, &mp->mu);
-			continue;
-		}
-		pthread_mutex_unlock(&mp->mu);
-		drop_behind(mp, taken);		/* dropped is ours alone */
-		err = populate(mp, from, end);
-		pthread_mutex_lock(&mp->mu);
-		advance(mp, end, err);
-		pthread_cond_broadcast(&mp->cv);
-	}
-	pthread_mutex_unlock(&mp->mu);
-	return NULL;
-}
-
 static void
 unmap(struct capture *c)
 {
@@ -415,22 +383,13 @@ unmap(struct capture *c)
 		pthread_mutex_destroy(&mp->mu);
 		pthread_cond_destroy(&mp->cv);
 	}
-	if (mp->threaded) {
-		pthread_mutex_lock(&mp->mu);
-		mp->quit = true;
-		pthread_cond_broadcast(&mp->cv);
-		pthread_mutex_unlock(&mp->mu);
-		pthread_join(mp->thread, NULL);
-		pthread_mutex_destroy(&mp->mu);
-		pthread_cond_destroy(&mp->cv);
-	}
 	bus_del(mp->bus);
 	munmap(mp->base, mp->len);
 	free(mp);
 }
 
 bool
-capture_map(struct capture *c, bool threaded)
+capture_map(struct capture *c)
 {
 	struct mapped *mp;
 	struct stat st;
@@ -457,16 +416,6 @@ capture_map(struct capture *c, bool threaded)
 		free(mp);
 		return false;
 	}
-	if (threaded) {
-		pthread_mutex_init(&mp->mu, NULL);
-		pthread_cond_init(&mp->cv, NULL);
-		mp->threaded = pthread_create(&mp->thread, NULL,
-		    populate_main, mp) == 0;
-		if (!mp->threaded) {
-			pthread_mutex_destroy(&mp->mu);
-			pthread_cond_destroy(&mp->cv);
-		}
-	}
 	free(c->buf);
 	/* The walk goes on from the record after the file header. */
 	c->buf = mp->base;
@@ -481,7 +430,7 @@ capture_map_share(struct capture *c, struct capture *from)
 	struct mapped *mp = from->mp;
 	struct stat a, b;
 
-	if (mp == NULL || mp->threaded || from->n_read > 0 ||
+	if (mp == NULL || from->n_read > 0 ||
 	    from->buf_off != 24 || c->fd < 0 || c->mp != NULL ||
 	    c->n_read > 0 || c->buf_len != c->buf_off || c->eof ||
 	    fstat(c->fd, &a) != 0 || fstat(from->fd, &b) != 0 ||
@@ -568,40 +517,29 @@ shared_leave(struct capture *c)
 	pthread_mutex_unlock(&mp->mu);
 }
 
-/* fill() from the map: up to a chunk past what is wanted, populated by
- * the thread (waiting for it) or here (by whichever walk of a shared map
- * gets there first). */
+/* fill() from the map: up to a chunk past what is wanted, populated here
+ * (by whichever walk of a shared map gets there first). */
 static ssize_t
 mapped_fill(struct capture *c, size_t want)
 {
 	struct mapped *mp = c->mp;
-	size_t need = c->buf_off + want;
+	size_t need = c->buf_off + want, behind = c->buf_off;
 
-	if (mp->threaded) {
+	if (mp->shared) {
 		pthread_mutex_lock(&mp->mu);
-		mp->taken = c->buf_off;
-		pthread_cond_broadcast(&mp->cv);
-		while (mp->ready < need && !mp->done)
-			pthread_cond_wait(&mp->cv, &mp->mu);
-	} else {
-		size_t behind = c->buf_off;
-
-		if (mp->shared) {
-			pthread_mutex_lock(&mp->mu);
-			behind = shared_least(c);
-		}
-		drop_behind(mp, behind);
-		while (mp->ready < need && !mp->done) {
-			size_t end = chunk_end(mp, mp->ready);
-
-			advance(mp, end, populate(mp, mp->ready, end));
-		}
+		behind = shared_least(c);
 	}
-	/* A chunk at a time, so the thread hears where the walk is. */
+	drop_behind(mp, behind);
+	while (mp->ready < need && !mp->done) {
+		size_t end = chunk_end(mp, mp->ready);
+
+		advance(mp, end, populate(mp, mp->ready, end));
+	}
+	/* A chunk at a time, so the other walks hear where this one is. */
 	c->buf_len = mp->ready < need + MAP_CHUNK ? mp->ready :
 	    need + MAP_CHUNK;
 	c->eof = mp->done && c->buf_len == mp->ready;
-	if (mp->threaded || mp->shared)
+	if (mp->shared)
 		pthread_mutex_unlock(&mp->mu);
 	if (c->eof && mp->err != 0) {
 		snprintf(c->err, sizeof(c->err), "%s: damaged after %llu "

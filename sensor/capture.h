@@ -51,19 +51,21 @@ int			 capture_open_offline(struct capture *c,
 			    const char *path, const char *bpf);
 
 /* Walk the file in place instead of reading it: map it, and populate the
- * page tables a chunk ahead of the walk, on a thread of its own when
- * threaded (so the walk neither copies nor faults) or from the walk.  A
- * file cut while mapped ends the walk as damaged (SIGBUS is caught for the
- * mapping).  Only for the direct reader, before the first packet; false
- * when not done (the walk then reads with read()). */
-bool			 capture_map(struct capture *c, bool threaded);
+ * page tables a chunk ahead of the walk, so that it neither copies nor
+ * faults page by page.  What the walk passes stays readable until the
+ * capture is closed (what it has left a chunk behind is given back and
+ * faulted in again if read).  A file cut while mapped ends the walk as
+ * damaged (SIGBUS is caught for the mapping).  Only for the direct
+ * reader, before the first packet; false when not done (the walk then
+ * reads with read()). */
+bool			 capture_map(struct capture *c);
 
 /* Walk c's file through the map of another capture of the same file
- * (capture_map(from, false), neither walk started), so that its pages are
+ * (capture_map(from), neither walk started), so that its pages are
  * populated once for both: whichever walk is ahead populates, and a chunk
  * is unmapped again once every walk has left it.  For replay workers that
  * each walk the whole file.  False when not done (c is left as it was;
- * capture_map(c, false) still works). */
+ * capture_map(c) still works). */
 bool			 capture_map_share(struct capture *c,
 			    struct capture *from);
 

@@ -121,7 +121,7 @@ open_worker(struct live *l, struct live_worker *w,
 		 * One map for all, its pages populated once. */
 		if (w->index == 0 || !capture_map_share(&w->rcap,
 		    &l->w[0].rcap))
-			(void)capture_map(&w->rcap, false);
+			(void)capture_map(&w->rcap);
 		w->has_rcap = true;
 	} else if (cfg->replay != NULL &&
 	    recq_init(&w->in, LIVE_FEED_BYTES) != 0) {

@@ -1440,11 +1440,11 @@ main(int argc, char **argv)
 	watch = start_watch(&o, &rp);
 	/* With a second CPU, a mapped file is read and decoded on a thread
 	 * of its own (sensor/stage.h). */
-	staged = cpus_allowed() > 1 && capture_map(&cap, false);
+	staged = cpus_allowed() > 1 && capture_map(&cap);
 	if (staged)
 		res = stage_run(&cap, on_decoded, &rp, &stop_requested);
 	else {
-		(void)capture_map(&cap, false);
+		(void)capture_map(&cap);
 		res = capture_run(&cap, on_packet, &rp, &stop_requested);
 	}
 	watch_stop(watch);
