@@ -162,11 +162,22 @@ flow_key_make(const struct packet *pkt, struct flow_key *key, int *side)
 	key->proto = pkt->l4_proto;
 }
 
+uint32_t
+flow_key_hash(const struct flow_table *t, const struct flow_key *key)
+{
+	return (uint32_t)flow_hash(t->hash_key, key);
+}
+
 struct flow *
 flow_find(struct flow_table *t, const struct flow_key *key)
 {
-	uint32_t h = (uint32_t)flow_hash(t->hash_key, key);
+	return flow_find_hashed(t, key, flow_key_hash(t, key));
+}
 
+struct flow *
+flow_find_hashed(struct flow_table *t, const struct flow_key *key,
+    uint32_t h)
+{
 	for (uint32_t i = t->buckets[h & t->bucket_mask]; i != 0;
 	    i = t->flows[i - 1].next) {
 		struct flow *f = &t->flows[i - 1];

@@ -139,6 +139,15 @@ void			 flow_key_make(const struct packet *pkt,
 struct flow		*flow_find(struct flow_table *t,
 			    const struct flow_key *key);
 
+/* The hash flow_find() looks key up by in t.  It reads only what t fixes
+ * when it is made, so another thread may compute it ahead. */
+uint32_t		 flow_key_hash(const struct flow_table *t,
+			    const struct flow_key *key);
+
+/* flow_find() of key whose flow_key_hash() is h. */
+struct flow		*flow_find_hashed(struct flow_table *t,
+			    const struct flow_key *key, uint32_t h);
+
 /* Insert a new flow for key (evicting if full) at time now_us.  The new
  * flow is zeroed except for key, id and times; its state is zeroed. */
 struct flow		*flow_insert(struct flow_table *t,

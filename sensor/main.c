@@ -1077,7 +1077,8 @@ check_config(struct options *o)
 }
 
 static void
-on_decoded(void *arg, struct packet *pkt, enum decode_status st)
+on_decoded(void *arg, struct packet *pkt, enum decode_status st,
+    const struct pipeline_pre *pre)
 {
 	struct replay *r = arg;
 
@@ -1086,7 +1087,7 @@ on_decoded(void *arg, struct packet *pkt, enum decode_status st)
 		pipeline_flush(r->p);	/* judged by the sets in use */
 		reload_all(r);
 	}
-	pipeline_decoded(r->p, pkt, st);
+	pipeline_decoded_pre(r->p, pkt, st, pre);
 	if (r->in_fd >= 0 && pipeline_holds(r->p) &&
 	    poll(&(struct pollfd){ .fd = r->in_fd, .events = POLLIN }, 1,
 	    0) == 0)
@@ -1101,10 +1102,21 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	struct packet pkt;
 	enum decode_status st;
 
+	struct pipeline_pre pre;
+
 	pkt.ts_us = ts_us;
 	pkt.wire_len = wire_len;
 	st = decode_packet(dlt, data, caplen, &pkt);
-	on_decoded(arg, &pkt, st);
+	if (st == DECODE_OK)
+		pipeline_prepare(((struct replay *)arg)->p, &pkt, &pre);
+	on_decoded(arg, &pkt, st, &pre);
+}
+
+/* stage_run()'s prep: on the reader's thread. */
+static void
+prepare(const void *p, const struct packet *pkt, struct pipeline_pre *pre)
+{
+	pipeline_prepare(p, pkt, pre);
 }
 
 /* Switch user (--user) and give up every capability: the sockets are
@@ -1442,7 +1454,8 @@ main(int argc, char **argv)
 	 * of its own (sensor/stage.h). */
 	staged = cpus_allowed() > 1 && capture_map(&cap);
 	if (staged)
-		res = stage_run(&cap, on_decoded, &rp, &stop_requested);
+		res = stage_run(&cap, prepare, &p, on_decoded, &rp,
+		    &stop_requested);
 	else {
 		(void)capture_map(&cap);
 		res = capture_run(&cap, on_packet, &rp, &stop_requested);

@@ -244,16 +244,15 @@ stream_feed(struct pipeline *p, struct flow *f, const struct packet *pkt,
 }
 
 static struct flow *
-flow_for_packet(struct pipeline *p, const struct packet *pkt, int *dir)
+flow_for_packet(struct pipeline *p, const struct packet *pkt,
+    const struct pipeline_pre *pre, int *dir)
 {
-	struct flow_key key;
 	struct flow *f;
-	int side;
+	int side = pre->side;
 	bool is_syn = pkt->l4_proto == 6 &&
 	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
 
-	flow_key_make(pkt, &key, &side);
-	f = flow_find(p->flows, &key);
+	f = flow_find_hashed(p->flows, &pre->key, pre->hash);
 	/* A SYN with a new ISN on a known tuple starts a new connection. */
 	if (f != NULL && is_syn && (f->flags & FLOW_F_SYN) &&
 	    (side != f->client || pkt->seq != f->client_isn))
@@ -263,7 +262,7 @@ flow_for_packet(struct pipeline *p, const struct packet *pkt, int *dir)
 	if (f == NULL) {
 		uint16_t want = 0;
 
-		f = flow_insert(p->flows, &key, pkt->ts_us);
+		f = flow_insert(p->flows, &pre->key, pkt->ts_us);
 		f->client = (uint8_t)pick_client(pkt, side, &f->flags);
 		if (pkt->l4_proto == 6)
 			for (size_t i = 0; i < p->n_an; i++)
@@ -323,8 +322,27 @@ pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 }
 
 void
+pipeline_prepare(const struct pipeline *p, const struct packet *pkt,
+    struct pipeline_pre *pre)
+{
+	flow_key_make(pkt, &pre->key, &pre->side);
+	pre->hash = flow_key_hash(p->flows, &pre->key);
+}
+
+void
 pipeline_decoded(struct pipeline *p, struct packet *pkt,
     enum decode_status st)
+{
+	struct pipeline_pre pre;
+
+	if (st == DECODE_OK)
+		pipeline_prepare(p, pkt, &pre);
+	pipeline_decoded_pre(p, pkt, st, &pre);
+}
+
+void
+pipeline_decoded_pre(struct pipeline *p, struct packet *pkt,
+    enum decode_status st, const struct pipeline_pre *pre)
 {
 	enum flow_list list;
 	struct flow *f;
@@ -351,7 +369,7 @@ pipeline_decoded(struct pipeline *p, struct packet *pkt,
 	if (pkt->n_tunnels)
 		p->stats.tunnelled++;
 
-	f = flow_for_packet(p, pkt, &dir);
+	f = flow_for_packet(p, pkt, pre, &dir);
 	if (f->flags & FLOW_F_EMITTED) {
 		/* Its record is out: a straggler ACK or FIN, counted. */
 		p->stats.late_packets++;

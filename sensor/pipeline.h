@@ -102,6 +102,25 @@ void	pipeline_packet(struct pipeline *p, int dlt, uint64_t ts_us,
 void	pipeline_decoded(struct pipeline *p, struct packet *pkt,
 	    enum decode_status st);
 
+/* What pipeline_decoded() works out from a packet alone before it looks
+ * at any flow: its flow key, the key's side the packet is from, and the
+ * key's hash in the flow table.  pipeline_prepare() only reads what
+ * pipeline_init() fixed, so another thread may call it ahead for a
+ * packet decoded DECODE_OK (sensor/stage.h). */
+struct pipeline_pre {
+	struct flow_key	 key;
+	uint32_t	 hash;
+	int		 side;
+};
+
+void	pipeline_prepare(const struct pipeline *p, const struct packet *pkt,
+	    struct pipeline_pre *pre);
+
+/* pipeline_decoded() with pre from pipeline_prepare() (unread unless st
+ * is DECODE_OK). */
+void	pipeline_decoded_pre(struct pipeline *p, struct packet *pkt,
+	    enum decode_status st, const struct pipeline_pre *pre);
+
 /* Write the records held for the models' batch (see top). */
 void	pipeline_flush(struct pipeline *p);
 

@@ -15,6 +15,7 @@
 
 struct stage_item {
 	struct packet		pkt;
+	struct pipeline_pre	pre;
 	uint8_t			st;	/* enum decode_status */
 };
 
@@ -25,6 +26,8 @@ struct stage_batch {
 
 struct stage {
 	struct capture		*c;
+	stage_prep_fn		*prep;
+	const void		*prep_arg;
 	volatile sig_atomic_t	*stop;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 ready;		/* a batch published, or done */
@@ -68,6 +71,8 @@ push(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	it->pkt.ts_us = ts_us;
 	it->pkt.wire_len = wire_len;
 	it->st = (uint8_t)decode_packet(dlt, data, caplen, &it->pkt);
+	if (it->st == DECODE_OK && s->prep != NULL)
+		s->prep(s->prep_arg, &it->pkt, &it->pre);
 	if (++b->n == STAGE_BATCH)
 		publish(s);
 }
@@ -89,8 +94,8 @@ reader_main(void *arg)
 }
 
 enum capture_result
-stage_run(struct capture *c, stage_fn *fn, void *arg,
-    volatile sig_atomic_t *stop)
+stage_run(struct capture *c, stage_prep_fn *prep, const void *prep_arg,
+    stage_fn *fn, void *arg, volatile sig_atomic_t *stop)
 {
 	struct stage *s;
 	pthread_t reader;
@@ -105,6 +110,8 @@ stage_run(struct capture *c, stage_fn *fn, void *arg,
 	pthread_cond_init(&s->ready, NULL);
 	pthread_cond_init(&s->room, NULL);
 	s->c = c;
+	s->prep = prep;
+	s->prep_arg = prep_arg;
 	s->stop = stop;
 	if (pthread_create(&reader, NULL, reader_main, s) != 0) {
 		snprintf(c->err, sizeof(c->err), "%s: cannot start the reader "
@@ -129,7 +136,8 @@ stage_run(struct capture *c, stage_fn *fn, void *arg,
 		pthread_mutex_unlock(&s->mu);
 		for (unsigned i = 0; i < b->n; i++)
 			fn(arg, &b->item[i].pkt,
-			    (enum decode_status)b->item[i].st);
+			    (enum decode_status)b->item[i].st,
+			    &b->item[i].pre);
 		pthread_mutex_lock(&s->mu);
 		s->tail++;
 		if (s->reader_waits &&

@@ -40,10 +40,12 @@ mix(uint64_t *h, const void *p, size_t n)
 
 /* What a decoded packet is, for the decoded hash. */
 static void
-take_decoded(void *arg, struct packet *pkt, enum decode_status st)
+take_decoded(void *arg, struct packet *pkt, enum decode_status st,
+    const struct pipeline_pre *pre)
 {
 	struct walk *w = arg;
 
+	(void)pre;
 	mix(&w->dhash, &pkt->ts_us, sizeof(pkt->ts_us));
 	mix(&w->dhash, &pkt->wire_len, sizeof(pkt->wire_len));
 	mix(&w->dhash, &st, sizeof(st));
@@ -65,7 +67,7 @@ take(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 
 	pkt.ts_us = ts_us;
 	pkt.wire_len = wire_len;
-	take_decoded(w, &pkt, decode_packet(dlt, data, caplen, &pkt));
+	take_decoded(w, &pkt, decode_packet(dlt, data, caplen, &pkt), NULL);
 	mix(&w->hash, &dlt, sizeof(dlt));
 	mix(&w->hash, &ts_us, sizeof(ts_us));
 	mix(&w->hash, &caplen, sizeof(caplen));
@@ -87,7 +89,8 @@ walk(const char *path, enum mode m)
 	if (m != READ)
 		CHECK(capture_map(&c));
 	if (m == MAP_STAGED) {
-		w.res = stage_run(&c, take_decoded, &w, &no_stop);
+		w.res = stage_run(&c, NULL, NULL, take_decoded, &w,
+		    &no_stop);
 		w.n = c.n_read;
 	} else
 		w.res = capture_run(&c, take, &w, &no_stop);
