@@ -69,6 +69,29 @@ for at in $((n / 3)) $((n - 2)); do
 	    contains "$TMP/all.err" "cut.pcap: damaged after $at packets"
 done
 
+# held FILE ACTION...: replay FILE (--stats) into a FIFO nobody reads for
+# a second, run ACTION (the replay's pid in $pid), then read the output to
+# $TMP/held.jsonl.  rc: the replay's exit status; its stderr in held.err.
+held() {
+	local f=$1 reader
+	shift
+	rm -f "$TMP/out.fifo"
+	mkfifo "$TMP/out.fifo"
+	exec 3<>"$TMP/out.fifo"
+	timeout 60 "$FPSENSOR" -r "$f" --no-model --stats \
+	    -o "$TMP/out.fifo" 2>"$TMP/held.err" 3>&- &
+	pid=$!
+	sleep 1
+	"$@"
+	timeout 60 cat "$TMP/out.fifo" >"$TMP/held.jsonl" 3>&- &
+	reader=$!
+	sleep 0.2
+	exec 3>&-
+	wait $pid
+	rc=$?
+	wait $reader
+}
+
 # A file cut while a replay has it mapped: the replay is held by its
 # output (a FIFO nobody reads yet), the file is cut behind and ahead of
 # where it stands, then the output is read.  It must end as damaged, with
@@ -76,59 +99,32 @@ done
 pcaptool repeat "$PCAPS/demo.pcap" "$TMP/flows.pcap" 300
 for size in 1000000 $(($(stat -c %s "$TMP/flows.pcap") * 2 / 3)); do
 	cp "$TMP/flows.pcap" "$TMP/shrink.pcap"
-	rm -f "$TMP/out.fifo"
-	mkfifo "$TMP/out.fifo"
-	exec 3<>"$TMP/out.fifo"
-	timeout 60 "$FPSENSOR" -r "$TMP/shrink.pcap" --no-model \
-	    -o "$TMP/out.fifo" 2>"$TMP/shrink.err" 3>&- &
-	pid=$!
-	sleep 1
-	truncate -s "$size" "$TMP/shrink.pcap"
-	timeout 60 cat "$TMP/out.fifo" >"$TMP/shrink.jsonl" 3>&- &
-	reader=$!
-	sleep 0.2
-	exec 3>&-
-	wait $pid
-	rc=$?
-	wait $reader
+	held "$TMP/shrink.pcap" truncate -s "$size" "$TMP/shrink.pcap"
 	check "cut to $size under a replay: exit 1 (damaged), not a signal" \
 	    test "$rc" = 1
 	check "cut to $size under a replay: the message says so" \
-	    contains "$TMP/shrink.err" "shrink.pcap: damaged after"
+	    contains "$TMP/held.err" "shrink.pcap: damaged after"
 	check "cut to $size under a replay: records up to the cut" \
-	    test "$(wc -l <"$TMP/shrink.jsonl")" -gt 0
+	    test "$(wc -l <"$TMP/held.jsonl")" -gt 0
 done
 
 # SIGINT while the output is stalled: the analysing thread blocks on the
 # FIFO, the ring fills, the reader waits for room.  Once the output is
 # read again both stop: exit 0, every line a whole record, fewer packets
 # than the file has, and --stats still printed.
-rm -f "$TMP/out.fifo"
-mkfifo "$TMP/out.fifo"
-exec 3<>"$TMP/out.fifo"
-timeout 60 "$FPSENSOR" -r "$TMP/flows.pcap" --no-model --stats \
-    -o "$TMP/out.fifo" 2>"$TMP/int.err" 3>&- &
-pid=$!
-sleep 1
-kill -INT "$pid"
-timeout 60 cat "$TMP/out.fifo" >"$TMP/int.jsonl" 3>&- &
-reader=$!
-sleep 0.2
-exec 3>&-
-wait $pid
-rc=$?
-wait $reader
+interrupt() { kill -INT "$pid"; }
+held "$TMP/flows.pcap" interrupt
 check "SIGINT with the output stalled: exit 0" test "$rc" = 0
 check "  the packets read were fewer than the file's" test \
-    "$(stat_of "$TMP/int.err" packets)" -lt "$(pcaptool count \
+    "$(stat_of "$TMP/held.err" packets)" -lt "$(pcaptool count \
     "$TMP/flows.pcap" -)"
-check "  on two threads" test "$(stat_of "$TMP/int.err" \
+check "  on two threads" test "$(stat_of "$TMP/held.err" \
     replay_decode_thread)" = 1
 check "  every line a whole record" "$PYTHON" -c '
 import json, sys
 n = 0
 for l in open(sys.argv[1]):
     json.loads(l); n += 1
-assert n > 0' "$TMP/int.jsonl"
+assert n > 0' "$TMP/held.jsonl"
 
 finish
