@@ -24,7 +24,6 @@
 #include "log.h"
 #include "opt.h"
 #include "sensor/capture.h"
-#include "sensor/stage.h"
 #include "sensor/enrich.h"
 #include "sensor/live.h"
 #include "sensor/metrics.h"
@@ -36,6 +35,7 @@
 #include "sensor/pipeline.h"
 #include "sensor/privdrop.h"
 #include "sensor/rules.h"
+#include "sensor/stage.h"
 #include "sensor/watch.h"
 
 /* Exit codes, documented in fpsensor(8). */
@@ -1100,9 +1100,8 @@ on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
     uint32_t caplen, uint32_t wire_len)
 {
 	struct packet pkt;
-	enum decode_status st;
-
 	struct pipeline_pre pre;
+	enum decode_status st;
 
 	pkt.ts_us = ts_us;
 	pkt.wire_len = wire_len;
