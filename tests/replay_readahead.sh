@@ -14,6 +14,9 @@ command -v taskset >/dev/null || skip "no taskset"
 [ "$(nproc)" -ge 2 ] || skip "one CPU: the populating thread is not started"
 cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')
 
+# Lines of --stats that may differ: times, memory, and which replay ran.
+noise='_seconds\|_bytes_resident\|^rss\|^replay_decode_thread='
+
 # same NAME FILE [ARGS...]: one CPU and all CPUs agree on FILE.
 same() {
 	local name=$1 f=$2 in=$2 rc1 rc2
@@ -33,8 +36,8 @@ same() {
 		fail "$name: records differ ($(wc -l <"$TMP/one.jsonl") vs $(wc -l <"$TMP/all.jsonl"))"
 		return
 	fi
-	if ! diff <(grep -v '_seconds\|_bytes_resident\|^rss\|^replay_decode_thread=' "$TMP/one.err") \
-	    <(grep -v '_seconds\|_bytes_resident\|^rss\|^replay_decode_thread=' "$TMP/all.err") >"$TMP/d"; then
+	if ! diff <(grep -v "$noise" "$TMP/one.err") \
+	    <(grep -v "$noise" "$TMP/all.err") >"$TMP/d"; then
 		fail "$name: counters or messages differ"
 		sed 's/^/    /' "$TMP/d" | head -10
 		return
