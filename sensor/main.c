@@ -1095,23 +1095,7 @@ on_decoded(void *arg, struct packet *pkt, enum decode_status st,
 	metrics_feed_leave(r->feed);
 }
 
-static void
-on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
-    uint32_t caplen, uint32_t wire_len)
-{
-	struct packet pkt;
-	struct pipeline_pre pre;
-	enum decode_status st;
-
-	pkt.ts_us = ts_us;
-	pkt.wire_len = wire_len;
-	st = decode_packet(dlt, data, caplen, &pkt);
-	if (st == DECODE_OK)
-		pipeline_prepare(((struct replay *)arg)->p, &pkt, &pre);
-	on_decoded(arg, &pkt, st, &pre);
-}
-
-/* stage_run()'s prep: on the reader's thread. */
+/* stage_run()'s prep: on the reader's thread when there is one. */
 static void
 prepare(const void *p, const struct packet *pkt, struct pipeline_pre *pre)
 {
@@ -1451,14 +1435,10 @@ main(int argc, char **argv)
 	watch = start_watch(&o, &rp);
 	/* With a second CPU, a mapped file is read and decoded on a thread
 	 * of its own (sensor/stage.h). */
-	staged = cpus_allowed() > 1 && capture_map(&cap);
-	if (staged)
-		res = stage_run(&cap, prepare, &p, on_decoded, &rp,
-		    &stop_requested);
-	else {
-		(void)capture_map(&cap);
-		res = capture_run(&cap, on_packet, &rp, &stop_requested);
-	}
+	(void)capture_map(&cap);
+	res = stage_run(&cap, &(struct stage_ops){ .prep = prepare,
+	    .prep_arg = &p, .fn = on_decoded, .arg = &rp },
+	    cpus_allowed() > 1, &stop_requested, &staged);
 	watch_stop(watch);
 	metrics_http_set_ready(mh, false);
 	if (res == CAPTURE_DAMAGED) {

@@ -28,8 +28,7 @@ struct stage_batch {
 
 struct stage {
 	struct capture		*c;
-	stage_prep_fn		*prep;
-	const void		*prep_arg;
+	const struct stage_ops	*ops;
 	volatile sig_atomic_t	*stop;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 ready;		/* a batch published, or done */
@@ -73,8 +72,8 @@ push(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 	it->pkt.ts_us = ts_us;
 	it->pkt.wire_len = wire_len;
 	it->st = (uint8_t)decode_packet(dlt, data, caplen, &it->pkt);
-	if (it->st == DECODE_OK && s->prep != NULL)
-		s->prep(s->prep_arg, &it->pkt, &it->pre);
+	if (it->st == DECODE_OK && s->ops->prep != NULL)
+		s->ops->prep(s->ops->prep_arg, &it->pkt, &it->pre);
 	if (++b->n == STAGE_BATCH)
 		publish(s);
 }
@@ -95,32 +94,50 @@ reader_main(void *arg)
 	return NULL;
 }
 
+/* One thread: capture_run()'s callback does what both stages would. */
+static void
+direct(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
+    uint32_t caplen, uint32_t wire_len)
+{
+	const struct stage_ops *ops = arg;
+	struct packet pkt;
+	struct pipeline_pre pre;
+	enum decode_status st;
+
+	pkt.ts_us = ts_us;
+	pkt.wire_len = wire_len;
+	st = decode_packet(dlt, data, caplen, &pkt);
+	if (st == DECODE_OK && ops->prep != NULL)
+		ops->prep(ops->prep_arg, &pkt, &pre);
+	ops->fn(ops->arg, &pkt, st, &pre);
+}
+
 enum capture_result
-stage_run(struct capture *c, stage_prep_fn *prep, const void *prep_arg,
-    stage_fn *fn, void *arg, volatile sig_atomic_t *stop)
+stage_run(struct capture *c, const struct stage_ops *ops, bool two_threads,
+    volatile sig_atomic_t *stop, bool *staged)
 {
 	struct stage *s;
 	pthread_t reader;
 	enum capture_result res;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    pthread_mutex_init(&s->mu, NULL) != 0) {
+	*staged = false;
+	if (!two_threads || c->mp == NULL ||
+	    (s = calloc(1, sizeof(*s))) == NULL)
+		return capture_run(c, direct, (void *)ops, stop);
+	if (pthread_mutex_init(&s->mu, NULL) != 0) {
 		free(s);
-		snprintf(c->err, sizeof(c->err), "%s: out of memory", c->path);
-		return CAPTURE_DAMAGED;
+		return capture_run(c, direct, (void *)ops, stop);
 	}
 	pthread_cond_init(&s->ready, NULL);
 	pthread_cond_init(&s->room, NULL);
 	s->c = c;
-	s->prep = prep;
-	s->prep_arg = prep_arg;
+	s->ops = ops;
 	s->stop = stop;
 	if (pthread_create(&reader, NULL, reader_main, s) != 0) {
-		snprintf(c->err, sizeof(c->err), "%s: cannot start the reader "
-		    "thread", c->path);
-		res = CAPTURE_DAMAGED;
+		res = capture_run(c, direct, (void *)ops, stop);
 		goto out;
 	}
+	*staged = true;
 	for (;;) {
 		struct stage_batch *b;
 
@@ -137,7 +154,7 @@ stage_run(struct capture *c, stage_prep_fn *prep, const void *prep_arg,
 		b = &s->batch[s->tail % STAGE_BATCHES];
 		pthread_mutex_unlock(&s->mu);
 		for (unsigned i = 0; i < b->n; i++)
-			fn(arg, &b->item[i].pkt,
+			ops->fn(ops->arg, &b->item[i].pkt,
 			    (enum decode_status)b->item[i].st,
 			    &b->item[i].pre);
 		pthread_mutex_lock(&s->mu);

@@ -10,14 +10,16 @@
  * of 2,048; their pointers (struct packet's l3, payload, ...) point into
  * the capture's buffer, which stays valid for them only where the capture
  * keeps what it has read: a memory-mapped classic pcap (capture_map()).
- * So stage_run() is for that case alone; others replay with capture_run().
+ * So only that case is staged; any other runs on the caller's thread with
+ * the same callbacks, as does one whose reader thread cannot be started.
  *
- * Order, output and counters are those of capture_run() with a callback
- * that decodes and analyses; only which thread does what differs. */
+ * Order, output and counters are the same either way; only which thread
+ * does what differs. */
 #ifndef FP_SENSOR_STAGE_H
 #define FP_SENSOR_STAGE_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "sensor/capture.h"
 #include "sensor/decode.h"
@@ -33,13 +35,20 @@ typedef void	stage_prep_fn(const void *prep_arg, const struct packet *pkt,
 typedef void	stage_fn(void *arg, struct packet *pkt,
 		    enum decode_status st, const struct pipeline_pre *pre);
 
-/* Replay c, mapped, to its end or until *stop: the reader decodes and
- * calls prep(prep_arg, ...) (when not NULL) on a thread of its own,
- * fn(arg, ...) runs here for each packet in order.  What capture_run()
- * would return; CAPTURE_DAMAGED with c->err also when the reader thread
- * cannot be started. */
-enum capture_result	stage_run(struct capture *c, stage_prep_fn *prep,
-			    const void *prep_arg, stage_fn *fn, void *arg,
-			    volatile sig_atomic_t *stop);
+struct stage_ops {
+	stage_prep_fn	*prep;		/* NULL: none */
+	const void	*prep_arg;
+	stage_fn	*fn;
+	void		*arg;
+};
+
+/* Replay c to its end or until *stop, calling ops->fn for each packet in
+ * order on this thread.  When two_threads and c is mapped (capture_map()),
+ * the reader decodes and calls ops->prep on a thread of its own; else (or
+ * when that thread cannot be started) this thread does it all.  *staged
+ * says which.  What capture_run() returns. */
+enum capture_result	stage_run(struct capture *c,
+			    const struct stage_ops *ops, bool two_threads,
+			    volatile sig_atomic_t *stop, bool *staged);
 
 #endif

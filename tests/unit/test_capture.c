@@ -89,8 +89,11 @@ walk(const char *path, enum mode m)
 	if (m != READ)
 		CHECK(capture_map(&c));
 	if (m == MAP_STAGED) {
-		w.res = stage_run(&c, NULL, NULL, take_decoded, &w,
-		    &no_stop);
+		bool staged;
+
+		w.res = stage_run(&c, &(struct stage_ops){
+		    .fn = take_decoded, .arg = &w }, true, &no_stop, &staged);
+		CHECK(staged);
 		w.n = c.n_read;
 	} else
 		w.res = capture_run(&c, take, &w, &no_stop);
