@@ -69,7 +69,7 @@ rm -rf "$M"/{trunc,nometa,layout,fver,shape}
 D="$TMP/dflt"
 mkdir "$D"
 for x in v2 v10; do cp -r "$M/v1" "$D/$x"; done
-mkdir "$D/v11"		# no client.json: not a version
+mkdir "$D/v11"		# no client.json or .ubj: not a version
 version_is() {	# version_is WANT ARGS...
 	local want=$1
 	shift
@@ -84,6 +84,12 @@ rm "$D/default"
 echo v2 >"$D/default"
 check "default: the default file" version_is v2 --model-dir "$D"
 check "--model overrides the default" version_is v10 --model-dir "$D" --model v10
+# A version whose boosters are UBJSON alone is a version, and it loads.
+rm "$D/default"
+mkdir "$D/v12"
+cp "$top_srcdir"/models/v2/client.ubj "$top_srcdir"/models/v2/client.yaml \
+    "$top_srcdir"/models/v2/os.ubj "$top_srcdir"/models/v2/os.yaml "$D/v12/"
+check "default: v12, UBJSON boosters alone" version_is v12 --model-dir "$D"
 # the source tree's models: v2 is the default, v1 still loads (rollback)
 check "shipped: v2 is the default" version_is v2 --model-dir "$top_srcdir/models"
 check "shipped: v1 on request" version_is v1 --model-dir "$top_srcdir/models" \
