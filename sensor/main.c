@@ -1344,7 +1344,7 @@ main(int argc, char **argv)
 	struct p0f_http_db p0f_http;
 	struct enrich_set es;
 	enum capture_result res;
-	bool staged;
+	struct stage_report staged;
 	struct sigaction sa;
 	struct replay rp;
 	struct metrics_feed feed;
@@ -1461,7 +1461,7 @@ main(int argc, char **argv)
 	if (o.stats)
 		stats_print(stderr, &p);
 	if (o.stats) {
-		fprintf(stderr, "replay_decode_thread=%d\n", staged);
+		stage_report_print(stderr, &staged);
 		reload_stats_print(stderr, &rp);
 		arena_stats_print(stderr);
 	}

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 /* 16 batches of 128: the reader may run up to 2,048 packets ahead.  The
  * walk keeps a megabyte behind it mapped (capture.c); a packet the
@@ -40,6 +42,9 @@ struct stage {
 	bool			 reader_waits;
 	bool			 analyser_waits;
 	enum capture_result	 res;
+	double			 reader_cpu_s;	/* at the reader's end */
+	uint64_t		 n_reader_waits;
+	uint64_t		 n_analyser_waits;
 	struct stage_batch	 batch[STAGE_BATCHES];
 };
 
@@ -54,6 +59,7 @@ publish(struct stage *s)
 		pthread_cond_signal(&s->ready);
 	if (s->head - s->tail == STAGE_BATCHES) {
 		s->reader_waits = true;
+		s->n_reader_waits++;
 		while (s->head - s->tail > STAGE_BATCHES / 2)
 			pthread_cond_wait(&s->room, &s->mu);
 	}
@@ -78,6 +84,18 @@ push(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 		publish(s);
 }
 
+/* CPU seconds of the calling thread so far (0 where there is no such
+ * clock). */
+static double
+thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *
 reader_main(void *arg)
 {
@@ -89,6 +107,7 @@ reader_main(void *arg)
 		s->head++;		/* the last, partly filled */
 	s->res = res;
 	s->done = true;
+	s->reader_cpu_s = thread_cpu_s();
 	pthread_cond_signal(&s->ready);
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -114,13 +133,14 @@ direct(void *arg, int dlt, uint64_t ts_us, const uint8_t *data,
 
 enum capture_result
 stage_run(struct capture *c, const struct stage_ops *ops, bool two_threads,
-    volatile sig_atomic_t *stop, bool *staged)
+    volatile sig_atomic_t *stop, struct stage_report *rep)
 {
 	struct stage *s;
 	pthread_t reader;
 	enum capture_result res;
+	double cpu0;
 
-	*staged = false;
+	memset(rep, 0, sizeof(*rep));
 	if (!two_threads || c->mp == NULL ||
 	    (s = calloc(1, sizeof(*s))) == NULL)
 		return capture_run(c, direct, (void *)ops, stop);
@@ -137,13 +157,15 @@ stage_run(struct capture *c, const struct stage_ops *ops, bool two_threads,
 		res = capture_run(c, direct, (void *)ops, stop);
 		goto out;
 	}
-	*staged = true;
+	rep->staged = true;
+	cpu0 = thread_cpu_s();
 	for (;;) {
 		struct stage_batch *b;
 
 		pthread_mutex_lock(&s->mu);
 		while (s->head == s->tail && !s->done) {
 			s->analyser_waits = true;
+			s->n_analyser_waits++;
 			pthread_cond_wait(&s->ready, &s->mu);
 		}
 		s->analyser_waits = false;
@@ -168,10 +190,28 @@ stage_run(struct capture *c, const struct stage_ops *ops, bool two_threads,
 	}
 	pthread_join(reader, NULL);
 	res = s->res;
+	rep->analysis_cpu_s = thread_cpu_s() - cpu0;
+	rep->reader_cpu_s = s->reader_cpu_s;
+	rep->reader_waits = s->n_reader_waits;
+	rep->analysis_waits = s->n_analyser_waits;
 out:
 	pthread_cond_destroy(&s->ready);
 	pthread_cond_destroy(&s->room);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	return res;
+}
+
+void
+stage_report_print(FILE *fp, const struct stage_report *rep)
+{
+	fprintf(fp, "replay_decode_thread=%d\n", rep->staged);
+	if (!rep->staged)
+		return;
+	fprintf(fp, "replay_reader_cpu_seconds=%.3f\n"
+	    "replay_analysis_cpu_seconds=%.3f\n"
+	    "replay_reader_waits=%llu\n"
+	    "replay_analysis_waits=%llu\n", rep->reader_cpu_s,
+	    rep->analysis_cpu_s, (unsigned long long)rep->reader_waits,
+	    (unsigned long long)rep->analysis_waits);
 }

@@ -14,12 +14,16 @@
  * the same callbacks, as does one whose reader thread cannot be started.
  *
  * Order, output and counters are the same either way; only which thread
- * does what differs. */
+ * does what differs.  struct stage_report says which ran, and for a
+ * replay in two stages which one held the other up: each stage's CPU time,
+ * and how often each waited for the other. */
 #ifndef FP_SENSOR_STAGE_H
 #define FP_SENSOR_STAGE_H
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "sensor/capture.h"
 #include "sensor/decode.h"
@@ -42,13 +46,31 @@ struct stage_ops {
 	void		*arg;
 };
 
+struct stage_report {
+	bool		staged;		/* the reader ran on its own thread */
+	/* Staged only (else 0).  CPU seconds of the reader's thread and of
+	 * the analysing (calling) thread over the replay, and how often the
+	 * reader found the ring full (the analysis is the slower stage) and
+	 * the analysis found it empty (the reader is). */
+	double		reader_cpu_s;
+	double		analysis_cpu_s;
+	uint64_t	reader_waits;
+	uint64_t	analysis_waits;
+};
+
 /* Replay c to its end or until *stop, calling ops->fn for each packet in
  * order on this thread.  When two_threads and c is mapped (capture_map()),
  * the reader decodes and calls ops->prep on a thread of its own; else (or
- * when that thread cannot be started) this thread does it all.  *staged
- * says which.  What capture_run() returns. */
+ * when that thread cannot be started) this thread does it all.  *rep says
+ * which, and how the stages fared.  What capture_run() returns. */
 enum capture_result	stage_run(struct capture *c,
 			    const struct stage_ops *ops, bool two_threads,
-			    volatile sig_atomic_t *stop, bool *staged);
+			    volatile sig_atomic_t *stop,
+			    struct stage_report *rep);
+
+/* The --stats lines of *rep: replay_decode_thread=0|1, and when staged
+ * replay_{reader,analysis}_cpu_seconds and replay_{reader,analysis}_waits. */
+void			stage_report_print(FILE *fp,
+			    const struct stage_report *rep);
 
 #endif

@@ -89,11 +89,13 @@ walk(const char *path, enum mode m)
 	if (m != READ)
 		CHECK(capture_map(&c));
 	if (m == MAP_STAGED) {
-		bool staged;
+		struct stage_report rep;
 
 		w.res = stage_run(&c, &(struct stage_ops){
-		    .fn = take_decoded, .arg = &w }, true, &no_stop, &staged);
-		CHECK(staged);
+		    .fn = take_decoded, .arg = &w }, true, &no_stop, &rep);
+		CHECK(rep.staged);
+		/* Each stage's own CPU time, both counted. */
+		CHECK(rep.reader_cpu_s > 0 && rep.analysis_cpu_s > 0);
 		w.n = c.n_read;
 	} else
 		w.res = capture_run(&c, take, &w, &no_stop);
