@@ -23,7 +23,7 @@
 #   BENCH_SEED    corpus seed (default 1)
 #   BENCH_INPUTS  captures to grow from (default $top_srcdir/pcaps/*.pcap*)
 #   BENCH_CORPUS  time this existing pcap instead of growing one
-#   BENCH_RUNS    runs per command (default 3)
+#   BENCH_RUNS    runs per command (default 5)
 #   BENCH_SLICE   packets in tshark's slice (default 50000)
 #   BENCH_CG_PACKETS  packets in the callgrind slice (default 20000;
 #                 0 skips callgrind)
@@ -45,7 +45,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 [ -z "${BENCH_FLOWS:-}" ] && BENCH_USE_SHARED=${BENCH_USE_SHARED:-1}
 BENCH_FLOWS=${BENCH_FLOWS:-100000}
 BENCH_SEED=${BENCH_SEED:-1}
-BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_RUNS=${BENCH_RUNS:-5}
 BENCH_SLICE=${BENCH_SLICE:-50000}
 BENCH_CG_PACKETS=${BENCH_CG_PACKETS:-20000}
 BENCH_PEERS=${BENCH_PEERS-p0f ndpi tshark}
@@ -121,6 +121,7 @@ run_best() {
 		ns=$((t1 - t0))
 		if [ -z "$best_ns" ] || [ "$ns" -lt "$best_ns" ]; then
 			best_ns=$ns
+			cp "$work/$name.err" "$work/$name.best.err"
 		fi
 		if [ -f "$work/$name.time" ]; then
 			kb=$(tail -n 1 "$work/$name.time" | awk '{ print $1 }')
@@ -234,15 +235,31 @@ add_row "libpcap read (floor)" "$floor_s" "$floor_cpu" "$floor_rss" \
     "$(callgrind_ir pcap_read "$benchdir/pcap_read" @PCAP@)" ""
 
 # fpsensor_stats KEY FORMAT...: KEY=VALUE lines of fpsensor --stats (on
-# stderr or stdout) as FORMAT (one %s), with ? for a missing key.
+# stderr or stdout; the best run's) as FORMAT (one %s), with ? for a
+# missing key.
 fpsensor_stats() {
 	while [ $# -ge 2 ]; do
-		v=$(sed -n "s/^$1=\([0-9][0-9]*\)\$/\1/p" "$work/fpsensor.err" \
-		    "$work/fpsensor.out" | head -n 1)
+		v=$(stat_value "$1")
 		# shellcheck disable=SC2059
 		printf "$2" "${v:-?}"
 		shift 2
 	done
+}
+
+stat_value() {
+	sed -n "s/^$1=\([0-9][0-9.]*\)\$/\1/p" "$work/fpsensor.best.err" \
+	    "$work/fpsensor.out" | head -n 1
+}
+
+# A replay in two stages (sensor/stage.h): each thread's CPU seconds in
+# the best run; the slower bounds the wall time.  Nothing for one thread.
+stage_note() {
+	local r a
+
+	r=$(stat_value replay_reader_cpu_seconds)
+	a=$(stat_value replay_analysis_cpu_seconds)
+	[ -n "$r" ] && [ -n "$a" ] &&
+	    printf ", cpu s reader %.2f analysis %.2f" "$r" "$a"
 }
 
 # fpsensor, three times, models off (make bench-models measures them):
@@ -266,7 +283,8 @@ bench_fpsensor() {
 		add_row "$name" "$best_s" "$cpu_s" "$rss_kb" \
 		    "$(callgrind_ir fpsensor "$FPSENSOR" -r @PCAP@ "$@")" \
 		    "$(fpsensor_stats flows_created "flows %s" \
-		    records ", records %s" flows_evicted ", evicted %s")"
+		    records ", records %s" flows_evicted ", evicted %s")$(
+		    stage_note)"
 	else
 		fail_row "$name" "failed (exit $run_rc): $(tail -n 1 \
 		    "$work/fpsensor.err")"
@@ -377,6 +395,10 @@ done
 	echo "instr/pkt: callgrind Ir (user space, libraries included) on the" \
 	    "first $cg_packets packets,"
 	echo "  minus a run on a packet-less file, per packet."
+	echo "cpu s reader, analysis: a one-pipeline replay's two threads" \
+	    "(reader+decoder, analysis)"
+	echo "  in the best run (fpsensor --stats); the slower bounds the" \
+	    "wall time."
 	echo
 	awk -v HEAD="tool|wall s|cpu s|packets/s|RSS MiB|x floor|instr/pkt|notes" \
 	    -f "$top_srcdir/tests/bench/table.awk" "$rows"
