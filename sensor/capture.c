@@ -186,6 +186,37 @@ try_direct(struct capture *c, const char *path, const struct stat *st)
 	return 1;
 }
 
+/* A file libpcap did not recognise: when it starts like a compressed
+ * file, the tool that decompresses it to a stream; else NULL. */
+static const char *
+compressed_by(const char *path)
+{
+	static const struct {
+		uint8_t		 magic[6];
+		size_t		 len;
+		const char	*cat;
+	} kinds[] = {
+		{ { 0x1f, 0x8b }, 2, "gzip-compressed (zcat" },
+		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd-compressed (zstdcat" },
+		{ { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6, "xz-compressed (xzcat" },
+		{ { 'B', 'Z', 'h' }, 3, "bzip2-compressed (bzcat" },
+		{ { 0x04, 0x22, 0x4d, 0x18 }, 4, "lz4-compressed (lz4cat" },
+	};
+	uint8_t head[6];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (n >= (ssize_t)kinds[i].len &&
+		    memcmp(head, kinds[i].magic, kinds[i].len) == 0)
+			return kinds[i].cat;
+	return NULL;
+}
+
 int
 capture_open_offline(struct capture *c, const char *path, const char *bpf)
 {
@@ -224,7 +255,15 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 	c->pcap = pcap_open_offline_with_tstamp_precision(path,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (c->pcap == NULL) {
-		if (strstr(errbuf, "unknown file format") != NULL)
+		bool unknown = strstr(errbuf, "unknown file format") != NULL;
+		const char *cat = unknown && !is_stdin ? compressed_by(path) :
+		    NULL;
+
+		if (cat != NULL)
+			snprintf(c->err, sizeof(c->err), "%s: not a pcap or "
+			    "pcapng capture but %s %s | fpsensor -r - "
+			    "replays it)", c->path, cat, path);
+		else if (unknown)
 			snprintf(c->err, sizeof(c->err), "%s: not a pcap or "
 			    "pcapng capture (%s)", c->path, errbuf);
 		else

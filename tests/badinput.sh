@@ -22,6 +22,21 @@ check "directory: message" contains "$TMP/err" "is a directory"
 expect_exit "missing file" 2 "$FPSENSOR" -r "$TMP/nope.pcap"
 check "missing: message" contains "$TMP/err" "nope.pcap: No such file"
 
+# A compressed capture: the message says how to replay it, and that works.
+gzip -c "$SRC" >"$TMP/demo.pcap.gz"
+expect_exit "gzip-compressed capture" 2 "$FPSENSOR" -r "$TMP/demo.pcap.gz"
+check "gzip: message names the file and zcat" contains "$TMP/err" \
+    "demo.pcap.gz: not a pcap or pcapng capture but gzip-compressed (zcat $TMP/demo.pcap.gz | fpsensor -r - replays it)"
+zcat "$TMP/demo.pcap.gz" | "$FPSENSOR" -r - --deterministic --no-p0f \
+    >"$TMP/zcat.jsonl" 2>/dev/null
+check "gzip: zcat | fpsensor -r - gives the file's records" \
+    cmp -s "$TMP/full.jsonl" "$TMP/zcat.jsonl"
+if command -v xz >/dev/null; then
+	xz -c "$SRC" >"$TMP/demo.pcap.xz"
+	expect_exit "xz-compressed capture" 2 "$FPSENSOR" -r "$TMP/demo.pcap.xz"
+	check "xz: message names xzcat" contains "$TMP/err" "xz-compressed (xzcat"
+fi
+
 # Cut in the middle of a record near the end: what came before is written.
 cut=$((nrec - 2))
 pcaptool cut-mid "$SRC" "$TMP/cut.pcap" "$cut"
