@@ -1461,7 +1461,7 @@ main(int argc, char **argv)
 	if (o.stats)
 		stats_print(stderr, &p);
 	if (o.stats) {
-		stage_report_print(stderr, &staged);
+		stage_report_print(stderr, &staged, !o.deterministic);
 		reload_stats_print(stderr, &rp);
 		arena_stats_print(stderr);
 	}

@@ -203,10 +203,10 @@ out:
 }
 
 void
-stage_report_print(FILE *fp, const struct stage_report *rep)
+stage_report_print(FILE *fp, const struct stage_report *rep, bool timings)
 {
 	fprintf(fp, "replay_decode_thread=%d\n", rep->staged);
-	if (!rep->staged)
+	if (!rep->staged || !timings)
 		return;
 	fprintf(fp, "replay_reader_cpu_seconds=%.3f\n"
 	    "replay_analysis_cpu_seconds=%.3f\n"

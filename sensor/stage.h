@@ -68,9 +68,10 @@ enum capture_result	stage_run(struct capture *c,
 			    volatile sig_atomic_t *stop,
 			    struct stage_report *rep);
 
-/* The --stats lines of *rep: replay_decode_thread=0|1, and when staged
- * replay_{reader,analysis}_cpu_seconds and replay_{reader,analysis}_waits. */
+/* The --stats lines of *rep: replay_decode_thread=0|1, and when staged and
+ * timings (they vary from run to run) replay_{reader,analysis}_cpu_seconds
+ * and replay_{reader,analysis}_waits. */
 void			stage_report_print(FILE *fp,
-			    const struct stage_report *rep);
+			    const struct stage_report *rep, bool timings);
 
 #endif
