@@ -186,21 +186,24 @@ try_direct(struct capture *c, const char *path, const struct stat *st)
 	return 1;
 }
 
-/* A file libpcap did not recognise: when it starts like a compressed
- * file, the tool that decompresses it to a stream; else NULL. */
-static const char *
-compressed_by(const char *path)
+/* A file libpcap did not recognise: how it is compressed, when it starts
+ * like a compressed file, and the tool that writes it out uncompressed. */
+struct packing {
+	uint8_t		 magic[6];
+	size_t		 len;
+	const char	*name;
+	const char	*cat;
+};
+
+static const struct packing *
+packed_by(const char *path)
 {
-	static const struct {
-		uint8_t		 magic[6];
-		size_t		 len;
-		const char	*cat;
-	} kinds[] = {
-		{ { 0x1f, 0x8b }, 2, "gzip-compressed (zcat" },
-		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd-compressed (zstdcat" },
-		{ { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6, "xz-compressed (xzcat" },
-		{ { 'B', 'Z', 'h' }, 3, "bzip2-compressed (bzcat" },
-		{ { 0x04, 0x22, 0x4d, 0x18 }, 4, "lz4-compressed (lz4cat" },
+	static const struct packing kinds[] = {
+		{ { 0x1f, 0x8b }, 2, "gzip", "zcat" },
+		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd", "zstdcat" },
+		{ { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6, "xz", "xzcat" },
+		{ { 'B', 'Z', 'h' }, 3, "bzip2", "bzcat" },
+		{ { 0x04, 0x22, 0x4d, 0x18 }, 4, "lz4", "lz4cat" },
 	};
 	uint8_t head[6];
 	ssize_t n;
@@ -213,7 +216,7 @@ compressed_by(const char *path)
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (n >= (ssize_t)kinds[i].len &&
 		    memcmp(head, kinds[i].magic, kinds[i].len) == 0)
-			return kinds[i].cat;
+			return &kinds[i];
 	return NULL;
 }
 
@@ -256,13 +259,14 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (c->pcap == NULL) {
 		bool unknown = strstr(errbuf, "unknown file format") != NULL;
-		const char *cat = unknown && !is_stdin ? compressed_by(path) :
-		    NULL;
+		const struct packing *pk = unknown && !is_stdin ?
+		    packed_by(path) : NULL;
 
-		if (cat != NULL)
+		if (pk != NULL)
 			snprintf(c->err, sizeof(c->err), "%s: not a pcap or "
-			    "pcapng capture but %s %s | fpsensor -r - "
-			    "replays it)", c->path, cat, path);
+			    "pcapng capture but %s-compressed (%s %s | "
+			    "fpsensor -r - replays it)", c->path, pk->name,
+			    pk->cat, path);
 		else if (unknown)
 			snprintf(c->err, sizeof(c->err), "%s: not a pcap or "
 			    "pcapng capture (%s)", c->path, errbuf);
