@@ -1346,7 +1346,7 @@ main(int argc, char **argv)
 	struct p0f_http_db p0f_http;
 	struct enrich_set es;
 	enum capture_result res;
-	struct stage_report staged;
+	struct stage_report stages;
 	struct sigaction sa;
 	struct replay rp;
 	struct metrics_feed feed;
@@ -1440,7 +1440,7 @@ main(int argc, char **argv)
 	(void)capture_map(&cap);
 	res = stage_run(&cap, &(struct stage_ops){ .prep = prepare,
 	    .prep_arg = &p, .fn = on_decoded, .arg = &rp },
-	    cpus_allowed() > 1, &stop_requested, &staged);
+	    cpus_allowed() > 1, &stop_requested, &stages);
 	watch_stop(watch);
 	metrics_http_set_ready(mh, false);
 	if (res == CAPTURE_DAMAGED) {
@@ -1463,7 +1463,7 @@ main(int argc, char **argv)
 	if (o.stats)
 		stats_print(stderr, &p);
 	if (o.stats) {
-		stage_report_print(stderr, &staged, !o.deterministic);
+		stage_report_print(stderr, &stages, !o.deterministic);
 		reload_stats_print(stderr, &rp);
 		arena_stats_print(stderr);
 	}

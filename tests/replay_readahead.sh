@@ -14,7 +14,8 @@ command -v taskset >/dev/null || skip "no taskset"
 [ "$(nproc)" -ge 2 ] || skip "one CPU: the populating thread is not started"
 cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')
 
-# Lines of --stats that may differ: times, memory, and which replay ran.
+# Lines of --stats that may differ: times, memory, which replay ran and
+# how its stages fared.
 noise='_seconds\|_bytes_resident\|^rss\|^replay_'
 
 # same NAME FILE [ARGS...]: one CPU and all CPUs agree on FILE.
