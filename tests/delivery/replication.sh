@@ -38,8 +38,15 @@ check "eu-west: subscriber.sql" sh -c "'$PGBIN/psql' -Xq '$PG_west' \
     -f '$DEP/postgres/subscriber.sql' >/dev/null 2>'$TMP/sub.err'"
 check "eu-west: Redis replica in sync" wait_for 20 sh -c \
     "redis-cli -p $RPORT_west INFO replication | grep -q 'master_link_status:up'"
-check "eu-west: subscription streaming" wait_for 30 test "$(sql "$PG_east" \
-    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 1
+# The subscription's own walsender (its application_name is the
+# subscription's; the initial table copy has another for a while), asked
+# again at each poll: a busy machine takes a while to start the workers.
+sub_streaming() {
+	test "$(sql "$PG_east" "SELECT count(*) FROM pg_stat_replication
+	    WHERE state = 'streaming'
+	    AND application_name = 'fp_records_sub_eu_west'")" = 1
+}
+check "eu-west: subscription streaming" wait_for 60 sub_streaming
 
 start_sink east -t fp --pg "$PG_east" --redis "$REDIS_east" \
     --redis-auth-file "$TMP/redis.pw"
