@@ -444,8 +444,8 @@ send_from_spool(struct output_kafka *ko, uint64_t now)
 
 	while (n-- > 0 && !ko->failed) {
 		struct kafka_slot tmp, *slot;
-		const void *rec;
-		size_t len;
+		const void *rec = NULL;
+		size_t len = 0;
 		int rc = spool_read(ko->spool, &rec, &len, &tmp.pos);
 
 		if (rc == 0)

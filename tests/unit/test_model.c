@@ -178,7 +178,7 @@ test_score(const char *version)
 	s = model_scorer_new(m, N_FIXTURES, err, sizeof(err));
 	CHECK(s != NULL);
 	for (size_t i = 0; i < N_FIXTURES; i++) {
-		struct tls_hs_msg msg;
+		struct tls_hs_msg msg = { 0 };
 		struct tls_client_hello ch;
 
 		CHECK(find_msg(fixtures[i].client, fixtures[i].client_len, 1,
@@ -227,7 +227,7 @@ score_fixtures(const char *dir, float *p)
 	s = model_scorer_new(m, 1, err, sizeof(err));
 	CHECK(s != NULL);
 	for (size_t i = 0; s != NULL && i < N_FIXTURES; i++) {
-		struct tls_hs_msg msg;
+		struct tls_hs_msg msg = { 0 };
 		struct tls_client_hello ch;
 
 		CHECK(find_msg(fixtures[i].client, fixtures[i].client_len, 1,
