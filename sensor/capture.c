@@ -259,8 +259,10 @@ capture_open_offline(struct capture *c, const char *path, const char *bpf)
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (c->pcap == NULL) {
 		bool unknown = strstr(errbuf, "unknown file format") != NULL;
-		const struct packing *pk = unknown && !is_stdin ?
-		    packed_by(path) : NULL;
+		/* Only a regular file is opened again: a FIFO whose writer
+		 * is gone would block the open. */
+		const struct packing *pk = unknown && !is_stdin &&
+		    S_ISREG(st.st_mode) ? packed_by(path) : NULL;
 
 		if (pk != NULL)
 			snprintf(c->err, sizeof(c->err), "%s: not a pcap or "

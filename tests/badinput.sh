@@ -31,6 +31,15 @@ zcat "$TMP/demo.pcap.gz" | "$FPSENSOR" -r - --deterministic --no-p0f \
     >"$TMP/zcat.jsonl" 2>/dev/null
 check "gzip: zcat | fpsensor -r - gives the file's records" \
     cmp -s "$TMP/full.jsonl" "$TMP/zcat.jsonl"
+# Through a FIFO whose writer has gone: the same refusal, no hang (the
+# file is small, so the writer is usually gone by the time it is refused).
+mkfifo "$TMP/gz.fifo"
+gzip -c "$PCAPS/dig.pcap" >"$TMP/dig.pcap.gz"
+cat "$TMP/dig.pcap.gz" >"$TMP/gz.fifo" &
+expect_exit "gzip through a FIFO" 2 timeout 20 "$FPSENSOR" -r "$TMP/gz.fifo"
+check "gzip through a FIFO: message names the file" contains "$TMP/err" \
+    "gz.fifo: not a pcap or pcapng"
+wait
 if command -v xz >/dev/null; then
 	xz -c "$SRC" >"$TMP/demo.pcap.xz"
 	expect_exit "xz-compressed capture" 2 "$FPSENSOR" -r "$TMP/demo.pcap.xz"
