@@ -36,8 +36,11 @@
  * at a time ahead of it; the chunks it has left are unmapped again
  * (MADV_DONTNEED), so little of the file is resident for us at once.  (A
  * replay with a second CPU runs the walk on a thread of its own, ahead of
- * the analysis: sensor/stage.h.) */
-#define MAP_CHUNK		(1u << 20)
+ * the analysis: sensor/stage.h.)  Chunks are 2 MiB, aligned on the
+ * address: the page cache may hold the file in folios of that size and
+ * map one with a single page-middle entry, which unmapping half of it
+ * would split (a TLB flush on every CPU of the process each time). */
+#define MAP_CHUNK		(2u << 20)
 #define MAP_SHARERS		64	/* walks of one shared map */
 /* A walk of a shared map waits (a while) when it is this far ahead of the
  * slowest: what lies between them stays mapped. */
@@ -386,24 +389,39 @@ advance(struct mapped *mp, size_t ready, int err)
 	mp->done = err != 0 || mp->ready == mp->len;
 }
 
-/* Unmap the whole chunks before the one the walk is in. */
+/* Offset of the start of the chunk holding offset off (the first chunk
+ * is short when the map does not start on a chunk's address). */
+static size_t
+chunk_start(const struct mapped *mp, size_t off)
+{
+	uintptr_t b = (uintptr_t)mp->base;
+	uintptr_t a = (b + off) & ~(uintptr_t)(MAP_CHUNK - 1);
+
+	return a > b ? (size_t)(a - b) : 0;
+}
+
+/* Offset of the end of the chunk holding offset from. */
+static size_t
+chunk_end(const struct mapped *mp, size_t from)
+{
+	uintptr_t b = (uintptr_t)mp->base;
+	size_t end = (size_t)((((b + from) | (MAP_CHUNK - 1)) + 1) - b);
+
+	return end < mp->len ? end : mp->len;
+}
+
+/* Unmap the chunks before the one before the one the walk is in. */
 static void
 drop_behind(struct mapped *mp, size_t taken)
 {
-	size_t to = taken >= MAP_CHUNK ? (taken - MAP_CHUNK) / MAP_CHUNK *
-	    MAP_CHUNK : 0;
+	size_t cur = chunk_start(mp, taken);
+	size_t to = cur > 0 ? chunk_start(mp, cur - 1) : 0;
 
-	if (to >= mp->dropped + MAP_CHUNK) {
+	if (to > mp->dropped) {
 		(void)madvise(mp->base + mp->dropped, to - mp->dropped,
 		    MADV_DONTNEED);
 		mp->dropped = to;
 	}
-}
-
-static size_t
-chunk_end(const struct mapped *mp, size_t from)
-{
-	return mp->len - from > MAP_CHUNK ? from + MAP_CHUNK : mp->len;
 }
 
 static void

@@ -10,7 +10,7 @@
 #include <time.h>
 
 /* 16 batches of 128: the reader may run up to 2,048 packets ahead.  The
- * walk keeps a megabyte behind it mapped (capture.c); a packet the
+ * walk keeps at least 2 MiB behind it mapped (capture.c); a packet the
  * analyser reads further behind is faulted in again from the page cache,
  * which costs time, never its bytes (on the corpus, 2,048 packets are
  * about 1.6 MB, and the replay faults no more than on one thread). */

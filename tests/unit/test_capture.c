@@ -5,8 +5,9 @@
  * sharing one map, as replay workers do) give the same packets in the
  * same order, the same end and the same message, for the whole file and
  * for copies cut inside a record header, inside a record, past the first
- * 1 MiB chunk and one byte short.  The file is larger than a chunk, so
- * records straddle one. */
+ * 2 MiB chunk and one byte short.  The file (the records of a bundled
+ * capture three times over) is larger than two chunks, so records
+ * straddle them. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -153,24 +154,26 @@ main(void)
 	char src[4096], dir[] = "/tmp/test_capture.XXXXXX", cut[4200];
 	FILE *f;
 	uint8_t *buf;
-	long size;
+	long one, size;
 
 	snprintf(src, sizeof(src), "%s/pcaps/bulk_https.pcap", test_srcdir());
 	if (!CHECK((f = fopen(src, "rb")) != NULL))
 		return test_done("test_capture");
 	fseek(f, 0, SEEK_END);
-	size = ftell(f);
+	one = ftell(f);
 	rewind(f);
-	CHECK(size > (1L << 20) + 4096);
+	size = 24 + 3 * (one - 24);
+	CHECK(one > 24 && size > (2L << 20) + 4096);
 	buf = malloc((size_t)size);
-	CHECK(buf != NULL && fread(buf, 1, (size_t)size, f) ==
-	    (size_t)size);
+	CHECK(buf != NULL && fread(buf, 1, (size_t)one, f) == (size_t)one);
 	fclose(f);
+	for (int k = 1; k < 3; k++)
+		memcpy(buf + 24 + k * (one - 24), buf + 24, (size_t)(one - 24));
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(cut, sizeof(cut), "%s/cut.pcap", dir);
 
 	const long sizes[] = { size, 24 + 8, 24 + 16 + 30, size / 2,
-	    (1L << 20) + 7, size - 1 };
+	    (2L << 20) + 7, size - 1 };
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
 		struct walk r, m, t, sh[2];
 
