@@ -188,6 +188,7 @@ live_open(struct live *l, const struct live_config *cfg,
 	atomic_init(&l->stop, false);
 	atomic_init(&l->epoch, 1);
 	atomic_init(&l->n_running, 0);
+	atomic_init(&l->n_set_up, 0);
 	atomic_init(&l->rules, pc->rules);
 	l->out = out;
 	l->replay = cfg->replay;
@@ -329,6 +330,7 @@ start_self(struct live_worker *w)
 	name_self(name);
 	pin_self(w->index, l->n_cpus > 0 ? l->cpus[w->index % l->n_cpus] :
 	    -1);
+	atomic_fetch_add(&l->n_set_up, 1);
 }
 
 /* A quiescent point: the rules and models a reload handed over are
@@ -588,6 +590,7 @@ reader_main(void *arg)
 	struct live *l = arg;
 
 	name_self("fpsensor-rd");
+	atomic_fetch_add(&l->n_set_up, 1);
 	l->replay_res = capture_run(l->replay, feed_packet, l,
 	    l->replay_stop);
 	for (unsigned i = 0; i < l->n; i++)
@@ -624,6 +627,7 @@ output_main(void *arg)
 	unsigned idle = 0;
 
 	name_self("fpsensor-out");
+	atomic_fetch_add(&l->n_set_up, 1);
 	for (;;) {
 		bool all_done = true;
 		unsigned n = 0;
@@ -657,6 +661,7 @@ int
 live_start(struct live *l, char *err, size_t errsz)
 {
 	sigset_t all, old;
+	unsigned n_started = 0;
 	int rc = 0;
 
 	/* Threads inherit the mask: signals go to the caller's thread. */
@@ -671,20 +676,29 @@ live_start(struct live *l, char *err, size_t errsz)
 		    replay_worker_main : worker_main, w)) != 0) {
 			atomic_fetch_sub(&l->n_running, 1);
 			snprintf(err, errsz, "worker %u: %s", i, strerror(rc));
-		} else
+		} else {
 			w->is_started = true;
+			n_started++;
+		}
 	}
 	if (rc == 0 && (rc = pthread_create(&l->out_thread, NULL, output_main,
 	    l)) != 0)
 		snprintf(err, errsz, "output thread: %s", strerror(rc));
-	else if (rc == 0)
+	else if (rc == 0) {
 		l->is_out_started = true;
+		n_started++;
+	}
 	if (rc == 0 && l->replay != NULL && !l->is_each && (rc = pthread_create(
 	    &l->rd_thread, NULL, reader_main, l)) != 0)
 		snprintf(err, errsz, "reader thread: %s", strerror(rc));
-	else if (rc == 0 && l->replay != NULL && !l->is_each)
+	else if (rc == 0 && l->replay != NULL && !l->is_each) {
 		l->is_rd_started = true;
+		n_started++;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* Each thread names itself (and a worker pins itself) first thing. */
+	while (atomic_load(&l->n_set_up) < n_started)
+		nanosleep(&(struct timespec){ 0, 100000 }, NULL);
 	return rc == 0 ? 0 : -1;
 }
 

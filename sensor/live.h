@@ -140,6 +140,10 @@ struct live {
 	_Atomic bool		 stop;
 	_Atomic uint64_t	 epoch;
 	_Atomic unsigned	 n_running;	/* workers not yet exited */
+	/* Threads named (and workers pinned) so far: live_start() returns
+	 * once every thread it started is, so that what it logs next is
+	 * true of them. */
+	_Atomic unsigned	 n_set_up;
 	/* The signature databases the workers' verdicts use: each worker
 	 * takes this pointer between polls, so after live_grace() no worker
 	 * holds an older set (see live_set_rules()). */
