@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 
 #include "sensor/live.h"
 #include "tests/test.h"
@@ -47,6 +48,11 @@ test_threads(void)
 	CHECK(recq_init(&q, 1) == 0);		/* smallest: 128 KiB */
 	CHECK_EQ_U(q.size, 128u << 10);
 	CHECK(pthread_create(&t, NULL, producer, &q) == 0);
+	/* Nothing is taken until the producer has found the queue full and
+	 * waited (200000 records of ~500 bytes do not fit in 128 KiB), so
+	 * the wait is tested however the two threads are scheduled. */
+	while (atomic_load(&q.n_full_waits) == 0 && !recq_is_done(&q))
+		nanosleep(&(struct timespec){ 0, 100000 }, NULL);
 	while (!recq_is_done(&q)) {
 		const void *rec;
 		size_t len;
@@ -61,7 +67,6 @@ test_threads(void)
 	pthread_join(t, NULL);
 	CHECK_EQ_U(i, N_RECORDS);
 	CHECK_EQ_U(bad, 0);
-	/* 200000 records of ~500 bytes through 128 KiB: it filled. */
 	CHECK(atomic_load(&q.n_full_waits) > 0);
 	recq_free(&q);
 }
